@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/command_line.h"
+
+#include <QCommandLineParser>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace poolscope {
+
+namespace {
+
+struct BadArgument : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+long long to_integer(const QCommandLineParser& p, const QString& name, long long min,
+                     long long max) {
+    bool ok = false;
+    const long long v = p.value(name).toLongLong(&ok);
+    if (!ok || v < min || v > max)
+        throw BadArgument(QStringLiteral("--%1 needs a whole number from %2 to %3, got '%4'")
+                              .arg(name)
+                              .arg(min)
+                              .arg(max)
+                              .arg(p.value(name))
+                              .toStdString());
+    return v;
+}
+
+double to_seconds(const QCommandLineParser& p, const QString& name) {
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || !std::isfinite(v) || v <= 0)
+        throw BadArgument(QStringLiteral("--%1 needs a positive number of seconds, got '%2'")
+                              .arg(name, p.value(name))
+                              .toStdString());
+    return v;
+}
+
+} // namespace
+
+CommandLine parse_command_line(const QStringList& arguments) {
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        QStringLiteral("Run, watch and control a prefork process pool.\n"
+                       "Without --headless, opens the desktop application."));
+    p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({"h", "help"}, "Show this help.");
+    const QCommandLineOption version("version", "Show the version.");
+    p.addOption(help);
+    p.addOption(version);
+    p.addOptions({
+        {"headless", "Run a load without a window and print a report."},
+        {"processes", "Worker processes (default: one per CPU).", "N"},
+        {"task", "Task to run, name[=arg]; repeat to round-robin. Default: noop.", "SPEC"},
+        {"count", "Jobs to submit (default 1000).", "N"},
+        {"payload", "Payload bytes per job (default 0).", "BYTES"},
+        {"pool", "async (event loop, default) or blocking (own thread).", "KIND"},
+        {"loop", "Event loop for the async pool: poll (default) or qt.", "KIND"},
+        {"strategy", "fair (default) or fcfs.", "NAME"},
+        {"prefetch", "Jobs queued per worker with fcfs (default 4).", "N"},
+        {"soft-time-limit", "Soft time limit per job.", "S"},
+        {"time-limit", "Hard time limit per job.", "S"},
+        {"max-tasks-per-child", "Recycle a worker after N tasks.", "N"},
+        {"max-memory-per-child", "Recycle a worker above KIB resident memory.", "KIB"},
+        {"alive-timeout", "Seconds a new worker has to say it is up (default 4).", "S"},
+        {"chaos-kill-ms", "SIGKILL a random busy worker every MS milliseconds.", "MS"},
+        {"timeout", "Give up waiting for outcomes after S seconds (default 600).", "S"},
+        {"json", "Print the report as one JSON object."},
+        {"verbose", "Print the pool's events to stderr."},
+    });
+
+    CommandLine cl;
+    if (!p.parse(arguments)) {
+        cl.mode = CommandLine::Mode::Error;
+        cl.text = p.errorText();
+        return cl;
+    }
+    if (p.isSet(help)) {
+        cl.mode = CommandLine::Mode::Help;
+        cl.text = p.helpText();
+        return cl;
+    }
+    if (p.isSet(version)) {
+        cl.mode = CommandLine::Mode::Version;
+        return cl;
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        cl.mode = CommandLine::Mode::Error;
+        cl.text = QStringLiteral("unexpected argument '%1'").arg(p.positionalArguments().first());
+        return cl;
+    }
+
+    HeadlessOptions& h = cl.headless;
+    try {
+        if (p.isSet("processes"))
+            h.pool.processes = int(to_integer(p, "processes", 1, 1024));
+        if (p.isSet("count"))
+            h.count = to_integer(p, "count", 0, 1'000'000'000);
+        if (p.isSet("payload"))
+            h.payload_bytes = std::size_t(to_integer(p, "payload", 0, 64ll << 20));
+        if (p.isSet("pool")) {
+            const QString v = p.value("pool");
+            if (v != "async" && v != "blocking")
+                throw BadArgument("--pool takes async or blocking, got '" + v.toStdString() +
+                                  "'");
+            h.pool.threads = v == "blocking";
+        }
+        if (p.isSet("loop")) {
+            const QString v = p.value("loop");
+            if (v != "poll" && v != "qt")
+                throw BadArgument("--loop takes poll or qt, got '" + v.toStdString() + "'");
+            h.loop = v == "qt" ? LoopKind::Qt : LoopKind::Poll;
+        }
+        if (p.isSet("strategy")) {
+            const auto s = poolcore::parse_strategy(p.value("strategy").toStdString());
+            if (!s)
+                throw BadArgument("--strategy takes fair or fcfs, got '" +
+                                  p.value("strategy").toStdString() + "'");
+            h.pool.strategy = *s;
+        }
+        if (p.isSet("prefetch"))
+            h.pool.prefetch = int(to_integer(p, "prefetch", 1, 1024));
+        if (p.isSet("soft-time-limit"))
+            h.pool.soft_time_limit = poolcore::Seconds(to_seconds(p, "soft-time-limit"));
+        if (p.isSet("time-limit"))
+            h.pool.time_limit = poolcore::Seconds(to_seconds(p, "time-limit"));
+        if (p.isSet("max-tasks-per-child"))
+            h.pool.max_tasks_per_child = int(to_integer(p, "max-tasks-per-child", 1, 1 << 30));
+        if (p.isSet("max-memory-per-child"))
+            h.pool.max_memory_per_child_kib =
+                std::uint64_t(to_integer(p, "max-memory-per-child", 1024, 1ll << 40));
+        if (p.isSet("alive-timeout"))
+            h.pool.proc_alive_timeout = poolcore::Seconds(to_seconds(p, "alive-timeout"));
+        if (p.isSet("chaos-kill-ms"))
+            h.chaos_kill_ms = int(to_integer(p, "chaos-kill-ms", 1, 3'600'000));
+        if (p.isSet("timeout"))
+            h.timeout_s = to_seconds(p, "timeout");
+        h.json = p.isSet("json");
+        h.verbose = p.isSet("verbose");
+        const QStringList specs = p.values("task");
+        for (const QString& spec : specs.isEmpty() ? QStringList{"noop"} : specs) {
+            auto call = poolcore::TaskCall::parse(spec.toStdString());
+            if (call.task.empty())
+                throw BadArgument("--task needs a name, as in name[=arg], got '" +
+                                  spec.toStdString() + "'");
+            h.tasks.push_back(std::move(call));
+        }
+        if (h.pool.soft_time_limit && h.pool.time_limit && *h.pool.soft_time_limit > *h.pool.time_limit)
+            throw BadArgument("--soft-time-limit must be less than or equal to --time-limit");
+        if (!p.isSet("headless")) {
+            for (const char* o : {"task", "count", "payload", "json", "chaos-kill-ms", "loop"})
+                if (p.isSet(o))
+                    throw BadArgument(std::string("--") + o + " needs --headless");
+        }
+        h.pool.validate();
+    } catch (const std::exception& e) {
+        cl.mode = CommandLine::Mode::Error;
+        cl.text = QString::fromStdString(e.what());
+        return cl;
+    }
+    cl.mode = p.isSet("headless") ? CommandLine::Mode::Headless : CommandLine::Mode::Gui;
+    return cl;
+}
+
+} // namespace poolscope

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/channel.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace poolcore {
+
+namespace {
+#ifdef MSG_NOSIGNAL
+constexpr int kSendFlags = MSG_NOSIGNAL;
+#else
+constexpr int kSendFlags = 0; // macOS: SO_NOSIGPIPE is set on the socket instead
+#endif
+constexpr std::size_t kReadChunk = 64 * 1024;
+} // namespace
+
+Channel::Channel(UniqueFd fd, std::size_t max_frame)
+    : fd_(std::move(fd)), decoder_(wire::Peer::Parent, max_frame) {}
+
+void Channel::queue_job(JobId id, std::string_view task, std::string_view argument,
+                        std::string_view payload) {
+    const std::size_t before = out_.size();
+    wire::append_job(out_, id, task, argument, payload);
+    queued_total_ += out_.size() - before;
+    frame_ends_.emplace_back(queued_total_, id);
+}
+
+Channel::IoStatus Channel::write_some() {
+    while (sent_ < out_.size()) {
+        const ssize_t n = ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, kSendFlags);
+        if (n > 0) {
+            sent_ += std::size_t(n);
+            flushed_total_ += std::uint64_t(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return IoStatus::WouldBlock;
+        error_ = std::string("write to worker failed: ") + std::strerror(errno);
+        return IoStatus::Error;
+    }
+    out_.clear();
+    sent_ = 0;
+    return IoStatus::Ok;
+}
+
+Channel::IoStatus Channel::read_available() {
+    for (;;) {
+        char* dst = decoder_.prepare(kReadChunk);
+        const ssize_t n = ::recv(fd_.get(), dst, kReadChunk, 0);
+        if (n > 0) {
+            decoder_.commit(std::size_t(n));
+            // A short read emptied the socket; the level-triggered loop calls again if more came.
+            if (std::size_t(n) < kReadChunk)
+                return IoStatus::Ok;
+            continue;
+        }
+        if (n == 0)
+            return IoStatus::Eof;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return IoStatus::Ok;
+        if (errno == ECONNRESET)
+            return IoStatus::Eof;
+        error_ = std::string("read from worker failed: ") + std::strerror(errno);
+        return IoStatus::Error;
+    }
+}
+
+} // namespace poolcore

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "poolcore/job.h"
+#include "poolcore/platform/process_launcher.h"
+
+#include <string>
+
+namespace poolcore {
+
+enum class PoolState { Init, Run, Close, Terminate, Stopped };
+std::string_view to_string(PoolState s);
+
+// Why a worker left the pool.
+enum class ExitReason {
+    Died,        // unexpected: signal, exit code, OOM kill
+    Recycled,    // max tasks or max memory per child
+    Retired,     // restart, shrink or stop
+    TimeLimit,   // killed by the hard time limit
+    Killed,      // killed on request, or for a protocol error or a missed start-up
+};
+std::string_view to_string(ExitReason r);
+
+enum class Severity { Info, Warning, Error };
+
+// Everything the pool does, as it happens, on the thread that drives it. All methods have empty
+// defaults; override what you need. Keep them cheap: they run inside the dispatch loop.
+class PoolObserver {
+public:
+    virtual ~PoolObserver() = default;
+    virtual void on_worker_up(int /*slot*/, pid_t /*pid*/) {}
+    virtual void on_worker_exit(int /*slot*/, pid_t /*pid*/, const ExitStatus& /*status*/,
+                                ExitReason /*reason*/) {}
+    virtual void on_job_accepted(JobId /*id*/, pid_t /*pid*/) {}
+    virtual void on_job_finished(const JobResult& /*result*/) {}
+    virtual void on_write(int /*slot*/) {}
+    virtual void on_state_changed(PoolState /*state*/) {}
+    virtual void on_message(Severity /*severity*/, const std::string& /*text*/) {}
+};
+
+} // namespace poolcore

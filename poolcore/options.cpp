@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/options.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+namespace poolcore {
+
+std::string_view to_string(Strategy s) { return s == Strategy::Fair ? "fair" : "fcfs"; }
+
+std::optional<Strategy> parse_strategy(std::string_view text) {
+    if (text == "fair" || text == "default")
+        return Strategy::Fair;
+    if (text == "fcfs" || text == "fast")
+        return Strategy::Fcfs;
+    return std::nullopt;
+}
+
+int default_process_count() {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? int(n) : 1;
+}
+
+int PoolOptions::effective_processes() const {
+    return processes > 0 ? processes : default_process_count();
+}
+
+std::vector<PoolOptions::Problem> PoolOptions::problems() const {
+    std::vector<Problem> out;
+    auto add = [&](std::string field, std::string message) {
+        out.push_back({std::move(field), std::move(message)});
+    };
+    if (processes < 0 || processes > 1024)
+        add("processes", "must be between 1 and 1024 (0 means one per CPU)");
+    if (prefetch < 1 || prefetch > 1024)
+        add("prefetch", "must be between 1 and 1024");
+    if (soft_time_limit && soft_time_limit->count() <= 0)
+        add("soft_time_limit", "must be positive");
+    if (time_limit && time_limit->count() <= 0)
+        add("time_limit", "must be positive");
+    if (soft_time_limit && time_limit && *soft_time_limit > *time_limit)
+        add("soft_time_limit", "must be less than or equal to the hard time limit");
+    if (max_tasks_per_child && *max_tasks_per_child < 1)
+        add("max_tasks_per_child", "must be at least 1");
+    if (max_memory_per_child_kib && *max_memory_per_child_kib < 1024)
+        add("max_memory_per_child", "must be at least 1024 KiB");
+    if (proc_alive_timeout.count() <= 0)
+        add("proc_alive_timeout", "must be positive");
+    if (kill_grace.count() < 0)
+        add("kill_grace", "must not be negative");
+    if (max_restarts < 1)
+        add("max_restarts", "must be at least 1");
+    if (restart_window.count() <= 0)
+        add("restart_window", "must be positive");
+    if (max_frame_bytes < 1024)
+        add("max_frame_bytes", "must be at least 1024");
+    return out;
+}
+
+void PoolOptions::validate() const {
+    const auto list = problems();
+    if (list.empty())
+        return;
+    std::string message = "invalid pool options:";
+    for (const auto& p : list)
+        message += " " + p.field + " " + p.message + ";";
+    message.pop_back();
+    throw PoolError(message);
+}
+
+} // namespace poolcore

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/stats.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace poolcore {
+
+namespace {
+std::string two_decimals(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+} // namespace
+
+std::string_view to_string(WorkerState s) {
+    switch (s) {
+    case WorkerState::Starting: return "starting";
+    case WorkerState::Idle: return "idle";
+    case WorkerState::Busy: return "busy";
+    case WorkerState::Exiting: return "exiting";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(PoolState s) {
+    switch (s) {
+    case PoolState::Init: return "INIT";
+    case PoolState::Run: return "RUN";
+    case PoolState::Close: return "CLOSE";
+    case PoolState::Terminate: return "TERMINATE";
+    case PoolState::Stopped: return "STOPPED";
+    }
+    return "UNKNOWN";
+}
+
+std::string_view to_string(ExitReason r) {
+    switch (r) {
+    case ExitReason::Died: return "died";
+    case ExitReason::Recycled: return "recycled";
+    case ExitReason::Retired: return "retired";
+    case ExitReason::TimeLimit: return "time-limit";
+    case ExitReason::Killed: return "killed";
+    }
+    return "unknown";
+}
+
+WriteStats WriteStats::from_counts(const std::vector<std::pair<int, std::uint64_t>>& counts,
+                                   std::string strategy, int inqueues_total,
+                                   int inqueues_active) {
+    WriteStats w;
+    for (const auto& [slot, n] : counts)
+        w.total += n;
+    const double total = double(w.total);
+    w.avg = two_decimals(w.total && !counts.empty() ? (total / double(counts.size())) / total : 0);
+    for (const auto& [slot, n] : counts) {
+        if (!w.all.empty()) {
+            w.all += ", ";
+            w.raw += ", ";
+        }
+        w.all += two_decimals(w.total ? double(n) / total : 0);
+        w.raw += std::to_string(n);
+    }
+    w.strategy = std::move(strategy);
+    w.inqueues_total = inqueues_total;
+    w.inqueues_active = inqueues_active;
+    return w;
+}
+
+void to_json(nlohmann::json& j, const WriteStats& w) {
+    j = {{"total", w.total},
+         {"avg", w.avg},
+         {"all", w.all},
+         {"raw", w.raw},
+         {"strategy", w.strategy},
+         {"inqueues", {{"total", w.inqueues_total}, {"active", w.inqueues_active}}}};
+}
+
+void to_json(nlohmann::json& j, const Info& info) {
+    j = nlohmann::json::object();
+    j["max-concurrency"] = info.max_concurrency;
+    j["processes"] = info.processes;
+    if (info.max_tasks_per_child)
+        j["max-tasks-per-child"] = *info.max_tasks_per_child;
+    else
+        j["max-tasks-per-child"] = "N/A";
+    j["put-guarded-by-semaphore"] = info.put_guarded_by_semaphore;
+    j["timeouts"] = {info.timeouts.first, info.timeouts.second};
+    j["writes"] = info.writes;
+}
+
+void to_json(nlohmann::json& j, const WorkerStats& w) {
+    j = {{"slot", w.slot},
+         {"pid", w.pid},
+         {"state", to_string(w.state)},
+         {"current_job", w.current_job},
+         {"current_task", w.current_task},
+         {"current_job_seconds", w.current_job_seconds},
+         {"queued", w.queued},
+         {"jobs_done", w.jobs_done},
+         {"writes", w.writes},
+         {"rss_kib", w.rss_kib},
+         {"last_exit", w.last_exit}};
+}
+
+void to_json(nlohmann::json& j, const StatsSnapshot& s) {
+    nlohmann::json outcomes = nlohmann::json::object();
+    for (int i = 0; i < kOutcomeCount; ++i)
+        outcomes[std::string(to_string(Outcome(i)))] = s.outcomes[std::size_t(i)];
+    j = {{"state", to_string(s.state)},
+         {"target_processes", s.target_processes},
+         {"alive_processes", s.alive_processes},
+         {"busy_processes", s.busy_processes},
+         {"pending", s.pending},
+         {"in_flight", s.in_flight},
+         {"workers", s.workers},
+         {"outcomes", outcomes},
+         {"submitted", s.submitted},
+         {"finished", s.finished},
+         {"workers_started", s.workers_started},
+         {"workers_exited", s.workers_exited},
+         {"total_writes", s.total_writes},
+         {"latency_us", {{"p50", s.latency_p50_us}, {"p99", s.latency_p99_us}}},
+         {"restart_in_progress", s.restart_in_progress},
+         {"replacement_paused", s.replacement_paused}};
+}
+
+void LatencyWindow::add(std::chrono::nanoseconds latency) {
+    samples_[count_ % samples_.size()] = latency.count();
+    ++count_;
+}
+
+double LatencyWindow::percentile_us(double p) const {
+    const std::size_t n = size();
+    if (n == 0)
+        return 0;
+    std::vector<std::int64_t> copy(samples_.begin(), samples_.begin() + std::ptrdiff_t(n));
+    const std::size_t k = std::min(n - 1, std::size_t(p * double(n - 1) + 0.5));
+    std::nth_element(copy.begin(), copy.begin() + std::ptrdiff_t(k), copy.end());
+    return double(copy[k]) / 1000.0;
+}
+
+std::pair<double, double> LatencyWindow::p50_p99_us() const {
+    return {percentile_us(0.50), percentile_us(0.99)};
+}
+
+} // namespace poolcore

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/task_pool.h"
+
+#include <thread>
+
+namespace poolcore {
+
+TaskPool::TaskPool(PoolOptions options) : options_(std::move(options)) { options_.validate(); }
+
+TaskPool::~TaskPool() {
+    if (pool_ && loop_) {
+        pool_->terminate();
+        pool_->join(std::chrono::seconds(5));
+    }
+}
+
+template <typename A, typename B>
+decltype(auto) TaskPool::dispatch(A&& on_pool, B&& on_blocking) const {
+    if (pool_)
+        return on_pool(*pool_);
+    if (blocking_)
+        return on_blocking(*blocking_);
+    throw PoolError("the pool has not been started: call on_start() first");
+}
+
+void TaskPool::on_start() {
+    if (options_.threads) {
+        if (!blocking_) {
+            blocking_ = std::make_unique<BlockingPool>(options_);
+            for (auto* o : observers_)
+                blocking_->add_observer(o);
+        }
+        blocking_->start();
+        return;
+    }
+    if (!pool_) {
+        pool_ = std::make_unique<Pool>(options_);
+        for (auto* o : observers_)
+            pool_->add_observer(o);
+    }
+    if (!loop_) {
+        own_loop_ = std::make_unique<PollLoop>();
+        loop_ = own_loop_.get();
+    }
+    pool_->register_with_event_loop(*loop_);
+    pool_->start();
+    if (own_loop_)
+        own_loop_->run_until([this] { return pool_->did_start_ok() || pool_->start_failed(); },
+                             std::chrono::duration_cast<EventLoop::Duration>(
+                                 options_.proc_alive_timeout + Seconds(1)));
+}
+
+bool TaskPool::did_start_ok() const {
+    if (!pool_ && !blocking_)
+        return false;
+    return dispatch([](Pool& p) { return p.did_start_ok(); },
+                    [](BlockingPool& p) { return p.did_start_ok(); });
+}
+
+void TaskPool::restart() {
+    dispatch([](Pool& p) { p.restart(); }, [](BlockingPool& p) { p.restart(); });
+}
+
+bool TaskPool::register_with_event_loop(EventLoop& loop) {
+    if (options_.threads)
+        return false;
+    loop_ = &loop;
+    if (own_loop_.get() != &loop && pool_) {
+        pool_->register_with_event_loop(loop);
+        own_loop_.reset();
+    }
+    return true;
+}
+
+void TaskPool::on_stop() {
+    if (!pool_ && !blocking_)
+        return;
+    dispatch(
+        [](Pool& p) {
+            p.stop();
+            p.join(std::chrono::hours(24));
+        },
+        [](BlockingPool& p) { p.stop(std::chrono::hours(24)); });
+}
+
+void TaskPool::on_terminate() {
+    if (!pool_ && !blocking_)
+        return;
+    dispatch(
+        [](Pool& p) {
+            p.terminate();
+            p.join(std::chrono::seconds(10));
+        },
+        [](BlockingPool& p) { p.terminate(); });
+}
+
+void TaskPool::on_close() {
+    if (!pool_ && !blocking_)
+        return;
+    dispatch([](Pool& p) { p.close(); }, [](BlockingPool& p) { p.close(); });
+}
+
+int TaskPool::num_processes() const {
+    if (!pool_ && !blocking_)
+        return options_.effective_processes();
+    return dispatch([](Pool& p) { return p.num_processes(); },
+                    [](BlockingPool& p) { return p.num_processes(); });
+}
+
+void TaskPool::apply_async(TaskCall call, JobCallbacks callbacks) {
+    dispatch([&](Pool& p) { p.apply_async(std::move(call), std::move(callbacks)); },
+             [&](BlockingPool& p) { p.apply_async(std::move(call), std::move(callbacks)); });
+}
+
+void TaskPool::grow(int n) {
+    dispatch([n](Pool& p) { p.grow(n); }, [n](BlockingPool& p) { p.grow(n); });
+}
+
+int TaskPool::shrink(int n) {
+    return dispatch([n](Pool& p) { return p.shrink(n); },
+                    [n](BlockingPool& p) { return p.shrink(n); });
+}
+
+bool TaskPool::terminate_job(pid_t pid, int signal) {
+    return dispatch([=](Pool& p) { return p.terminate_job(pid, signal); },
+                    [=](BlockingPool& p) { return p.terminate_job(pid, signal); });
+}
+
+bool TaskPool::kill_worker(pid_t pid, int signal) {
+    return dispatch([=](Pool& p) { return p.kill_worker(pid, signal); },
+                    [=](BlockingPool& p) { return p.kill_worker(pid, signal); });
+}
+
+PoolState TaskPool::state() const {
+    if (!pool_ && !blocking_)
+        return PoolState::Init;
+    return dispatch([](Pool& p) { return p.state(); },
+                    [](BlockingPool& p) { return p.state(); });
+}
+
+Info TaskPool::info() const {
+    return dispatch([](Pool& p) { return p.info(); }, [](BlockingPool& p) { return p.info(); });
+}
+
+StatsSnapshot TaskPool::stats() const {
+    return dispatch([](Pool& p) { return p.stats(); },
+                    [](BlockingPool& p) { return p.stats(); });
+}
+
+std::vector<std::pair<int, std::uint64_t>> TaskPool::write_stats() const {
+    return dispatch([](Pool& p) { return p.write_stats(); },
+                    [](BlockingPool& p) { return p.write_stats(); });
+}
+
+void TaskPool::add_observer(PoolObserver* observer) {
+    observers_.push_back(observer);
+    if (pool_)
+        pool_->add_observer(observer);
+    if (blocking_)
+        blocking_->add_observer(observer);
+}
+
+bool TaskPool::wait_until(const std::function<bool()>& done, EventLoop::Duration timeout) {
+    if (pool_ && loop_)
+        return loop_->run_until(done, timeout);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return done();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+} // namespace poolcore

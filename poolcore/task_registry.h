@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "poolcore/job.h"
+
+#include <atomic>
+#include <functional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace poolcore {
+
+// Thrown by TaskContext::check_soft_time_limit(); a task may catch it to clean up and return.
+class SoftTimeLimitExceeded : public std::runtime_error {
+public:
+    SoftTimeLimitExceeded() : std::runtime_error("soft time limit exceeded") {}
+};
+
+// What a running task sees of its job.
+class TaskContext {
+public:
+    TaskContext(JobId id, std::string_view argument, std::string_view payload,
+                const std::atomic<bool>* soft_limit_flag)
+        : id_(id), argument_(argument), payload_(payload), soft_limit_flag_(soft_limit_flag) {}
+
+    JobId job_id() const { return id_; }
+    std::string_view argument() const { return argument_; }
+    std::string_view payload() const { return payload_; }
+
+    // Cheap enough to call in a tight loop: one relaxed atomic load.
+    bool soft_time_limit_reached() const noexcept {
+        return soft_limit_flag_ && soft_limit_flag_->load(std::memory_order_relaxed);
+    }
+    void check_soft_time_limit() const {
+        if (soft_time_limit_reached())
+            throw SoftTimeLimitExceeded();
+    }
+
+private:
+    JobId id_;
+    std::string_view argument_;
+    std::string_view payload_;
+    const std::atomic<bool>* soft_limit_flag_;
+};
+
+// Bytes in, bytes out: the embedder picks the serialisation. Throwing any std::exception fails
+// the job with its what() as the error.
+using TaskFunction = std::function<std::string(const TaskContext&)>;
+
+struct TaskDescription {
+    std::string name;
+    std::string argument_hint; // e.g. "MS", empty if the task takes no argument
+    std::string summary;
+};
+
+// The named tasks a worker can run. Register before on_start: a forked worker sees the registry
+// as it was at fork time. This is the one piece of process-global mutable state in poolcore.
+class TaskRegistry {
+public:
+    static TaskRegistry& global();
+
+    // Adds or replaces a task.
+    void add(TaskDescription description, TaskFunction function);
+    bool contains(std::string_view name) const;
+    // Runs `name`; throws std::invalid_argument for an unknown task.
+    std::string run(std::string_view name, const TaskContext& context) const;
+    std::vector<TaskDescription> list() const;
+
+private:
+    struct Entry {
+        TaskDescription description;
+        TaskFunction function;
+    };
+    mutable std::shared_mutex mutex_;
+    std::unordered_map<std::string, Entry> tasks_;
+};
+
+// Registers noop, echo, sleep, spin, hang, alloc, crash, exit and fail into `registry`.
+void register_builtin_tasks(TaskRegistry& registry);
+
+} // namespace poolcore

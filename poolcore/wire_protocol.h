@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The wire protocol between the parent and a worker. Every message is one frame:
+//
+//   u32 body length | u8 type | body
+//
+// in host byte order (both ends are always on the same machine). The length counts the type byte
+// and the body. Parent -> worker: Job. Worker -> parent: WorkerUp, Ack, Ready.
+
+#include "poolcore/job.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace poolcore::wire {
+
+enum class FrameType : std::uint8_t {
+    Job = 0x01,
+    WorkerUp = 0x10,
+    Ack = 0x11,
+    Ready = 0x12,
+};
+
+inline constexpr std::size_t kHeaderSize = 5;
+inline constexpr std::size_t kDefaultMaxFrame = 64u << 20;
+
+struct JobMessage {
+    JobId job_id = 0;
+    std::string task;
+    std::string argument;
+    std::string payload;
+};
+struct WorkerUpMessage {
+    std::int32_t pid = 0;
+    std::uint64_t rss_kib = 0;
+};
+struct AckMessage {
+    JobId job_id = 0;
+    std::int64_t accepted_ns = 0; // CLOCK_MONOTONIC in the worker
+};
+struct ReadyMessage {
+    JobId job_id = 0;
+    Outcome outcome = Outcome::Success; // only Success, TaskError or SoftTimeLimit travel
+    std::uint64_t rss_kib = 0;          // the worker's resident memory after the job
+    std::string payload;
+};
+using Message = std::variant<JobMessage, WorkerUpMessage, AckMessage, ReadyMessage>;
+
+void append_job(std::string& out, JobId id, std::string_view task, std::string_view argument,
+                std::string_view payload);
+void append_worker_up(std::string& out, const WorkerUpMessage& m);
+void append_ack(std::string& out, const AckMessage& m);
+void append_ready(std::string& out, JobId id, Outcome outcome, std::uint64_t rss_kib,
+                  std::string_view payload);
+
+// Which end decodes: each end accepts only the frame types the other end sends.
+enum class Peer { Parent, Worker };
+
+// Incremental decoder over a byte stream. Feed it with prepare()/commit() (read straight into its
+// buffer) and pull messages with next(). Any malformed input is an error that sticks: the stream
+// cannot be resynchronised, so the caller drops the peer.
+class FrameDecoder {
+public:
+    enum class Status { NeedMore, Message, Error };
+
+    explicit FrameDecoder(Peer reader, std::size_t max_frame = kDefaultMaxFrame);
+
+    char* prepare(std::size_t at_least);
+    void commit(std::size_t n);
+    void feed(std::string_view bytes);
+
+    Status next(Message& out);
+    const std::string& error() const { return error_; }
+    bool has_partial_frame() const { return end_ > begin_; }
+    std::size_t buffered() const { return end_ - begin_; }
+
+private:
+    Status fail(std::string message);
+
+    Peer reader_;
+    std::size_t max_frame_;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    std::string error_;
+};
+
+} // namespace poolcore::wire

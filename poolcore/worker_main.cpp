@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/worker_main.h"
+
+#include "poolcore/task_registry.h"
+#include "poolcore/wire_protocol.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+namespace poolcore {
+
+namespace {
+
+// Shared with the SIGUSR1 handler, so it has to be static storage; it exists only in workers.
+std::atomic<bool> g_soft_limit_hit{false};
+std::atomic<std::uint32_t> g_current_job_tag{0};
+
+static_assert(std::atomic<bool>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+
+void on_soft_limit_signal(int, siginfo_t* info, void*) {
+    // A tagged signal (sigqueue) for a job this worker has already finished is stale: drop it.
+    const auto tag = info && info->si_code == SI_QUEUE
+                         ? static_cast<std::uint32_t>(info->si_value.sival_int)
+                         : 0u;
+    if (tag == 0 || tag == g_current_job_tag.load(std::memory_order_relaxed))
+        g_soft_limit_hit.store(true, std::memory_order_relaxed);
+}
+
+void install_worker_signals() {
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, nullptr); // a threaded parent may have blocked some
+
+    struct sigaction sa{};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR2, SIGALRM})
+        sigaction(sig, &sa, nullptr);
+    // Ctrl-C reaches the whole process group; the parent decides how the pool stops.
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGPIPE, &sa, nullptr);
+
+    struct sigaction soft{};
+    soft.sa_sigaction = on_soft_limit_signal;
+    soft.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&soft.sa_mask);
+    sigaction(SIGUSR1, &soft, nullptr);
+}
+
+void write_all(int fd, const std::string& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n > 0) {
+            done += std::size_t(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            ::_exit(0); // the parent is gone; nobody is left to tell
+        }
+    }
+}
+
+std::int64_t monotonic_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void run_job(int fd, const wire::JobMessage& job, std::string& out) {
+    g_current_job_tag.store(static_cast<std::uint32_t>(job.job_id), std::memory_order_relaxed);
+    g_soft_limit_hit.store(false, std::memory_order_relaxed);
+
+    out.clear();
+    wire::append_ack(out, {job.job_id, monotonic_ns()});
+    write_all(fd, out);
+
+    Outcome outcome = Outcome::Success;
+    std::string result;
+    try {
+        TaskContext ctx(job.job_id, job.argument, job.payload, &g_soft_limit_hit);
+        result = TaskRegistry::global().run(job.task, ctx);
+    } catch (const SoftTimeLimitExceeded& e) {
+        outcome = Outcome::SoftTimeLimit;
+        result = e.what();
+    } catch (const std::exception& e) {
+        outcome = Outcome::TaskError;
+        result = e.what();
+    } catch (...) {
+        outcome = Outcome::TaskError;
+        result = "task threw a non-standard exception";
+    }
+    g_current_job_tag.store(0, std::memory_order_relaxed);
+
+    out.clear();
+    wire::append_ready(out, job.job_id, outcome, current_resident_kib(), result);
+    write_all(fd, out);
+}
+
+} // namespace
+
+void run_worker(int fd, const WorkerSettings& settings) {
+    install_worker_signals();
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+
+    std::string out;
+    wire::append_worker_up(out, {static_cast<std::int32_t>(::getpid()), current_resident_kib()});
+    write_all(fd, out);
+
+    wire::FrameDecoder decoder(wire::Peer::Worker, settings.max_frame ? settings.max_frame
+                                                                      : wire::kDefaultMaxFrame);
+    wire::Message message;
+    for (;;) {
+        constexpr std::size_t chunk = 64 * 1024;
+        const ssize_t n = ::read(fd, decoder.prepare(chunk), chunk);
+        if (n == 0)
+            ::_exit(0); // the parent closed the channel: retire
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ::_exit(0);
+        }
+        decoder.commit(std::size_t(n));
+        for (;;) {
+            const auto status = decoder.next(message);
+            if (status == wire::FrameDecoder::Status::NeedMore)
+                break;
+            if (status == wire::FrameDecoder::Status::Error)
+                ::_exit(76); // EX_PROTOCOL: the parent sent garbage
+            run_job(fd, std::get<wire::JobMessage>(message), out);
+        }
+    }
+}
+
+} // namespace poolcore

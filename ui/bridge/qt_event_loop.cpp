@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/bridge/qt_event_loop.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <chrono>
+
+namespace poolscope {
+
+QtEventLoop::QtEventLoop(QObject* parent) : QObject(parent) {}
+
+QtEventLoop::~QtEventLoop() {
+    for (WatchMap* map : {&readers_, &writers_, &exits_})
+        for (auto& [fd, w] : *map)
+            delete w.notifier;
+    for (auto& [id, t] : timers_)
+        delete t;
+}
+
+void QtEventLoop::add(WatchMap& map, int fd, int type, Callback cb) {
+    auto it = map.find(fd);
+    if (it != map.end()) {
+        *it->second.callback = std::move(cb); // same fd and direction: replace the callback
+        it->second.notifier->setEnabled(true);
+        return;
+    }
+    Watch w;
+    w.callback = std::make_shared<Callback>(std::move(cb));
+    w.notifier = new QSocketNotifier(fd, QSocketNotifier::Type(type), this);
+    // The callback may remove this very watch; holding the shared_ptr keeps it alive until done.
+    connect(w.notifier, &QSocketNotifier::activated, this, [cb = w.callback] {
+        auto keep = cb;
+        if (*keep)
+            (*keep)();
+    });
+    map.emplace(fd, std::move(w));
+}
+
+void QtEventLoop::remove(WatchMap& map, int fd) {
+    auto it = map.find(fd);
+    if (it == map.end())
+        return;
+    QSocketNotifier* n = it->second.notifier;
+    *it->second.callback = nullptr;
+    map.erase(it);
+    // Disable first: the fd may be closed right after this call, and a notifier on a closed fd
+    // would spin. deleteLater, because we may be inside its activated() signal.
+    n->setEnabled(false);
+    n->deleteLater();
+}
+
+void QtEventLoop::add_reader(int fd, Callback cb) {
+    add(readers_, fd, QSocketNotifier::Read, std::move(cb));
+}
+void QtEventLoop::remove_reader(int fd) { remove(readers_, fd); }
+void QtEventLoop::add_writer(int fd, Callback cb) {
+    add(writers_, fd, QSocketNotifier::Write, std::move(cb));
+}
+void QtEventLoop::remove_writer(int fd) { remove(writers_, fd); }
+void QtEventLoop::watch_process_exit(poolcore::ExitHandle h, Callback cb) {
+    add(exits_, h.fd, QSocketNotifier::Read, std::move(cb));
+}
+void QtEventLoop::unwatch_process_exit(poolcore::ExitHandle h) { remove(exits_, h.fd); }
+
+poolcore::EventLoop::TimerId QtEventLoop::start_timer(Duration interval, bool single_shot,
+                                                       Callback fire) {
+    const TimerId id = next_timer_++;
+    auto* timer = new QTimer(this);
+    timer->setSingleShot(single_shot);
+    timer->setTimerType(Qt::PreciseTimer);
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(interval).count();
+    timer->setInterval(int(std::clamp<long long>(ms, 0, std::numeric_limits<int>::max())));
+    connect(timer, &QTimer::timeout, this, [this, id, single_shot, fire = std::move(fire)] {
+        if (single_shot) {
+            auto it = timers_.find(id);
+            if (it == timers_.end())
+                return;
+            it->second->deleteLater();
+            timers_.erase(it);
+        }
+        fire();
+    });
+    timers_.emplace(id, timer);
+    timer->start();
+    return id;
+}
+
+poolcore::EventLoop::TimerId QtEventLoop::call_later(Duration delay, Callback fire) {
+    return start_timer(delay, true, std::move(fire));
+}
+
+poolcore::EventLoop::TimerId QtEventLoop::call_repeatedly(Duration interval, Callback fire) {
+    return start_timer(interval, false, std::move(fire));
+}
+
+void QtEventLoop::cancel_timer(TimerId id) {
+    auto it = timers_.find(id);
+    if (it == timers_.end())
+        return;
+    it->second->stop();
+    it->second->deleteLater();
+    timers_.erase(it);
+}
+
+bool QtEventLoop::run_until(const std::function<bool()>& done, Duration timeout) {
+    QDeadlineTimer deadline(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+    while (!done()) {
+        if (deadline.hasExpired())
+            return done();
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents,
+                                        int(std::min<qint64>(deadline.remainingTime(), 50)));
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    }
+    return true;
+}
+
+} // namespace poolscope

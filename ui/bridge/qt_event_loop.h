@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "poolcore/event_loop.h"
+
+#include <QObject>
+
+#include <memory>
+#include <unordered_map>
+
+class QSocketNotifier;
+class QTimer;
+
+namespace poolscope {
+
+// poolcore's EventLoop on the Qt event loop of the calling thread, so a pool runs in the GUI
+// thread without blocking it. One QSocketNotifier per fd and direction:
+//  - a reader notifier stays enabled while registered; the pool drains its fd on each activation
+//    (QSocketNotifier is level-triggered) and removes it on EOF;
+//  - a writer notifier exists only while the pool has output pending on that fd;
+//  - removing the writer of an fd never touches its reader, and vice versa (Celery #4185);
+//  - process exits are watched with a read notifier on the exit fd (a pidfd on Linux).
+// Notifiers are deleted with deleteLater() when removed from inside their own activation.
+class QtEventLoop final : public QObject, public poolcore::EventLoop {
+    Q_OBJECT
+public:
+    explicit QtEventLoop(QObject* parent = nullptr);
+    ~QtEventLoop() override;
+
+    void add_reader(int fd, Callback on_readable) override;
+    void remove_reader(int fd) override;
+    void add_writer(int fd, Callback on_writable) override;
+    void remove_writer(int fd) override;
+    TimerId call_later(Duration delay, Callback fire) override;
+    TimerId call_repeatedly(Duration interval, Callback fire) override;
+    void cancel_timer(TimerId id) override;
+    void watch_process_exit(poolcore::ExitHandle handle, Callback on_exit) override;
+    void unwatch_process_exit(poolcore::ExitHandle handle) override;
+    bool run_until(const std::function<bool()>& done, Duration timeout) override;
+
+    // For tests: how many notifiers exist and are enabled for `fd` in each direction.
+    bool has_reader(int fd) const { return readers_.count(fd) != 0; }
+    bool has_writer(int fd) const { return writers_.count(fd) != 0; }
+    std::size_t timer_count() const { return timers_.size(); }
+
+private:
+    struct Watch {
+        QSocketNotifier* notifier = nullptr;
+        std::shared_ptr<Callback> callback;
+    };
+    using WatchMap = std::unordered_map<int, Watch>;
+    void add(WatchMap& map, int fd, int type, Callback cb);
+    void remove(WatchMap& map, int fd);
+    TimerId start_timer(Duration interval, bool single_shot, Callback fire);
+
+    WatchMap readers_;
+    WatchMap writers_;
+    WatchMap exits_;
+    std::unordered_map<TimerId, QTimer*> timers_;
+    TimerId next_timer_ = 1;
+};
+
+} // namespace poolscope
