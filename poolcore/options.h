@@ -34,7 +34,9 @@ struct PoolOptions {
     std::optional<Seconds> soft_time_limit;   // default for every job
     std::optional<Seconds> time_limit;        // default hard limit for every job
     std::optional<int> max_tasks_per_child;
-    std::optional<std::uint64_t> max_memory_per_child_kib; // resident memory now, not the peak
+    // Judged on the worker's private memory now (USS: what it alone holds), not the peak RSS and
+    // not pages it still shares with the parent after fork.
+    std::optional<std::uint64_t> max_memory_per_child_kib;
     Seconds proc_alive_timeout{4.0};          // a worker must say it is up within this
     Seconds kill_grace{0.1};                  // SIGTERM, then SIGKILL after this
     int max_restarts = 100;                   // abnormal exits tolerated per restart window

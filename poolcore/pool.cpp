@@ -331,7 +331,8 @@ void Pool::maintain() {
 }
 
 void Pool::spawn(int slot) {
-    LaunchedWorker launched = launcher_->launch(WorkerSettings{options_.max_frame_bytes});
+    LaunchedWorker launched = launcher_->launch(WorkerSettings{
+        options_.max_frame_bytes, options_.max_memory_per_child_kib.has_value()});
     auto w = std::make_unique<Worker>();
     w->id = next_worker_id_++;
     w->slot = slot;
@@ -374,7 +375,7 @@ int Pool::worker_capacity(const Worker& w) const {
         const auto max = std::uint64_t(*options_.max_tasks_per_child);
         cap = used >= max ? 0 : std::min<int>(cap, int(max - used));
     }
-    if (options_.max_memory_per_child_kib && w.rss_kib > *options_.max_memory_per_child_kib)
+    if (options_.max_memory_per_child_kib && w.private_kib > *options_.max_memory_per_child_kib)
         cap = 0;
     return cap;
 }
@@ -483,6 +484,7 @@ void Pool::handle_ready(Worker& w, wire::ReadyMessage& m) {
     }
     ++w.jobs_done;
     w.rss_kib = m.rss_kib;
+    w.private_kib = m.private_kib;
     w.rss_sampled = Clock::now();
     const WorkerId wid = w.id;
     finish(m.job_id, m.outcome, std::move(m.payload));
@@ -503,9 +505,9 @@ void Pool::after_job(Worker& w) {
                                 " tasks (max_tasks_per_child)");
         retire(w, ExitReason::Recycled);
     } else if (options_.max_memory_per_child_kib &&
-               w.rss_kib > *options_.max_memory_per_child_kib) {
-        say(Severity::Info, "recycling " + who + ": resident memory " +
-                                std::to_string(w.rss_kib) + " KiB exceeds " +
+               w.private_kib > *options_.max_memory_per_child_kib) {
+        say(Severity::Info, "recycling " + who + ": private memory " +
+                                std::to_string(w.private_kib) + " KiB exceeds " +
                                 std::to_string(*options_.max_memory_per_child_kib) +
                                 " KiB (max_memory_per_child)");
         retire(w, ExitReason::Recycled);

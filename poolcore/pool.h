@@ -111,6 +111,7 @@ private:
         std::deque<JobId> queued; // written or being written, oldest first
         std::uint64_t jobs_done = 0;
         mutable std::uint64_t rss_kib = 0;
+        std::uint64_t private_kib = 0; // what max_memory_per_child judges
         mutable Clock::time_point rss_sampled;
         std::string fault; // why the pool killed it, for the lost job's error
         std::uint64_t generation = 0;

@@ -92,13 +92,14 @@ void append_ack(std::string& out, const AckMessage& m) {
 }
 
 void append_ready(std::string& out, JobId id, Outcome outcome, std::uint64_t rss_kib,
-                  std::string_view payload) {
-    const std::size_t body = 8 + 1 + 8 + payload.size();
+                  std::uint64_t private_kib, std::string_view payload) {
+    const std::size_t body = 8 + 1 + 8 + 8 + payload.size();
     out.reserve(out.size() + kHeaderSize + body);
     put_header(out, FrameType::Ready, body);
     put<std::uint64_t>(out, id);
     put<std::uint8_t>(out, static_cast<std::uint8_t>(outcome));
     put<std::uint64_t>(out, rss_kib);
+    put<std::uint64_t>(out, private_kib);
     out.append(payload);
 }
 
@@ -193,6 +194,7 @@ FrameDecoder::Status FrameDecoder::next(Message& out) {
         m.job_id = r.get<std::uint64_t>();
         const auto outcome = r.get<std::uint8_t>();
         m.rss_kib = r.get<std::uint64_t>();
+        m.private_kib = r.get<std::uint64_t>();
         m.payload = r.rest();
         if (outcome > static_cast<std::uint8_t>(Outcome::SoftTimeLimit))
             return fail("protocol error: ready frame with invalid outcome " +

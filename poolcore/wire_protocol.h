@@ -47,6 +47,7 @@ struct ReadyMessage {
     JobId job_id = 0;
     Outcome outcome = Outcome::Success; // only Success, TaskError or SoftTimeLimit travel
     std::uint64_t rss_kib = 0;          // the worker's resident memory after the job
+    std::uint64_t private_kib = 0;      // memory only it holds (USS); 0 when not measured
     std::string payload;
 };
 using Message = std::variant<JobMessage, WorkerUpMessage, AckMessage, ReadyMessage>;
@@ -56,7 +57,7 @@ void append_job(std::string& out, JobId id, std::string_view task, std::string_v
 void append_worker_up(std::string& out, const WorkerUpMessage& m);
 void append_ack(std::string& out, const AckMessage& m);
 void append_ready(std::string& out, JobId id, Outcome outcome, std::uint64_t rss_kib,
-                  std::string_view payload);
+                  std::uint64_t private_kib, std::string_view payload);
 
 // Which end decodes: each end accepts only the frame types the other end sends.
 enum class Peer { Parent, Worker };

@@ -75,7 +75,8 @@ std::int64_t monotonic_ns() {
     return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-void run_job(int fd, const wire::JobMessage& job, std::string& out) {
+void run_job(int fd, const wire::JobMessage& job, const WorkerSettings& settings,
+             std::string& out) {
     g_current_job_tag.store(static_cast<std::uint32_t>(job.job_id), std::memory_order_relaxed);
     g_soft_limit_hit.store(false, std::memory_order_relaxed);
 
@@ -101,7 +102,8 @@ void run_job(int fd, const wire::JobMessage& job, std::string& out) {
     g_current_job_tag.store(0, std::memory_order_relaxed);
 
     out.clear();
-    wire::append_ready(out, job.job_id, outcome, current_resident_kib(), result);
+    wire::append_ready(out, job.job_id, outcome, current_resident_kib(),
+                       settings.measure_private_memory ? current_private_kib() : 0, result);
     write_all(fd, out);
 }
 
@@ -135,7 +137,7 @@ void run_worker(int fd, const WorkerSettings& settings) {
                 break;
             if (status == wire::FrameDecoder::Status::Error)
                 ::_exit(76); // EX_PROTOCOL: the parent sent garbage
-            run_job(fd, std::get<wire::JobMessage>(message), out);
+            run_job(fd, std::get<wire::JobMessage>(message), settings, out);
         }
     }
 }

@@ -269,4 +269,24 @@ std::uint64_t current_resident_kib() {
 #endif
 }
 
+std::uint64_t current_private_kib() {
+#ifdef __linux__
+    std::FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
+    if (!f)
+        return current_resident_kib();
+    char line[256];
+    std::uint64_t total = 0;
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long long kib = 0;
+        if (std::sscanf(line, "Private_Clean: %llu kB", &kib) == 1 ||
+            std::sscanf(line, "Private_Dirty: %llu kB", &kib) == 1)
+            total += kib;
+    }
+    std::fclose(f);
+    return total;
+#else
+    return current_resident_kib();
+#endif
+}
+
 } // namespace poolcore

@@ -36,6 +36,9 @@ struct LaunchedWorker {
 
 struct WorkerSettings {
     std::size_t max_frame = 0;
+    // Measure private memory after each job (costs a read of smaps_rollup): on when a memory
+    // limit is set.
+    bool measure_private_memory = false;
 };
 
 class ProcessLauncher {
@@ -62,6 +65,10 @@ std::unique_ptr<ProcessLauncher> make_fork_launcher();
 
 // Resident memory of the calling process, in KiB.
 std::uint64_t current_resident_kib();
+// Memory only the calling process holds (private clean + dirty pages: what it would free by
+// exiting), in KiB; pages still shared copy-on-write with the parent after fork do not count.
+// Falls back to resident memory where the platform cannot tell.
+std::uint64_t current_private_kib();
 
 // "SIGKILL" for 9; "SIG?" for a number it does not know.
 std::string_view signal_name(int signal);
