@@ -171,7 +171,7 @@ FrameDecoder::Status FrameDecoder::next(Message& out) {
         WorkerUpMessage m;
         m.pid = r.get<std::int32_t>();
         m.rss_kib = r.get<std::uint64_t>();
-        if (!r.exhausted())
+        if (!r.truncated() && !r.exhausted())
             return fail("protocol error: worker-up frame has trailing bytes");
         out = m;
         break;
@@ -182,7 +182,7 @@ FrameDecoder::Status FrameDecoder::next(Message& out) {
         AckMessage m;
         m.job_id = r.get<std::uint64_t>();
         m.accepted_ns = r.get<std::int64_t>();
-        if (!r.exhausted())
+        if (!r.truncated() && !r.exhausted())
             return fail("protocol error: ack frame has trailing bytes");
         out = m;
         break;

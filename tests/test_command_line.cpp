@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/command_line.h"
+
+#include <QTest>
+
+using poolscope::CommandLine;
+using poolscope::parse_command_line;
+
+class TestCommandLine : public QObject {
+    Q_OBJECT
+
+    static CommandLine parse(QStringList args) {
+        args.prepend("poolscope");
+        return parse_command_line(args);
+    }
+
+private slots:
+    void defaultsOpenTheGui() {
+        const auto cl = parse({});
+        QCOMPARE(cl.mode, CommandLine::Mode::Gui);
+        QCOMPARE(cl.headless.pool.processes, 0); // one per CPU
+    }
+
+    void headlessTakesTheScriptedInterface() {
+        const auto cl =
+            parse({"--headless", "--processes", "3", "--task", "sleep=5", "--task", "noop",
+                   "--count", "50", "--payload", "128", "--pool", "blocking", "--strategy",
+                   "fcfs", "--soft-time-limit", "1.5", "--time-limit", "2", "--max-tasks-per-child",
+                   "10", "--max-memory-per-child", "204800", "--chaos-kill-ms", "100", "--json"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Headless);
+        const auto& h = cl.headless;
+        QCOMPARE(h.pool.processes, 3);
+        QCOMPARE(h.tasks.size(), std::size_t(2));
+        QCOMPARE(h.tasks[0].task, std::string("sleep"));
+        QCOMPARE(h.tasks[0].argument, std::string("5"));
+        QCOMPARE(h.count, 50ll);
+        QCOMPARE(h.payload_bytes, std::size_t(128));
+        QVERIFY(h.pool.threads);
+        QCOMPARE(h.pool.strategy, poolcore::Strategy::Fcfs);
+        QCOMPARE(h.pool.soft_time_limit->count(), 1.5);
+        QCOMPARE(h.pool.time_limit->count(), 2.0);
+        QCOMPARE(*h.pool.max_tasks_per_child, 10);
+        QCOMPARE(*h.pool.max_memory_per_child_kib, std::uint64_t(204800));
+        QCOMPARE(*h.chaos_kill_ms, 100);
+        QVERIFY(h.json);
+    }
+
+    void badArgumentsGiveOneLineErrors_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("zero processes") << QStringList{"--headless", "--processes", "0"} << "--processes";
+        QTest::newRow("words for a number") << QStringList{"--headless", "--count", "many"} << "--count";
+        QTest::newRow("unknown pool") << QStringList{"--headless", "--pool", "x"} << "--pool";
+        QTest::newRow("unknown strategy") << QStringList{"--headless", "--strategy", "lifo"} << "--strategy";
+        QTest::newRow("soft above hard") << QStringList{"--headless", "--soft-time-limit", "3", "--time-limit", "2"} << "less than or equal";
+        QTest::newRow("negative limit") << QStringList{"--headless", "--time-limit", "-1"} << "--time-limit";
+        QTest::newRow("empty task") << QStringList{"--headless", "--task", "=5"} << "--task";
+        QTest::newRow("unknown option") << QStringList{"--headless", "--frobnicate"} << "frobnicate";
+        QTest::newRow("stray argument") << QStringList{"--headless", "extra"} << "extra";
+        QTest::newRow("tiny memory limit") << QStringList{"--headless", "--max-memory-per-child", "10"} << "--max-memory-per-child";
+        QTest::newRow("task without headless") << QStringList{"--task", "noop"} << "--headless";
+    }
+    void badArgumentsGiveOneLineErrors() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expected);
+        const auto cl = parse(args);
+        QCOMPARE(cl.mode, CommandLine::Mode::Error);
+        QVERIFY2(cl.text.contains(expected), qPrintable(cl.text));
+        QVERIFY(!cl.text.contains('\n'));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestCommandLine)
+#include "test_command_line.moc"

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Small units of poolcore that need no worker process.
+#include "poolcore/options.h"
+#include "poolcore/restart_limiter.h"
+#include "poolcore/scheduler.h"
+#include "poolcore/stats.h"
+#include "poolcore/task_registry.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QTest>
+
+#include <signal.h>
+
+using namespace poolcore;
+using namespace std::chrono_literals;
+
+class TestUnits : public QObject {
+    Q_OBJECT
+
+    static std::string run(const std::string& task, const std::string& arg,
+                           const std::atomic<bool>* soft = nullptr) {
+        TaskContext ctx(1, arg, "payload", soft);
+        return TaskRegistry::global().run(task, ctx);
+    }
+
+private slots:
+    void restartLimiterTripsPastTheMaximum() {
+        RestartLimiter limiter(100, 1s);
+        const auto t0 = RestartLimiter::Clock::now();
+        for (int i = 0; i < 100; ++i)
+            QVERIFY(limiter.record(t0));
+        QVERIFY(!limiter.tripped(t0));
+        QVERIFY(!limiter.record(t0)); // the 101st within the window
+        QVERIFY(limiter.tripped(t0));
+        QVERIFY(limiter.resume_at() > t0);
+    }
+
+    void restartLimiterForgetsOnceTheWindowPasses() {
+        RestartLimiter limiter(2, 1s);
+        const auto t0 = RestartLimiter::Clock::now();
+        limiter.record(t0);
+        limiter.record(t0);
+        QVERIFY(!limiter.record(t0));
+        QVERIFY(limiter.record(t0 + 20s)); // the old ones expired
+        QCOMPARE(limiter.count(), 1);
+    }
+
+    void fairSchedulerTakesOneJobPerWorker() {
+        Scheduler fair(Strategy::Fair, 4);
+        QCOMPARE(fair.capacity(0), 1);
+        QCOMPARE(fair.capacity(1), 0);
+        Scheduler fcfs(Strategy::Fcfs, 4);
+        QCOMPARE(fcfs.capacity(0), 4);
+        QCOMPARE(fcfs.capacity(3), 1);
+        QCOMPARE(fcfs.capacity(4), 0);
+    }
+
+    void writeStatsFollowCelerysFormat() {
+        Scheduler s(Strategy::Fair, 1);
+        for (int i = 0; i < 3; ++i)
+            s.record_write(2);
+        s.record_write(0);
+        QCOMPARE(s.start_index(3), std::size_t(4 % 3));
+        const auto w = WriteStats::from_counts(s.write_counts(), "fair", 3, 1);
+        QCOMPARE(w.total, 4u);
+        QCOMPARE(w.avg, std::string("0.50"));
+        QCOMPARE(w.all, std::string("0.75, 0.25")); // insertion order: slot 2 first
+        QCOMPARE(w.raw, std::string("3, 1"));
+        const nlohmann::json j = w;
+        QCOMPARE(j["inqueues"]["total"].get<int>(), 3);
+        QCOMPARE(j["inqueues"]["active"].get<int>(), 1);
+
+        const auto empty = WriteStats::from_counts({}, "fcfs", 0, 0);
+        QCOMPARE(empty.avg, std::string("0.00"));
+        QCOMPARE(empty.raw, std::string());
+    }
+
+    void infoHasExactlyCelerysKeys() {
+        Info info;
+        info.max_concurrency = 7;
+        info.timeouts = {5, 10};
+        const nlohmann::json j = info;
+        std::vector<std::string> keys;
+        for (auto it = j.begin(); it != j.end(); ++it)
+            keys.push_back(it.key());
+        QCOMPARE(keys, (std::vector<std::string>{"max-concurrency", "max-tasks-per-child",
+                                                 "processes", "put-guarded-by-semaphore",
+                                                 "timeouts", "writes"}));
+        QCOMPARE(j["max-tasks-per-child"].get<std::string>(), std::string("N/A"));
+        QCOMPARE(j["timeouts"][0].get<double>(), 5.0);
+        QCOMPARE(j["timeouts"][1].get<double>(), 10.0);
+        info.max_tasks_per_child = 3;
+        QCOMPARE(nlohmann::json(info)["max-tasks-per-child"].get<int>(), 3);
+    }
+
+    void optionsNameEveryProblem() {
+        PoolOptions o;
+        QVERIFY(o.problems().empty());
+        o.processes = -1;
+        o.soft_time_limit = Seconds(10);
+        o.time_limit = Seconds(5);
+        o.max_tasks_per_child = 0;
+        const auto problems = o.problems();
+        QCOMPARE(problems.size(), std::size_t(3));
+        QCOMPARE(problems[0].field, std::string("processes"));
+        QCOMPARE(problems[1].field, std::string("soft_time_limit"));
+        QVERIFY(problems[1].message.find("less than or equal") != std::string::npos);
+        QVERIFY_THROWS_EXCEPTION(PoolError, o.validate());
+    }
+
+    void latencyWindowPercentiles() {
+        LatencyWindow w(100);
+        QCOMPARE(w.percentile_us(0.5), 0.0);
+        for (int i = 1; i <= 100; ++i)
+            w.add(std::chrono::microseconds(i));
+        QCOMPARE(w.percentile_us(0.5), 51.0);
+        QCOMPARE(w.percentile_us(0.99), 99.0);
+        for (int i = 0; i < 100; ++i) // the window keeps only the newest 100
+            w.add(std::chrono::microseconds(1000));
+        QCOMPARE(w.percentile_us(0.5), 1000.0);
+    }
+
+    void taskCallParsesSpecs() {
+        auto c = TaskCall::parse("sleep=100");
+        QCOMPARE(c.task, std::string("sleep"));
+        QCOMPARE(c.argument, std::string("100"));
+        c = TaskCall::parse("fail=a=b");
+        QCOMPARE(c.argument, std::string("a=b"));
+        c = TaskCall::parse("noop");
+        QCOMPARE(c.argument, std::string());
+    }
+
+    void exitStatusIsWordedLikeCelery() {
+        QCOMPARE(ExitStatus({true, true, SIGKILL}).describe(), std::string("signal 9 (SIGKILL)"));
+        QCOMPARE(ExitStatus({true, false, 1}).describe(), std::string("exitcode 1"));
+        QVERIFY(ExitStatus({true, false, 0}).clean());
+        QCOMPARE(parse_signal("KILL"), SIGKILL);
+        QCOMPARE(parse_signal("sigsegv"), SIGSEGV);
+        QCOMPARE(parse_signal("15"), SIGTERM);
+        QCOMPARE(parse_signal("nonsense"), 0);
+        QCOMPARE(parse_signal("9999"), 0);
+    }
+
+    void builtinTasksBehave() {
+        QCOMPARE(run("noop", ""), std::string());
+        QCOMPARE(run("echo", ""), std::string("payload"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run("sleep", "soon"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, run("spin", "-5"));
+        try {
+            run("fail", "boom");
+            QFAIL("fail did not throw");
+        } catch (const std::runtime_error& e) {
+            QCOMPARE(std::string(e.what()), std::string("boom"));
+        }
+        try {
+            run("nosuch", "");
+            QFAIL("an unknown task did not throw");
+        } catch (const std::invalid_argument& e) {
+            QCOMPARE(std::string(e.what()), std::string("unknown task 'nosuch'"));
+        }
+    }
+
+    void spinHonoursTheSoftLimitAndHangDoesNot() {
+        std::atomic<bool> soft{true};
+        QVERIFY_THROWS_EXCEPTION(SoftTimeLimitExceeded, run("spin", "10000", &soft));
+        QVERIFY_THROWS_EXCEPTION(SoftTimeLimitExceeded, run("sleep", "10000", &soft));
+        QCOMPARE(run("hang", "20", &soft), std::string()); // ignores it and finishes
+    }
+
+    void registryListsTasksSorted() {
+        const auto list = TaskRegistry::global().list();
+        std::vector<std::string> names;
+        for (const auto& t : list)
+            names.push_back(t.name);
+        for (const char* n : {"alloc", "crash", "echo", "exit", "fail", "hang", "noop", "sleep",
+                              "spin"})
+            QVERIFY2(std::find(names.begin(), names.end(), n) != names.end(), n);
+        QVERIFY(std::is_sorted(names.begin(), names.end()));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestUnits)
+#include "test_units.moc"
