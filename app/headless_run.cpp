@@ -83,8 +83,8 @@ private:
 
 int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostream& out,
                  std::ostream& err) {
+    MessagePrinter printer(err, o.verbose); // outlives the pool that notifies it
     poolcore::TaskPool pool(o.pool);
-    MessagePrinter printer(err, o.verbose);
     pool.add_observer(&printer);
     if (loop && !o.pool.threads)
         pool.register_with_event_loop(*loop);

@@ -64,10 +64,10 @@ void Pool::remove_observer(PoolObserver* observer) {
 }
 
 template <typename F> void Pool::notify(F&& f) {
-    const auto observers = observers_; // an observer may remove itself
-    for (PoolObserver* o : observers) {
+    // Indexed, not iterated: an observer may remove itself; no copy, as this runs per job.
+    for (std::size_t i = 0; i < observers_.size(); ++i) {
         try {
-            f(*o);
+            f(*observers_[i]);
         } catch (...) {
             // An observer's failure must never take the dispatch loop down with it.
         }
@@ -403,7 +403,10 @@ void Pool::read_frames(Worker& w) {
         }
         handle_message(w, message);
     }
-    if (status == Channel::IoStatus::Eof || status == Channel::IoStatus::Error) {
+    // Only while the channel is still open does `fd` belong to this worker: a retire inside the
+    // loop above closes it, and a replacement may already have been given the same number.
+    if ((status == Channel::IoStatus::Eof || status == Channel::IoStatus::Error) &&
+        w.channel->is_open()) {
         // Level-triggered: a reader left on a closed peer would fire forever.
         binding_.remove_reader(fd);
         if (w.state != WorkerState::Exiting) {

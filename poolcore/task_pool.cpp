@@ -8,6 +8,13 @@ namespace poolcore {
 TaskPool::TaskPool(PoolOptions options) : options_(std::move(options)) { options_.validate(); }
 
 TaskPool::~TaskPool() {
+    // The last-resort terminate below must not call observers that may already be gone.
+    for (auto* o : observers_) {
+        if (pool_)
+            pool_->remove_observer(o);
+        if (blocking_)
+            blocking_->remove_observer(o);
+    }
     if (pool_ && loop_) {
         pool_->terminate();
         pool_->join(std::chrono::seconds(5));
