@@ -85,7 +85,7 @@ private slots:
         o.max_restarts = 10000;
         PoolUnderTest p(o, variant);
         QVERIFY(p.start());
-        const int jobs = 3000;
+        const int jobs = 20000;
         std::atomic<bool> stop{false};
         std::thread chaos([&] {
             std::mt19937 rng(42);
@@ -123,7 +123,7 @@ private slots:
                 }
                 return p.result_count() >= std::size_t(jobs);
             },
-            300s));
+            600s));
         stop = true;
         if (chaos.joinable())
             chaos.join();
@@ -134,6 +134,53 @@ private slots:
         QVERIFY(p.wait_alive(4));
         p.pool.on_stop();
         QCOMPARE(p.pool.state(), PoolState::Stopped);
+        QCOMPARE(zombie_children(), 0);
+    }
+
+    void mixedFaultsUnderSustainedLoadKeepEveryInvariant_data() { add_variant_rows(); }
+    void mixedFaultsUnderSustainedLoadKeepEveryInvariant() {
+        HARNESS_VARIANT();
+        PoolOptions o;
+        o.processes = 4;
+        o.strategy = Strategy::Fcfs;
+        o.prefetch = 3;
+        o.max_tasks_per_child = 40;
+        o.time_limit = Seconds(0.25);
+        o.max_restarts = 100000;
+        o.putlocks = false;
+        PoolUnderTest p(o, variant);
+        QVERIFY(p.start());
+        // Each kind has exactly one correct outcome, whatever happens around it.
+        const std::vector<std::pair<std::string, Outcome>> kinds = {
+            {"noop", Outcome::Success},          {"echo", Outcome::Success},
+            {"fail=x", Outcome::TaskError},      {"crash=KILL", Outcome::WorkerLost},
+            {"exit=7", Outcome::WorkerLost},     {"hang=2000", Outcome::TimeLimit},
+            {"no_such", Outcome::TaskError},     {"sleep=3", Outcome::Success},
+        };
+        const int jobs = 4000;
+        for (int i = 0; i < jobs; ++i) {
+            const auto& kind = kinds[std::size_t(i) % kinds.size()];
+            // One hang per 40 jobs keeps the run short while the limits still strike often.
+            if (kind.second == Outcome::TimeLimit && i % 40 != 5) {
+                p.submit("noop");
+                continue;
+            }
+            p.submit(kind.first, "payload");
+        }
+        QVERIFY(p.wait_results(std::size_t(jobs), 600s));
+        QCOMPARE(p.duplicate_outcomes(), 0);
+        for (int i = 0; i < jobs; ++i) {
+            const auto& kind = kinds[std::size_t(i) % kinds.size()];
+            const bool hang = kind.second == Outcome::TimeLimit;
+            const Outcome expected = hang && i % 40 != 5 ? Outcome::Success : kind.second;
+            const auto r = p.result(i);
+            QVERIFY2(r.outcome == expected,
+                     (std::to_string(i) + " " + kind.first + " -> " + describe(r)).c_str());
+        }
+        QVERIFY(p.wait_alive(4));
+        const auto s = p.pool.stats();
+        QCOMPARE(s.alive_processes, 4);
+        p.pool.on_stop();
         QCOMPARE(zombie_children(), 0);
     }
 };
