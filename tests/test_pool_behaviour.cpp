@@ -719,6 +719,48 @@ private slots:
         QVERIFY(other.run_until([&] { return done.load(); }, 10s));
     }
 
+    void registeringTwiceRegistersOnce() {
+        PollLoop loop;
+        Pool pool(options(2));
+        pool.register_with_event_loop(loop);
+        pool.register_with_event_loop(loop);
+        pool.start();
+        QCOMPARE(loop.registered_fd_count(), std::size_t(4)); // a channel and an exit fd each
+        pool.terminate();
+        QVERIFY(pool.join(5s));
+        QCOMPARE(loop.registered_fd_count(), std::size_t(0)); // nothing stale left behind
+    }
+
+    void terminateWithTenThousandQueuedFailsThemAll_data() { add_variant_rows(); }
+    void terminateWithTenThousandQueuedFailsThemAll() {
+        HARNESS_VARIANT();
+        auto o = options(2);
+        o.putlocks = false;
+        PoolUnderTest p(o, variant);
+        QVERIFY(p.start());
+        for (int i = 0; i < 10000; ++i)
+            p.submit("sleep=1000");
+        p.pool.on_terminate();
+        QCOMPARE(p.pool.state(), PoolState::Stopped);
+        QVERIFY(p.wait_results(10000, 20s));
+        QCOMPARE(p.count(Outcome::Terminated), std::size_t(10000));
+    }
+
+    void theReadyCounterCountsPerWorker_data() { add_variant_rows(); }
+    void theReadyCounterCountsPerWorker() {
+        HARNESS_VARIANT();
+        PoolUnderTest p(options(1), variant);
+        QVERIFY(p.start());
+        p.submit("noop");
+        QVERIFY(p.wait_results(1));
+        const auto s = p.pool.stats();
+        QCOMPARE(s.workers.size(), std::size_t(1));
+        QCOMPARE(s.workers[0].jobs_done, std::uint64_t(1));
+        QCOMPARE(s.workers[0].writes, std::uint64_t(1));
+        QCOMPARE(s.workers[0].state, WorkerState::Idle);
+        QVERIFY(s.workers[0].rss_kib > 0);
+    }
+
     void theBlockingPoolHandsBackFutures() {
         auto o = options(2);
         BlockingPool pool(o);

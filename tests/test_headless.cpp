@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The headless runner end to end, on both event loops, checking the scripted report.
+#include "app/headless_run.h"
+#include "ui/bridge/qt_event_loop.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QTest>
+
+#include <sstream>
+
+using namespace poolscope;
+
+class TestHeadless : public QObject {
+    Q_OBJECT
+
+    static nlohmann::json run(const QStringList& args, poolcore::EventLoop* loop, int* rc) {
+        QStringList full{"poolscope", "--headless", "--json"};
+        full << args;
+        const CommandLine cl = parse_command_line(full);
+        if (cl.mode != CommandLine::Mode::Headless)
+            return {{"error", cl.text.toStdString()}};
+        std::ostringstream out, err;
+        *rc = run_headless(cl.headless, loop, out, err);
+        return nlohmann::json::parse(out.str());
+    }
+
+private slots:
+    void reportsEveryFieldOnBothLoops_data() {
+        QTest::addColumn<bool>("qt_loop");
+        QTest::newRow("poll") << false;
+        QTest::newRow("qt") << true;
+    }
+    void reportsEveryFieldOnBothLoops() {
+        QFETCH(bool, qt_loop);
+        QtEventLoop qt;
+        int rc = -1;
+        const auto r = run({"--processes", "2", "--task", "noop", "--task", "fail=nope", "--task",
+                            "echo", "--count", "300", "--payload", "64"},
+                           qt_loop ? &qt : nullptr, &rc);
+        QCOMPARE(rc, 0);
+        for (const char* key :
+             {"submitted", "succeeded", "failed", "lost", "timed_out", "soft_timed_out",
+              "terminated", "elapsed_s", "tasks_per_s", "latency_us", "workers_started",
+              "workers_exited", "did_start_ok", "info"})
+            QVERIFY2(r.contains(key), key);
+        QCOMPARE(r["submitted"].get<int>(), 300);
+        QCOMPARE(r["succeeded"].get<int>(), 200);
+        QCOMPARE(r["failed"].get<int>(), 100);
+        QCOMPARE(r["workers_started"].get<int>(), 2);
+        QCOMPARE(r["workers_exited"].get<int>(), 2);
+        QVERIFY(r["did_start_ok"].get<bool>());
+        QVERIFY(r["latency_us"]["p99"].get<double>() >= r["latency_us"]["p50"].get<double>());
+        QCOMPARE(r["info"]["writes"]["total"].get<int>(), 300);
+    }
+
+    void chaosLosesOnlyTheJobsItKills() {
+        int rc = -1;
+        const auto r = run({"--processes", "2", "--task", "sleep=20", "--count", "150",
+                            "--chaos-kill-ms", "40", "--strategy", "fcfs"},
+                           nullptr, &rc);
+        QCOMPARE(rc, 0);
+        const int lost = r["lost"].get<int>();
+        QVERIFY(lost > 0);
+        QCOMPARE(r["succeeded"].get<int>() + lost, 150);
+        QVERIFY(r["workers_started"].get<int>() >= 2 + lost);
+    }
+
+    void limitsAndRecyclingShowInTheReport() {
+        int rc = -1;
+        const auto r = run({"--processes", "1", "--task", "hang=3000", "--task", "spin=3000",
+                            "--task", "noop", "--count", "3", "--soft-time-limit", "0.2",
+                            "--time-limit", "0.5", "--max-tasks-per-child", "1"},
+                           nullptr, &rc);
+        QCOMPARE(rc, 0);
+        QCOMPARE(r["timed_out"].get<int>(), 1);
+        QCOMPARE(r["soft_timed_out"].get<int>(), 1);
+        QCOMPARE(r["succeeded"].get<int>(), 1);
+        QCOMPARE(r["info"]["max-tasks-per-child"].get<int>(), 1);
+        QVERIFY(r["info"]["timeouts"] == nlohmann::json::array({0.2, 0.5}));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHeadless)
+#include "test_headless.moc"
