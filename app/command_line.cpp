@@ -2,7 +2,6 @@
 #include "app/command_line.h"
 
 #include <QCommandLineParser>
-
 #include <cmath>
 #include <stdexcept>
 
@@ -103,8 +102,7 @@ CommandLine parse_command_line(const QStringList& arguments) {
         if (p.isSet("pool")) {
             const QString v = p.value("pool");
             if (v != "async" && v != "blocking")
-                throw BadArgument("--pool takes async or blocking, got '" + v.toStdString() +
-                                  "'");
+                throw BadArgument("--pool takes async or blocking, got '" + v.toStdString() + "'");
             h.pool.threads = v == "blocking";
         }
         if (p.isSet("loop")) {
@@ -147,7 +145,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
                                   spec.toStdString() + "'");
             h.tasks.push_back(std::move(call));
         }
-        if (h.pool.soft_time_limit && h.pool.time_limit && *h.pool.soft_time_limit > *h.pool.time_limit)
+        if (h.pool.soft_time_limit && h.pool.time_limit &&
+            *h.pool.soft_time_limit > *h.pool.time_limit)
             throw BadArgument("--soft-time-limit must be less than or equal to --time-limit");
         if (!p.isSet("headless")) {
             for (const char* o : {"task", "count", "payload", "json", "chaos-kill-ms", "loop"})

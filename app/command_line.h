@@ -5,7 +5,6 @@
 #include "poolcore/options.h"
 
 #include <QStringList>
-
 #include <optional>
 #include <string>
 #include <vector>

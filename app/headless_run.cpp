@@ -3,16 +3,14 @@
 
 #include "poolcore/task_pool.h"
 
-#include <nlohmann/json.hpp>
-
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
 #include <iomanip>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
+#include <signal.h>
 #include <thread>
 
 namespace poolscope {
@@ -128,8 +126,8 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     } else {
         // Event-loop pool: keep a bounded window queued and refill it as outcomes arrive, so a
         // run of any length uses bounded memory.
-        const long long window = std::max<long long>(
-            1024, 4LL * o.pool.effective_processes() * std::max(1, o.pool.prefetch));
+        const long long window = std::max<long long>(1024, 4LL * o.pool.effective_processes() *
+                                                               std::max(1, o.pool.prefetch));
         auto refill = std::make_shared<std::function<void()>>();
         callbacks.on_success = callbacks.on_error = [&, refill](const poolcore::JobResult& r) {
             tally.record(r);

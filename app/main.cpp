@@ -4,7 +4,6 @@
 #include "ui/bridge/qt_event_loop.h"
 
 #include <QCoreApplication>
-
 #include <cstdio>
 #include <iostream>
 #include <memory>

@@ -71,12 +71,13 @@ void BlockingPool::start() {
                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                               options_.proc_alive_timeout + Seconds(1));
     std::unique_lock lock(mutex_);
-    changed_.wait_until(lock, deadline, [this] {
-        return start_ok_ || start_failed_ || state_ != PoolState::Run;
-    });
+    changed_.wait_until(lock, deadline,
+                        [this] { return start_ok_ || start_failed_ || state_ != PoolState::Run; });
 }
 
-bool BlockingPool::did_start_ok() const { return start_ok_.load(); }
+bool BlockingPool::did_start_ok() const {
+    return start_ok_.load();
+}
 
 std::size_t BlockingPool::slot_capacity() const {
     const int per_worker = options_.strategy == Strategy::Fair ? 1 : options_.prefetch;
@@ -91,9 +92,8 @@ std::future<JobResult> BlockingPool::apply_async(TaskCall call_args, JobCallback
                                   std::string(to_string(state_.load())) + "): start it first");
     if (options_.putlocks) {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [this] {
-            return outstanding_ < slot_capacity() || state_ != PoolState::Run;
-        });
+        changed_.wait(
+            lock, [this] { return outstanding_ < slot_capacity() || state_ != PoolState::Run; });
         if (state_ != PoolState::Run)
             throw PoolError("the pool stopped accepting jobs while this call waited for a slot");
         ++outstanding_;
@@ -116,9 +116,7 @@ std::future<JobResult> BlockingPool::apply_async(TaskCall call_args, JobCallback
     wrapped.on_success = [done, cb = callbacks.on_success](const JobResult& r) mutable {
         done(cb, r);
     };
-    wrapped.on_error = [done, cb = callbacks.on_error](const JobResult& r) mutable {
-        done(cb, r);
-    };
+    wrapped.on_error = [done, cb = callbacks.on_error](const JobResult& r) mutable { done(cb, r); };
     loop_.post([this, promise, c = std::move(call_args), w = std::move(wrapped)]() mutable {
         try {
             pool_->apply_async(std::move(c), std::move(w));
@@ -183,7 +181,9 @@ bool BlockingPool::kill_worker(pid_t pid, int signal) {
     return call([=, this] { return pool_->kill_worker(pid, signal); });
 }
 
-int BlockingPool::num_processes() const { return target_.load(); }
+int BlockingPool::num_processes() const {
+    return target_.load();
+}
 
 Info BlockingPool::info() const {
     Info i = call([this] { return pool_->info(); });

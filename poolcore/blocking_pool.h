@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "poolcore/pool.h"
 #include "poolcore/poll_loop.h"
+#include "poolcore/pool.h"
 
 #include <atomic>
 #include <condition_variable>

@@ -3,15 +3,14 @@
 #include "poolcore/platform/process_launcher.h"
 #include "poolcore/task_registry.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <signal.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace poolcore {
@@ -109,9 +108,10 @@ void register_builtin_tasks(TaskRegistry& r) {
               return {};
           });
 
-    r.add({"exit", "CODE", "Exits its worker with CODE."}, [](const TaskContext& ctx) -> std::string {
-        ::_exit(static_cast<int>(parse_number(ctx, "exit", "exit code") & 0xff));
-    });
+    r.add({"exit", "CODE", "Exits its worker with CODE."},
+          [](const TaskContext& ctx) -> std::string {
+              ::_exit(static_cast<int>(parse_number(ctx, "exit", "exit code") & 0xff));
+          });
 
     r.add({"fail", "MESSAGE", "Fails with MESSAGE as the error."},
           [](const TaskContext& ctx) -> std::string {

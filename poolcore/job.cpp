@@ -5,12 +5,18 @@ namespace poolcore {
 
 std::string_view to_string(Outcome outcome) {
     switch (outcome) {
-    case Outcome::Success: return "success";
-    case Outcome::TaskError: return "task-error";
-    case Outcome::SoftTimeLimit: return "soft-time-limit";
-    case Outcome::WorkerLost: return "worker-lost";
-    case Outcome::TimeLimit: return "time-limit";
-    case Outcome::Terminated: return "terminated";
+    case Outcome::Success:
+        return "success";
+    case Outcome::TaskError:
+        return "task-error";
+    case Outcome::SoftTimeLimit:
+        return "soft-time-limit";
+    case Outcome::WorkerLost:
+        return "worker-lost";
+    case Outcome::TimeLimit:
+        return "time-limit";
+    case Outcome::Terminated:
+        return "terminated";
     }
     return "unknown";
 }

@@ -51,7 +51,9 @@ void LoopBinding::remove_writer(int fd) {
         loop_->remove_writer(fd);
 }
 
-bool LoopBinding::has_writer(int fd) const { return writers_.count(fd) != 0; }
+bool LoopBinding::has_writer(int fd) const {
+    return writers_.count(fd) != 0;
+}
 
 void LoopBinding::watch_exit(ExitHandle handle, Callback cb) {
     if (loop_)

@@ -13,11 +13,11 @@ std::string_view to_string(PoolState s);
 
 // Why a worker left the pool.
 enum class ExitReason {
-    Died,        // unexpected: signal, exit code, OOM kill
-    Recycled,    // max tasks or max memory per child
-    Retired,     // restart, shrink or stop
-    TimeLimit,   // killed by the hard time limit
-    Killed,      // killed on request, or for a protocol error or a missed start-up
+    Died,      // unexpected: signal, exit code, OOM kill
+    Recycled,  // max tasks or max memory per child
+    Retired,   // restart, shrink or stop
+    TimeLimit, // killed by the hard time limit
+    Killed,    // killed on request, or for a protocol error or a missed start-up
 };
 std::string_view to_string(ExitReason r);
 

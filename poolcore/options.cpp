@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/options.h"
 
-#include <unistd.h>
-
 #include <thread>
+#include <unistd.h>
 
 namespace poolcore {
 
-std::string_view to_string(Strategy s) { return s == Strategy::Fair ? "fair" : "fcfs"; }
+std::string_view to_string(Strategy s) {
+    return s == Strategy::Fair ? "fair" : "fcfs";
+}
 
 std::optional<Strategy> parse_strategy(std::string_view text) {
     if (text == "fair" || text == "default")

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/poll_loop.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 
 namespace poolcore {
 
@@ -35,7 +34,9 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
 
 } // namespace
 
-PollLoop::PollLoop() { make_pipe(wake_read_, wake_write_); }
+PollLoop::PollLoop() {
+    make_pipe(wake_read_, wake_write_);
+}
 
 PollLoop::~PollLoop() = default;
 
@@ -55,16 +56,22 @@ void PollLoop::set_handler(int fd, Callback FdHandlers::*slot, Callback cb) {
 void PollLoop::add_reader(int fd, Callback on_readable) {
     set_handler(fd, &FdHandlers::reader, std::move(on_readable));
 }
-void PollLoop::remove_reader(int fd) { set_handler(fd, &FdHandlers::reader, nullptr); }
+void PollLoop::remove_reader(int fd) {
+    set_handler(fd, &FdHandlers::reader, nullptr);
+}
 void PollLoop::add_writer(int fd, Callback on_writable) {
     set_handler(fd, &FdHandlers::writer, std::move(on_writable));
 }
-void PollLoop::remove_writer(int fd) { set_handler(fd, &FdHandlers::writer, nullptr); }
+void PollLoop::remove_writer(int fd) {
+    set_handler(fd, &FdHandlers::writer, nullptr);
+}
 
 void PollLoop::watch_process_exit(ExitHandle handle, Callback on_exit) {
     add_reader(handle.fd, std::move(on_exit));
 }
-void PollLoop::unwatch_process_exit(ExitHandle handle) { remove_reader(handle.fd); }
+void PollLoop::unwatch_process_exit(ExitHandle handle) {
+    remove_reader(handle.fd);
+}
 
 EventLoop::TimerId PollLoop::call_later(Duration delay, Callback fire) {
     const TimerId id = next_timer_++;

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/pool.h"
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <signal.h>
 
 namespace poolcore {
 
@@ -51,7 +50,9 @@ Pool::~Pool() {
     }
 }
 
-void Pool::register_with_event_loop(EventLoop& loop) { binding_.bind(&loop); }
+void Pool::register_with_event_loop(EventLoop& loop) {
+    binding_.bind(&loop);
+}
 
 void Pool::add_observer(PoolObserver* observer) {
     if (observer && std::find(observers_.begin(), observers_.end(), observer) == observers_.end())
@@ -59,8 +60,7 @@ void Pool::add_observer(PoolObserver* observer) {
 }
 
 void Pool::remove_observer(PoolObserver* observer) {
-    observers_.erase(std::remove(observers_.begin(), observers_.end(), observer),
-                     observers_.end());
+    observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
 template <typename F> void Pool::notify(F&& f) {
@@ -168,8 +168,8 @@ void Pool::check_drained() {
 
 void Pool::restart() {
     if (state_ != PoolState::Run)
-        throw PoolError("restart needs a running pool (state is " +
-                        std::string(to_string(state_)) + ")");
+        throw PoolError("restart needs a running pool (state is " + std::string(to_string(state_)) +
+                        ")");
     ++generation_;
     restart_in_progress_ = true;
     restart_probe_sent_ = false;
@@ -232,8 +232,8 @@ void Pool::grow(int n) {
 
 int Pool::shrink(int n) {
     if (state_ != PoolState::Run)
-        throw PoolError("shrink needs a running pool (state is " +
-                        std::string(to_string(state_)) + ")");
+        throw PoolError("shrink needs a running pool (state is " + std::string(to_string(state_)) +
+                        ")");
     if (n < 1)
         throw PoolError("shrink needs a positive count");
     if (target_ - n < 1)
@@ -272,7 +272,9 @@ Pool::Worker* Pool::find_worker_by_pid(pid_t pid) {
     return nullptr;
 }
 
-int Pool::alive_processes() const { return int(workers_.size()); }
+int Pool::alive_processes() const {
+    return int(workers_.size());
+}
 
 std::vector<pid_t> Pool::pids() const {
     std::vector<pid_t> out;
@@ -316,8 +318,8 @@ void Pool::maintain() {
             spawn(int(slot));
             ++occupied;
         } catch (const std::exception& e) {
-            say(Severity::Error, std::string("could not start a worker: ") + e.what() +
-                                     "; trying again in 1 s");
+            say(Severity::Error,
+                std::string("could not start a worker: ") + e.what() + "; trying again in 1 s");
             if (state_ == PoolState::Run && !start_ok_)
                 start_failed_ = true;
             resume_timer_ = binding_.call_later(std::chrono::seconds(1), [this] {
@@ -331,8 +333,8 @@ void Pool::maintain() {
 }
 
 void Pool::spawn(int slot) {
-    LaunchedWorker launched = launcher_->launch(WorkerSettings{
-        options_.max_frame_bytes, options_.max_memory_per_child_kib.has_value()});
+    LaunchedWorker launched = launcher_->launch(
+        WorkerSettings{options_.max_frame_bytes, options_.max_memory_per_child_kib.has_value()});
     auto w = std::make_unique<Worker>();
     w->id = next_worker_id_++;
     w->slot = slot;
@@ -353,8 +355,8 @@ void Pool::spawn(int slot) {
             if (w->up || w->state == WorkerState::Exiting)
                 return;
             w->fault = "did not start within " + seconds_text(options_.proc_alive_timeout);
-            say(Severity::Error, "worker pid " + std::to_string(w->pid) + " " + w->fault +
-                                     "; killing it");
+            say(Severity::Error,
+                "worker pid " + std::to_string(w->pid) + " " + w->fault + "; killing it");
             kill(*w, SIGKILL, ExitReason::Killed);
         });
     ++workers_started_;
@@ -520,8 +522,7 @@ void Pool::after_job(Worker& w) {
 }
 
 void Pool::vacate_slot(Worker& w) {
-    if (w.slot >= 0 && std::size_t(w.slot) < slots_.size() &&
-        slots_[std::size_t(w.slot)] == w.id)
+    if (w.slot >= 0 && std::size_t(w.slot) < slots_.size() && slots_[std::size_t(w.slot)] == w.id)
         slots_[std::size_t(w.slot)] = 0;
 }
 
@@ -556,13 +557,13 @@ void Pool::kill(Worker& w, int signal, ExitReason reason) {
     launcher_->send_signal(w.pid, signal);
     const WorkerId id = w.id;
     if (signal != SIGKILL && !w.kill_timer)
-        w.kill_timer = binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace),
-                                           [this, id] {
-                                               if (Worker* w = find_worker(id)) {
-                                                   w->kill_timer = 0;
-                                                   launcher_->send_signal(w->pid, SIGKILL);
-                                               }
-                                           });
+        w.kill_timer =
+            binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
+                if (Worker* w = find_worker(id)) {
+                    w->kill_timer = 0;
+                    launcher_->send_signal(w->pid, SIGKILL);
+                }
+            });
 }
 
 void Pool::protocol_error(Worker& w, const std::string& error) {
@@ -597,9 +598,9 @@ void Pool::on_worker_exit(WorkerId id) {
     vacate_slot(w);
     ++workers_exited_;
     if (slot >= 0 && std::size_t(slot) < last_exit_by_slot_.size())
-        last_exit_by_slot_[std::size_t(slot)] =
-            "pid " + std::to_string(w.pid) + ": " + status.describe() + " (" +
-            std::string(to_string(reason)) + ")";
+        last_exit_by_slot_[std::size_t(slot)] = "pid " + std::to_string(w.pid) + ": " +
+                                                status.describe() + " (" +
+                                                std::string(to_string(reason)) + ")";
 
     const bool counts_as_crash = reason == ExitReason::Died || reason == ExitReason::Killed;
     const bool running = (state_ == PoolState::Run || state_ == PoolState::Close);

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/stats.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace poolcore {
 
@@ -18,39 +17,52 @@ std::string two_decimals(double v) {
 
 std::string_view to_string(WorkerState s) {
     switch (s) {
-    case WorkerState::Starting: return "starting";
-    case WorkerState::Idle: return "idle";
-    case WorkerState::Busy: return "busy";
-    case WorkerState::Exiting: return "exiting";
+    case WorkerState::Starting:
+        return "starting";
+    case WorkerState::Idle:
+        return "idle";
+    case WorkerState::Busy:
+        return "busy";
+    case WorkerState::Exiting:
+        return "exiting";
     }
     return "unknown";
 }
 
 std::string_view to_string(PoolState s) {
     switch (s) {
-    case PoolState::Init: return "INIT";
-    case PoolState::Run: return "RUN";
-    case PoolState::Close: return "CLOSE";
-    case PoolState::Terminate: return "TERMINATE";
-    case PoolState::Stopped: return "STOPPED";
+    case PoolState::Init:
+        return "INIT";
+    case PoolState::Run:
+        return "RUN";
+    case PoolState::Close:
+        return "CLOSE";
+    case PoolState::Terminate:
+        return "TERMINATE";
+    case PoolState::Stopped:
+        return "STOPPED";
     }
     return "UNKNOWN";
 }
 
 std::string_view to_string(ExitReason r) {
     switch (r) {
-    case ExitReason::Died: return "died";
-    case ExitReason::Recycled: return "recycled";
-    case ExitReason::Retired: return "retired";
-    case ExitReason::TimeLimit: return "time-limit";
-    case ExitReason::Killed: return "killed";
+    case ExitReason::Died:
+        return "died";
+    case ExitReason::Recycled:
+        return "recycled";
+    case ExitReason::Retired:
+        return "retired";
+    case ExitReason::TimeLimit:
+        return "time-limit";
+    case ExitReason::Killed:
+        return "killed";
     }
     return "unknown";
 }
 
 WriteStats WriteStats::from_counts(const std::vector<std::pair<int, std::uint64_t>>& counts,
-                                   std::string strategy, int inqueues_total,
-                                   int inqueues_active) {
+                                   std::string strategy, int inqueues_total, int inqueues_active) {
     WriteStats w;
     for (const auto& [slot, n] : counts)
         w.total += n;

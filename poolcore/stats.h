@@ -4,10 +4,9 @@
 #include "poolcore/job.h"
 #include "poolcore/observer.h"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <array>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <utility>

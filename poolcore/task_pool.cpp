@@ -5,7 +5,9 @@
 
 namespace poolcore {
 
-TaskPool::TaskPool(PoolOptions options) : options_(std::move(options)) { options_.validate(); }
+TaskPool::TaskPool(PoolOptions options) : options_(std::move(options)) {
+    options_.validate();
+}
 
 TaskPool::~TaskPool() {
     // The last-resort terminate below must not call observers that may already be gone.
@@ -141,8 +143,7 @@ bool TaskPool::kill_worker(pid_t pid, int signal) {
 PoolState TaskPool::state() const {
     if (!pool_ && !blocking_)
         return PoolState::Init;
-    return dispatch([](Pool& p) { return p.state(); },
-                    [](BlockingPool& p) { return p.state(); });
+    return dispatch([](Pool& p) { return p.state(); }, [](BlockingPool& p) { return p.state(); });
 }
 
 Info TaskPool::info() const {
@@ -150,8 +151,7 @@ Info TaskPool::info() const {
 }
 
 StatsSnapshot TaskPool::stats() const {
-    return dispatch([](Pool& p) { return p.stats(); },
-                    [](BlockingPool& p) { return p.stats(); });
+    return dispatch([](Pool& p) { return p.stats(); }, [](BlockingPool& p) { return p.stats(); });
 }
 
 std::vector<std::pair<int, std::uint64_t>> TaskPool::write_stats() const {

@@ -2,8 +2,8 @@
 #pragma once
 
 #include "poolcore/blocking_pool.h"
-#include "poolcore/pool.h"
 #include "poolcore/poll_loop.h"
+#include "poolcore/pool.h"
 
 #include <memory>
 #include <optional>

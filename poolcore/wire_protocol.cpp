@@ -56,10 +56,14 @@ private:
 
 const char* type_name(FrameType t) {
     switch (t) {
-    case FrameType::Job: return "job";
-    case FrameType::WorkerUp: return "worker-up";
-    case FrameType::Ack: return "ack";
-    case FrameType::Ready: return "ready";
+    case FrameType::Job:
+        return "job";
+    case FrameType::WorkerUp:
+        return "worker-up";
+    case FrameType::Ack:
+        return "ack";
+    case FrameType::Ready:
+        return "ready";
     }
     return "unknown";
 }
@@ -119,7 +123,9 @@ char* FrameDecoder::prepare(std::size_t at_least) {
     return buf_.data() + end_;
 }
 
-void FrameDecoder::commit(std::size_t n) { end_ += n; }
+void FrameDecoder::commit(std::size_t n) {
+    end_ += n;
+}
 
 void FrameDecoder::feed(std::string_view bytes) {
     std::memcpy(prepare(bytes.size()), bytes.data(), bytes.size());

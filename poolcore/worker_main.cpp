@@ -4,14 +4,13 @@
 #include "poolcore/task_registry.h"
 #include "poolcore/wire_protocol.h"
 
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
 
 namespace poolcore {
 
@@ -38,7 +37,7 @@ void install_worker_signals() {
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, nullptr); // a threaded parent may have blocked some
 
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
     for (int sig : {SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR2, SIGALRM})
@@ -48,7 +47,7 @@ void install_worker_signals() {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGPIPE, &sa, nullptr);
 
-    struct sigaction soft{};
+    struct sigaction soft {};
     soft.sa_sigaction = on_soft_limit_signal;
     soft.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&soft.sa_mask);
@@ -117,8 +116,8 @@ void run_worker(int fd, const WorkerSettings& settings) {
     wire::append_worker_up(out, {static_cast<std::int32_t>(::getpid()), current_resident_kib()});
     write_all(fd, out);
 
-    wire::FrameDecoder decoder(wire::Peer::Worker, settings.max_frame ? settings.max_frame
-                                                                      : wire::kDefaultMaxFrame);
+    wire::FrameDecoder decoder(wire::Peer::Worker,
+                               settings.max_frame ? settings.max_frame : wire::kDefaultMaxFrame);
     wire::Message message;
     for (;;) {
         constexpr std::size_t chunk = 64 * 1024;

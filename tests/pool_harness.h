@@ -6,16 +6,14 @@
 #include "poolcore/task_pool.h"
 
 #include <QTest>
-
-#include <signal.h>
-#include <sys/types.h>
-
 #include <cerrno>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
+#include <signal.h>
 #include <string>
+#include <sys/types.h>
 
 namespace harness {
 

@@ -22,11 +22,19 @@ private slots:
     }
 
     void headlessTakesTheScriptedInterface() {
-        const auto cl =
-            parse({"--headless", "--processes", "3", "--task", "sleep=5", "--task", "noop",
-                   "--count", "50", "--payload", "128", "--pool", "blocking", "--strategy",
-                   "fcfs", "--soft-time-limit", "1.5", "--time-limit", "2", "--max-tasks-per-child",
-                   "10", "--max-memory-per-child", "204800", "--chaos-kill-ms", "100", "--json"});
+        const auto cl = parse({"--headless", "--processes",
+                               "3",          "--task",
+                               "sleep=5",    "--task",
+                               "noop",       "--count",
+                               "50",         "--payload",
+                               "128",        "--pool",
+                               "blocking",   "--strategy",
+                               "fcfs",       "--soft-time-limit",
+                               "1.5",        "--time-limit",
+                               "2",          "--max-tasks-per-child",
+                               "10",         "--max-memory-per-child",
+                               "204800",     "--chaos-kill-ms",
+                               "100",        "--json"});
         QCOMPARE(cl.mode, CommandLine::Mode::Headless);
         const auto& h = cl.headless;
         QCOMPARE(h.pool.processes, 3);
@@ -48,16 +56,25 @@ private slots:
     void badArgumentsGiveOneLineErrors_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("zero processes") << QStringList{"--headless", "--processes", "0"} << "--processes";
-        QTest::newRow("words for a number") << QStringList{"--headless", "--count", "many"} << "--count";
+        QTest::newRow("zero processes")
+            << QStringList{"--headless", "--processes", "0"} << "--processes";
+        QTest::newRow("words for a number")
+            << QStringList{"--headless", "--count", "many"} << "--count";
         QTest::newRow("unknown pool") << QStringList{"--headless", "--pool", "x"} << "--pool";
-        QTest::newRow("unknown strategy") << QStringList{"--headless", "--strategy", "lifo"} << "--strategy";
-        QTest::newRow("soft above hard") << QStringList{"--headless", "--soft-time-limit", "3", "--time-limit", "2"} << "less than or equal";
-        QTest::newRow("negative limit") << QStringList{"--headless", "--time-limit", "-1"} << "--time-limit";
+        QTest::newRow("unknown strategy")
+            << QStringList{"--headless", "--strategy", "lifo"} << "--strategy";
+        QTest::newRow("soft above hard")
+            << QStringList{"--headless", "--soft-time-limit", "3", "--time-limit", "2"}
+            << "less than or equal";
+        QTest::newRow("negative limit")
+            << QStringList{"--headless", "--time-limit", "-1"} << "--time-limit";
         QTest::newRow("empty task") << QStringList{"--headless", "--task", "=5"} << "--task";
-        QTest::newRow("unknown option") << QStringList{"--headless", "--frobnicate"} << "frobnicate";
+        QTest::newRow("unknown option")
+            << QStringList{"--headless", "--frobnicate"} << "frobnicate";
         QTest::newRow("stray argument") << QStringList{"--headless", "extra"} << "extra";
-        QTest::newRow("tiny memory limit") << QStringList{"--headless", "--max-memory-per-child", "10"} << "--max-memory-per-child";
+        QTest::newRow("tiny memory limit")
+            << QStringList{"--headless", "--max-memory-per-child", "10"}
+            << "--max-memory-per-child";
         QTest::newRow("task without headless") << QStringList{"--task", "noop"} << "--headless";
     }
     void badArgumentsGiveOneLineErrors() {

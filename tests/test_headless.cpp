@@ -3,10 +3,8 @@
 #include "app/headless_run.h"
 #include "ui/bridge/qt_event_loop.h"
 
-#include <nlohmann/json.hpp>
-
 #include <QTest>
-
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 using namespace poolscope;

@@ -3,11 +3,9 @@
 #include "poolcore/poll_loop.h"
 
 #include <QTest>
-
 #include <sys/socket.h>
-#include <unistd.h>
-
 #include <thread>
+#include <unistd.h>
 
 using namespace poolcore;
 using namespace std::chrono_literals;

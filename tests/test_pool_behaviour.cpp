@@ -2,21 +2,18 @@
 // The behavioural suite: what Celery's and billiard's tests assert of the prefork pool, plus one
 // test per fault. Every test runs for each pool variant (see pool_harness.h).
 #include "pool_harness.h"
-
 #include "poolcore/task_registry.h"
 
-#include <nlohmann/json.hpp>
-
+#include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cstring>
-#include <sstream>
 
 using namespace harness;
 using namespace poolcore;
@@ -69,12 +66,11 @@ void register_test_tasks() {
     r.add({"oversized_frame", "", "Announces a 4 GiB frame."}, [](const TaskContext&) {
         return write_to_channel_and_wait(frame(0xFFFFFFF0u, 0x12, "xx"));
     });
-    r.add({"bogus_ready", "", "Reports a result for a job it never got."},
-          [](const TaskContext&) {
-              std::string bytes;
-              wire::append_ready(bytes, 987654321, Outcome::Success, 0, 0, "");
-              return write_to_channel_and_wait(bytes);
-          });
+    r.add({"bogus_ready", "", "Reports a result for a job it never got."}, [](const TaskContext&) {
+        std::string bytes;
+        wire::append_ready(bytes, 987654321, Outcome::Success, 0, 0, "");
+        return write_to_channel_and_wait(bytes);
+    });
     r.add({"getpid", "", "Returns its pid."},
           [](const TaskContext&) { return std::to_string(::getpid()); });
 }

@@ -3,12 +3,11 @@
 #include "pool_harness.h"
 
 #include <dirent.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 using namespace harness;
 using namespace poolcore;
@@ -152,10 +151,10 @@ private slots:
         QVERIFY(p.start());
         // Each kind has exactly one correct outcome, whatever happens around it.
         const std::vector<std::pair<std::string, Outcome>> kinds = {
-            {"noop", Outcome::Success},          {"echo", Outcome::Success},
-            {"fail=x", Outcome::TaskError},      {"crash=KILL", Outcome::WorkerLost},
-            {"exit=7", Outcome::WorkerLost},     {"hang=2000", Outcome::TimeLimit},
-            {"no_such", Outcome::TaskError},     {"sleep=3", Outcome::Success},
+            {"noop", Outcome::Success},      {"echo", Outcome::Success},
+            {"fail=x", Outcome::TaskError},  {"crash=KILL", Outcome::WorkerLost},
+            {"exit=7", Outcome::WorkerLost}, {"hang=2000", Outcome::TimeLimit},
+            {"no_such", Outcome::TaskError}, {"sleep=3", Outcome::Success},
         };
         const int jobs = 4000;
         for (int i = 0; i < jobs; ++i) {

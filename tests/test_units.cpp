@@ -6,10 +6,8 @@
 #include "poolcore/stats.h"
 #include "poolcore/task_registry.h"
 
-#include <nlohmann/json.hpp>
-
 #include <QTest>
-
+#include <nlohmann/json.hpp>
 #include <signal.h>
 
 using namespace poolcore;
@@ -84,9 +82,9 @@ private slots:
         std::vector<std::string> keys;
         for (auto it = j.begin(); it != j.end(); ++it)
             keys.push_back(it.key());
-        QCOMPARE(keys, (std::vector<std::string>{"max-concurrency", "max-tasks-per-child",
-                                                 "processes", "put-guarded-by-semaphore",
-                                                 "timeouts", "writes"}));
+        QCOMPARE(keys,
+                 (std::vector<std::string>{"max-concurrency", "max-tasks-per-child", "processes",
+                                           "put-guarded-by-semaphore", "timeouts", "writes"}));
         QCOMPARE(j["max-tasks-per-child"].get<std::string>(), std::string("N/A"));
         QCOMPARE(j["timeouts"][0].get<double>(), 5.0);
         QCOMPARE(j["timeouts"][1].get<double>(), 10.0);
@@ -173,8 +171,8 @@ private slots:
         std::vector<std::string> names;
         for (const auto& t : list)
             names.push_back(t.name);
-        for (const char* n : {"alloc", "crash", "echo", "exit", "fail", "hang", "noop", "sleep",
-                              "spin"})
+        for (const char* n :
+             {"alloc", "crash", "echo", "exit", "fail", "hang", "noop", "sleep", "spin"})
             QVERIFY2(std::find(names.begin(), names.end(), n) != names.end(), n);
         QVERIFY(std::is_sorted(names.begin(), names.end()));
     }

@@ -2,7 +2,6 @@
 #include "poolcore/wire_protocol.h"
 
 #include <QTest>
-
 #include <cstring>
 
 using namespace poolcore;

@@ -8,13 +8,12 @@
 #include "poolcore/event_loop.h"
 #include "poolcore/unique_fd.h"
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 namespace poolcore {
 

@@ -6,7 +6,6 @@
 #include <QEventLoop>
 #include <QSocketNotifier>
 #include <QTimer>
-
 #include <chrono>
 
 namespace poolscope {
@@ -56,18 +55,24 @@ void QtEventLoop::remove(WatchMap& map, int fd) {
 void QtEventLoop::add_reader(int fd, Callback cb) {
     add(readers_, fd, QSocketNotifier::Read, std::move(cb));
 }
-void QtEventLoop::remove_reader(int fd) { remove(readers_, fd); }
+void QtEventLoop::remove_reader(int fd) {
+    remove(readers_, fd);
+}
 void QtEventLoop::add_writer(int fd, Callback cb) {
     add(writers_, fd, QSocketNotifier::Write, std::move(cb));
 }
-void QtEventLoop::remove_writer(int fd) { remove(writers_, fd); }
+void QtEventLoop::remove_writer(int fd) {
+    remove(writers_, fd);
+}
 void QtEventLoop::watch_process_exit(poolcore::ExitHandle h, Callback cb) {
     add(exits_, h.fd, QSocketNotifier::Read, std::move(cb));
 }
-void QtEventLoop::unwatch_process_exit(poolcore::ExitHandle h) { remove(exits_, h.fd); }
+void QtEventLoop::unwatch_process_exit(poolcore::ExitHandle h) {
+    remove(exits_, h.fd);
+}
 
 poolcore::EventLoop::TimerId QtEventLoop::start_timer(Duration interval, bool single_shot,
-                                                       Callback fire) {
+                                                      Callback fire) {
     const TimerId id = next_timer_++;
     auto* timer = new QTimer(this);
     timer->setSingleShot(single_shot);

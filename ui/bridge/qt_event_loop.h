@@ -4,7 +4,6 @@
 #include "poolcore/event_loop.h"
 
 #include <QObject>
-
 #include <memory>
 #include <unordered_map>
 
