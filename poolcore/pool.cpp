@@ -605,7 +605,9 @@ void Pool::on_worker_exit(WorkerId id) {
     const bool counts_as_crash = reason == ExitReason::Died || reason == ExitReason::Killed;
     const bool running = (state_ == PoolState::Run || state_ == PoolState::Close);
     if (counts_as_crash && running) {
-        say(reason == ExitReason::Died ? Severity::Error : Severity::Warning,
+        // A warning: the pool recovers by itself. Errors are for what needs a person (a crash
+        // loop paused, a fork that fails).
+        say(Severity::Warning,
             "worker pid " + std::to_string(w.pid) + " (slot " + std::to_string(slot) +
                 ") exited with " + status.describe() + (w.fault.empty() ? "" : ": " + w.fault));
         restart_limiter_.record();
