@@ -1,0 +1,6 @@
+if(TARGET poolscope_ui)
+    poolscope_add_test(NAME test_gui_screenshot SOURCES test_gui_screenshot.cpp gui_test_util.h
+        LIBS poolscope_ui LABELS gui TIMEOUT 120)
+    target_compile_definitions(test_gui_screenshot PRIVATE
+        POOLSCOPE_SCREENSHOT_DIR="${CMAKE_BINARY_DIR}")
+endif()

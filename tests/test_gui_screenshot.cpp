@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Renders the main window under load, in the light and the dark theme, to PNG files in the build
+// folder (poolscope-light.png, poolscope-dark.png) for a person to look at, and checks that
+// what was rendered holds live data.
+
+#include "gui_test_util.h"
+#include "ui/charts/chart_view.h"
+#include "ui/load_generator.h"
+#include "ui/main_window.h"
+#include "ui/pages/load_page.h"
+#include "ui/pages/process_page.h"
+#include "ui/pages/settings_page.h"
+
+#include <QApplication>
+#include <QImage>
+#include <QPushButton>
+#include <QSet>
+#include <QtTest>
+#include <signal.h>
+
+using namespace poolscope;
+
+class ScreenshotTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { test::isolateSettings(); }
+
+    void rendersWindowUnderLoad_data() {
+        QTest::addColumn<int>("theme");
+        QTest::newRow("light") << int(Theme::Light);
+        QTest::newRow("dark") << int(Theme::Dark);
+    }
+
+    void rendersWindowUnderLoad() {
+        QFETCH(int, theme);
+        MainWindow window;
+        window.setTheme(Theme(theme));
+        window.resize(1600, 1000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // A short window, so that the few seconds of this test fill the charts.
+        for (ChartView* chart : window.charts())
+            chart->setWindowSeconds(8);
+
+        poolcore::PoolOptions options;
+        options.processes = 4;
+        window.settingsPage()->setOptions(options);
+        QVERIFY(window.startPool());
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller().lastSnapshot().alive_processes, 4, 10000);
+
+        // Sleeping jobs at about three quarters of what four workers can do, so that the
+        // charts show busy workers, a queue, latency and throughput.
+        LoadSpec load;
+        load.task = "sleep";
+        load.argument = "10";
+        load.mode = LoadSpec::Mode::Rate;
+        load.jobs_per_second = 300;
+        window.loadPage()->setSpec(load);
+        QTest::mouseClick(window.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(window.generator().isRunning());
+        QTest::qWait(2500);
+        // A worker killed mid-job: a lost job, a dip in the process chart and a replacement.
+        const auto workers = window.controller().lastSnapshot().workers;
+        QVERIFY(!workers.empty());
+        QVERIFY(window.controller().killWorker(workers.front().pid, SIGKILL));
+        QTest::qWait(3500);
+
+        QVERIFY(window.generator().completed() > 500);
+        QVERIFY(window.history().samples().size() > 60);
+        for (ChartView* chart : window.charts())
+            chart->replotNow();
+        const QImage image = window.grab().toImage();
+        QCOMPARE(image.width(), 1600);
+        const QString name = QStringLiteral("%1/poolscope-%2.png")
+                                 .arg(QStringLiteral(POOLSCOPE_SCREENSHOT_DIR),
+                                      QString::fromLatin1(QTest::currentDataTag()));
+        QVERIFY(image.save(name));
+        qInfo("screenshot: %s", qPrintable(name));
+
+        // A blank or broken render has a handful of colours; charts, text and icons have many.
+        QSet<QRgb> colours;
+        for (int y = 0; y < image.height(); y += 3)
+            for (int x = 0; x < image.width(); x += 3)
+                colours.insert(image.pixel(x, y));
+        QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
+
+        window.generator().stop();
+        window.controller().terminate();
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller().state(), poolcore::PoolState::Stopped, 10000);
+    }
+};
+
+QTEST_MAIN(ScreenshotTest)
+#include "test_gui_screenshot.moc"

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/charts/chart_view.h"
+
+#include <QContextMenuEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMessageBox>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <limits>
+#include <qcustomplot.h>
+
+namespace poolscope {
+
+namespace {
+// How often a chart whose lines are all flat still redraws, to move its time labels on.
+constexpr auto kIdleRefresh = std::chrono::seconds(5);
+} // namespace
+
+PlotSeries::PlotSeries(QCPGraph* graph, std::size_t capacity) : data_(capacity), graph_(graph) {}
+
+void PlotSeries::append(double time, double value) {
+    if (data_.append(time, value) > 0)
+        graph_->data()->removeBefore(data_.first_time());
+    graph_->addData(data_.last_time(), value);
+}
+
+void PlotSeries::clear() {
+    data_.clear();
+    graph_->data()->clear();
+}
+
+ChartView::ChartView(const QString& title, QWidget* parent)
+    : QWidget(parent), title_(title), plot_(new QCustomPlot(this)) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(plot_);
+    setMinimumSize(260, 160);
+    setAccessibleName(title);
+
+    plot_->setNoAntialiasingOnDrag(true);
+    plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    plot_->setContextMenuPolicy(Qt::NoContextMenu); // ours, on the ChartView
+    plot_->plotLayout()->insertRow(0);
+    auto* heading = new QCPTextElement(plot_, title, QFont(font().family(), -1, QFont::Bold));
+    heading->setObjectName(QStringLiteral("heading"));
+    plot_->plotLayout()->addElement(0, 0, heading);
+
+    time_rect_ = plot_->axisRect();
+    time_rect_->setRangeDrag(Qt::Horizontal);
+    time_rect_->setRangeZoom(Qt::Horizontal);
+    auto ticker = QSharedPointer<QCPAxisTickerTime>::create();
+    ticker->setTimeFormat(QStringLiteral("%m:%s"));
+    timeAxis()->setTicker(ticker);
+    timeAxis()->setRange(-window_.width(), 0);
+    valueAxis()->setRange(0, minimumTop());
+    // The legend goes in a row of its own under the heading, so that it never hides data.
+    plot_->legend->setVisible(true);
+    plot_->legend->setFont(QFont(font().family(), std::max(7, font().pointSize() - 1)));
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    plot_->legend->setWrap(4);
+    plot_->legend->setRowSpacing(0);
+    plot_->legend->setColumnSpacing(12);
+    plot_->legend->setMargins(QMargins(4, 1, 4, 1));
+    time_rect_->insetLayout()->take(plot_->legend);
+    plot_->plotLayout()->insertRow(1);
+    plot_->plotLayout()->addElement(1, 0, plot_->legend);
+    plot_->plotLayout()->setRowStretchFactor(1, 0.001);
+    plot_->plotLayout()->setRowSpacing(0);
+
+    connect(timeAxis(), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+            &ChartView::onTimeRangeChanged);
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] { followLive(); });
+}
+
+ChartView::~ChartView() = default;
+
+QCPAxis* ChartView::timeAxis() const {
+    return time_rect_->axis(QCPAxis::atBottom);
+}
+QCPAxis* ChartView::valueAxis() const {
+    return time_rect_->axis(QCPAxis::atLeft);
+}
+
+PlotSeries* ChartView::addSeries(const QString& name) {
+    QCPGraph* graph = plot_->addGraph(timeAxis(), valueAxis());
+    graph->setName(name);
+    graph->setAdaptiveSampling(true);
+    series_.push_back(std::make_unique<PlotSeries>(graph, kHistorySamples));
+    return series_.back().get();
+}
+
+double ChartView::historyBegin() const {
+    double begin = now_;
+    for (const auto& s : series_)
+        if (!s->data().empty())
+            begin = std::min(begin, s->data().first_time());
+    return begin;
+}
+
+double ChartView::lastChangeTime() const {
+    double last = -std::numeric_limits<double>::infinity();
+    for (const auto& s : series_)
+        last = std::max(last, s->data().last_change_time());
+    return last;
+}
+
+void ChartView::addSample(const Sample& sample) {
+    now_ = sample.time;
+    have_samples_ = true;
+    append(sample);
+    const bool extras = extrasChanged();
+    if (!isVisible()) {
+        dirty_ = true; // drawn when shown
+        return;
+    }
+    const ValueRange range = window_.range(now_, historyBegin());
+    // The picture only changes if a line changed inside the view, or the view is not yet full
+    // of history; otherwise it would redraw the same flat lines under moved time labels.
+    const bool same_picture = lastChangeTime() < range.lower && historyBegin() <= range.lower &&
+                              (!window_.following() || now_ >= range.upper);
+    if (!dirty_ && !extras && same_picture &&
+        std::chrono::steady_clock::now() - last_replot_ < kIdleRefresh)
+        return;
+    setTimeRange(range);
+    requestReplot();
+}
+
+void ChartView::setTimeRange(ValueRange range) {
+    setting_range_ = true;
+    timeAxis()->setRange(range.lower, range.upper);
+    setting_range_ = false;
+    updateValueAxis(range);
+}
+
+void ChartView::updateValueAxis(ValueRange visible) {
+    double top = minimumTop();
+    for (const auto& s : series_)
+        if (s->graph()->visible())
+            if (auto r = s->data().value_range(visible.lower, visible.upper))
+                top = std::max(top, r->upper);
+    valueAxis()->setRange(0, top * 1.12);
+}
+
+void ChartView::onTimeRangeChanged(const QCPRange& range) {
+    if (setting_range_ || !have_samples_)
+        return;
+    // The user dragged or zoomed: keep the view inside the history.
+    const ValueRange r = window_.user_moved({range.lower, range.upper}, now_, historyBegin());
+    setTimeRange(r);
+    requestReplot();
+}
+
+void ChartView::requestReplot() {
+    dirty_ = false;
+    last_replot_ = std::chrono::steady_clock::now();
+    ++replots_;
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartView::replotNow() {
+    if (have_samples_)
+        setTimeRange(window_.range(now_, historyBegin()));
+    dirty_ = false;
+    last_replot_ = std::chrono::steady_clock::now();
+    ++replots_;
+    plot_->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+void ChartView::followLive() {
+    window_.follow();
+    if (have_samples_) {
+        setTimeRange(window_.range(now_, historyBegin()));
+        requestReplot();
+    }
+}
+
+void ChartView::setWindowSeconds(double seconds) {
+    window_.set_width(seconds);
+    followLive();
+}
+
+ValueRange ChartView::visibleTimeRange() const {
+    return {timeAxis()->range().lower, timeAxis()->range().upper};
+}
+
+double ChartView::lastReplotMs() const {
+    return plot_->replotTime(false);
+}
+double ChartView::averageReplotMs() const {
+    return plot_->replotTime(true);
+}
+
+bool ChartView::saveImage(const QString& path, QString* error) {
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    bool ok = false;
+    if (suffix == QLatin1String("png"))
+        ok = plot_->savePng(path, 0, 0, 2.0);
+    else if (suffix == QLatin1String("pdf"))
+        ok = plot_->savePdf(path);
+    else {
+        if (error)
+            *error = tr("Choose a file name ending in .png or .pdf.");
+        return false;
+    }
+    if (!ok && error)
+        *error = tr("Could not write %1.").arg(path);
+    return ok;
+}
+
+void ChartView::styleAxisRect(QCPAxisRect* rect) {
+    const ChartPalette& p = palette_;
+    rect->setBackground(p.background);
+    for (QCPAxis* axis : rect->axes()) {
+        axis->setBasePen(QPen(p.muted));
+        axis->setTickPen(QPen(p.muted));
+        axis->setSubTickPen(QPen(p.muted));
+        axis->setTickLabelColor(p.foreground);
+        axis->setLabelColor(p.foreground);
+        axis->grid()->setPen(QPen(p.grid, 1, Qt::SolidLine));
+        axis->grid()->setSubGridPen(QPen(p.subgrid, 1, Qt::DotLine));
+        axis->grid()->setZeroLinePen(Qt::NoPen);
+    }
+}
+
+void ChartView::applyPalette() {
+    palette_ = ChartPalette::from(QWidget::palette());
+    plot_->setBackground(palette_.background);
+    for (QCPAxisRect* rect : plot_->axisRects())
+        styleAxisRect(rect);
+    if (auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0)))
+        heading->setTextColor(palette_.foreground);
+    plot_->legend->setBrush(Qt::NoBrush);
+    plot_->legend->setBorderPen(Qt::NoPen);
+    plot_->legend->setTextColor(palette_.foreground);
+    restyle(palette_);
+    dirty_ = true;
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartView::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::StyleChange)
+        applyPalette();
+}
+
+void ChartView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (dirty_ && have_samples_) {
+        setTimeRange(window_.range(now_, historyBegin()));
+        requestReplot();
+    }
+}
+
+void ChartView::contextMenuEvent(QContextMenuEvent* event) {
+    QMenu menu(this);
+    QAction* follow = menu.addAction(tr("Follow Live"), this, &ChartView::followLive);
+    follow->setCheckable(true);
+    follow->setChecked(window_.following());
+    QMenu* span = menu.addMenu(tr("Window"));
+    for (int seconds : {30, 60, 120, 300, 600}) {
+        QAction* a = span->addAction(seconds < 60 ? tr("%1 seconds").arg(seconds)
+                                                  : tr("%1 minutes").arg(seconds / 60));
+        a->setCheckable(true);
+        a->setChecked(std::abs(window_.width() - seconds) < 0.5);
+        connect(a, &QAction::triggered, this, [this, seconds] { setWindowSeconds(seconds); });
+    }
+    menu.addSeparator();
+    menu.addAction(tr("Save as PNG or PDF…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save %1").arg(title_), title_ + QStringLiteral(".png"),
+            tr("PNG image (*.png);;PDF document (*.pdf)"));
+        QString error;
+        if (!path.isEmpty() && !saveImage(path, &error))
+            QMessageBox::warning(this, tr("Save Chart"), error);
+    });
+    menu.exec(event->globalPos());
+}
+
+} // namespace poolscope

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "ui/charts/chart_palette.h"
+#include "ui/charts/time_series.h"
+#include "ui/stats_history.h"
+
+#include <QWidget>
+#include <chrono>
+#include <memory>
+#include <vector>
+
+class QCustomPlot;
+class QCPAxis;
+class QCPAxisRect;
+class QCPGraph;
+class QCPRange;
+
+namespace poolscope {
+
+// One line of a live chart: its bounded history (the logic) and the QCustomPlot graph that
+// mirrors it (the drawing).
+class PlotSeries {
+public:
+    PlotSeries(QCPGraph* graph, std::size_t capacity);
+    void append(double time, double value);
+    const TimeSeries& data() const { return data_; }
+    QCPGraph* graph() const { return graph_; }
+    void clear();
+
+private:
+    TimeSeries data_;
+    QCPGraph* graph_;
+};
+
+// A live chart: a QCustomPlot whose time axis shows a rolling window over a bounded history
+// (ten minutes at 20 samples a second). Dragging or zooming the time axis looks back into the
+// history and stops following; a double click, or dragging back to the present, follows again.
+// Replots are queued (rpQueuedReplot) and skipped while the chart is hidden, and while every
+// visible line has been flat for the whole window, apart from a refresh every few seconds that
+// keeps the time labels honest: an idle pool costs the GUI next to nothing.
+class ChartView : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr std::size_t kHistorySamples = 12000;
+
+    explicit ChartView(const QString& title, QWidget* parent = nullptr);
+    ~ChartView() override;
+
+    QString title() const { return title_; }
+    void addSample(const Sample& sample);
+
+    // Writes the chart as PNG or PDF, by the file's suffix.
+    bool saveImage(const QString& path, QString* error);
+
+    void setWindowSeconds(double seconds);
+    double windowSeconds() const { return window_.width(); }
+    void followLive();
+    bool isFollowing() const { return window_.following(); }
+    ValueRange visibleTimeRange() const;
+
+    // What the last replots cost, for the benchmark.
+    double lastReplotMs() const;
+    double averageReplotMs() const;
+    int replotCount() const { return replots_; }
+    // Replots right now, synchronously (the benchmark and the screenshot test use it).
+    void replotNow();
+
+    QCustomPlot* plot() const { return plot_; }
+
+protected:
+    // Adds the sample to the chart's series.
+    virtual void append(const Sample& sample) = 0;
+    // Applies the palette to the chart's own items; the axes are done already.
+    virtual void restyle(const ChartPalette& palette) = 0;
+    // Anything the chart draws besides its time series changed (bars, labels).
+    virtual bool extrasChanged() { return false; }
+    // The smallest top the value axis may have, so that a quiet chart does not magnify noise.
+    virtual double minimumTop() const { return 1.0; }
+
+    PlotSeries* addSeries(const QString& name);
+    const std::vector<std::unique_ptr<PlotSeries>>& series() const { return series_; }
+    QCPAxisRect* timeRect() const { return time_rect_; }
+    QCPAxis* timeAxis() const;
+    QCPAxis* valueAxis() const;
+    const ChartPalette& chartPalette() const { return palette_; }
+    void styleAxisRect(QCPAxisRect* rect);
+    // Styles everything from the widget palette and calls restyle(). Derived charts call it at
+    // the end of their constructor, once their series exist.
+    void applyPalette();
+
+    void changeEvent(QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
+
+private:
+    void onTimeRangeChanged(const QCPRange& range);
+    void setTimeRange(ValueRange range);
+    void updateValueAxis(ValueRange visible);
+    void requestReplot();
+    double historyBegin() const;
+    double lastChangeTime() const;
+
+    QString title_;
+    QCustomPlot* plot_;
+    QCPAxisRect* time_rect_;
+    std::vector<std::unique_ptr<PlotSeries>> series_;
+    ChartPalette palette_;
+    RollingWindow window_;
+    double now_ = 0;
+    bool have_samples_ = false;
+    bool setting_range_ = false;
+    bool dirty_ = true;
+    std::chrono::steady_clock::time_point last_replot_{};
+    int replots_ = 0;
+};
+
+} // namespace poolscope

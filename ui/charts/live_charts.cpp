@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/charts/live_charts.h"
+
+#include <algorithm>
+#include <qcustomplot.h>
+
+namespace poolscope {
+
+namespace {
+
+void stepped(PlotSeries* s) {
+    s->graph()->setLineStyle(QCPGraph::lsStepLeft);
+}
+
+QPen linePen(const QColor& c, qreal width = 1.6, Qt::PenStyle style = Qt::SolidLine) {
+    QPen pen(c, width, style);
+    pen.setCapStyle(Qt::FlatCap);
+    return pen;
+}
+
+} // namespace
+
+ProcessCountChart::ProcessCountChart(QWidget* parent) : ChartView(tr("Processes"), parent) {
+    // Drawn in this order: busy underneath, alive on top of it, the target dashed over both.
+    busy_ = addSeries(tr("busy"));
+    alive_ = addSeries(tr("alive"));
+    target_ = addSeries(tr("target"));
+    for (PlotSeries* s : {target_, alive_, busy_})
+        stepped(s);
+    valueAxis()->setLabel(tr("processes"));
+    valueAxis()->ticker()->setTickStepStrategy(QCPAxisTicker::tssReadability);
+    applyPalette();
+}
+
+void ProcessCountChart::append(const Sample& s) {
+    target_->append(s.time, s.target);
+    alive_->append(s.time, s.alive);
+    busy_->append(s.time, s.busy);
+}
+
+void ProcessCountChart::restyle(const ChartPalette& p) {
+    target_->graph()->setPen(linePen(p.target, 1.4, Qt::DashLine));
+    alive_->graph()->setPen(linePen(p.alive, 2.0));
+    busy_->graph()->setPen(linePen(p.busy, 1.0));
+    QColor fill = p.busy;
+    fill.setAlpha(p.dark ? 70 : 50);
+    busy_->graph()->setBrush(fill);
+}
+
+ThroughputChart::ThroughputChart(QWidget* parent) : ChartView(tr("Throughput"), parent) {
+    succeeded_ = addSeries(tr("succeeded"));
+    failed_ = addSeries(tr("failed"));
+    lost_ = addSeries(tr("lost"));
+    timed_out_ = addSeries(tr("timed out"));
+    valueAxis()->setLabel(tr("jobs / s"));
+    applyPalette();
+}
+
+void ThroughputChart::append(const Sample& s) {
+    succeeded_->append(s.time, s.succeeded_per_s);
+    failed_->append(s.time, s.failed_per_s);
+    lost_->append(s.time, s.lost_per_s);
+    timed_out_->append(s.time, s.timed_out_per_s);
+}
+
+void ThroughputChart::restyle(const ChartPalette& p) {
+    succeeded_->graph()->setPen(linePen(p.succeeded, 2.0));
+    failed_->graph()->setPen(linePen(p.failed));
+    lost_->graph()->setPen(linePen(p.lost));
+    timed_out_->graph()->setPen(linePen(p.timed_out));
+}
+
+LatencyChart::LatencyChart(QWidget* parent) : ChartView(tr("Latency"), parent) {
+    p50_ = addSeries(tr("p50"));
+    p99_ = addSeries(tr("p99"));
+    valueAxis()->setLabel(tr("ms"));
+    applyPalette();
+}
+
+void LatencyChart::append(const Sample& s) {
+    p50_->append(s.time, s.p50_ms);
+    p99_->append(s.time, s.p99_ms);
+}
+
+void LatencyChart::restyle(const ChartPalette& p) {
+    p50_->graph()->setPen(linePen(p.p50, 2.0));
+    p99_->graph()->setPen(linePen(p.p99, 1.6));
+}
+
+QueueDepthChart::QueueDepthChart(QWidget* parent) : ChartView(tr("Queue Depth"), parent) {
+    in_flight_ = addSeries(tr("in workers"));
+    pending_ = addSeries(tr("pending"));
+    for (PlotSeries* s : {pending_, in_flight_})
+        stepped(s);
+    valueAxis()->setLabel(tr("jobs"));
+    applyPalette();
+}
+
+void QueueDepthChart::append(const Sample& s) {
+    pending_->append(s.time, s.pending);
+    in_flight_->append(s.time, s.in_flight);
+}
+
+void QueueDepthChart::restyle(const ChartPalette& p) {
+    pending_->graph()->setPen(linePen(p.pending, 1.6));
+    QColor fill = p.pending;
+    fill.setAlpha(p.dark ? 70 : 50);
+    pending_->graph()->setBrush(fill);
+    in_flight_->graph()->setPen(linePen(p.in_flight, 1.2));
+}
+
+MemoryChart::MemoryChart(QWidget* parent) : ChartView(tr("Worker Memory"), parent) {
+    valueAxis()->setLabel(tr("resident MiB"));
+    plot()->legend->setWrap(3);
+    applyPalette();
+}
+
+void MemoryChart::append(const Sample& s) {
+    for (const WorkerSample& w : s.workers) {
+        Slot& slot = slots_[w.slot];
+        if (!slot.series) {
+            slot.series = addSeries(QString());
+            slot.series->graph()->setPen(linePen(chartPalette().series(w.slot), 1.6));
+        }
+        if (slot.pid != w.pid) {
+            slot.pid = w.pid;
+            slot.series->graph()->setName(tr("slot %1 · %2").arg(w.slot).arg(w.pid));
+            labels_changed_ = true;
+        }
+        slot.series->append(s.time, w.rss_mib);
+    }
+}
+
+bool MemoryChart::extrasChanged() {
+    return std::exchange(labels_changed_, false);
+}
+
+void MemoryChart::restyle(const ChartPalette& p) {
+    for (auto& [index, slot] : slots_)
+        slot.series->graph()->setPen(linePen(p.series(index), 1.6));
+}
+
+WriteStatsChart::WriteStatsChart(QWidget* parent)
+    : ChartView(tr("Write Statistics"), parent),
+      slot_ticker_(QSharedPointer<QCPAxisTickerText>::create()) {
+    // The bars sit above the time chart, sharing its left margin so that the two line up.
+    bars_rect_ = new QCPAxisRect(plot());
+    // Rows: heading, legend, bars, time chart.
+    plot()->plotLayout()->insertRow(2);
+    plot()->plotLayout()->addElement(2, 0, bars_rect_);
+    bars_rect_->setRangeDrag(Qt::Orientations());
+    bars_rect_->setRangeZoom(Qt::Orientations());
+    auto* margins = new QCPMarginGroup(plot());
+    bars_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+    timeRect()->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+    QCPAxis* slot_axis = bars_rect_->axis(QCPAxis::atBottom);
+    slot_axis->setTicker(slot_ticker_);
+    slot_axis->setLabel(tr("slot and pid"));
+    slot_axis->grid()->setVisible(false);
+    bars_rect_->axis(QCPAxis::atLeft)->setLabel(tr("raw writes"));
+    bars_ = new QCPBars(slot_axis, bars_rect_->axis(QCPAxis::atLeft));
+    bars_->setName(tr("raw writes per slot"));
+    bars_->setWidth(0.6);
+    bars_->removeFromLegend();
+    writes_per_s_ = addSeries(tr("writes / s (all slots)"));
+    valueAxis()->setLabel(tr("writes / s"));
+    plot()->plotLayout()->setRowStretchFactor(2, 1.0);
+    plot()->plotLayout()->setRowStretchFactor(3, 1.0);
+    applyPalette();
+}
+
+void WriteStatsChart::append(const Sample& s) {
+    writes_per_s_->append(s.time, s.writes_per_s);
+    const auto same = [](const WorkerSample& a, const WorkerSample& b) {
+        return a.slot == b.slot && a.pid == b.pid && a.writes == b.writes;
+    };
+    if (std::equal(s.workers.begin(), s.workers.end(), shown_.begin(), shown_.end(), same))
+        return;
+    shown_ = s.workers;
+    bars_changed_ = true;
+    QVector<double> keys, values;
+    slot_ticker_->clear();
+    double top = 1;
+    for (const WorkerSample& w : shown_) {
+        keys << w.slot;
+        values << double(w.writes);
+        top = std::max(top, double(w.writes));
+        slot_ticker_->addTick(w.slot, QStringLiteral("%1\n%2").arg(w.slot).arg(w.pid));
+    }
+    bars_->setData(keys, values, true);
+    const int slot_count = shown_.empty() ? 1 : shown_.back().slot + 1;
+    bars_rect_->axis(QCPAxis::atBottom)->setRange(-0.6, slot_count - 0.4);
+    bars_rect_->axis(QCPAxis::atLeft)->setRange(0, top * 1.15);
+}
+
+bool WriteStatsChart::extrasChanged() {
+    return std::exchange(bars_changed_, false);
+}
+
+std::vector<std::pair<int, double>> WriteStatsChart::bars() const {
+    std::vector<std::pair<int, double>> out;
+    for (auto it = bars_->data()->constBegin(); it != bars_->data()->constEnd(); ++it)
+        out.emplace_back(int(it->key), it->value);
+    return out;
+}
+
+QStringList WriteStatsChart::barLabels() const {
+    QStringList out;
+    for (auto it = slot_ticker_->ticks().cbegin(); it != slot_ticker_->ticks().cend(); ++it)
+        out << it.value();
+    return out;
+}
+
+void WriteStatsChart::restyle(const ChartPalette& p) {
+    writes_per_s_->graph()->setPen(linePen(p.writes, 2.0));
+    QColor fill = p.bars;
+    fill.setAlpha(170);
+    bars_->setBrush(fill);
+    bars_->setPen(QPen(p.bars));
+}
+
+} // namespace poolscope

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace poolscope {
+
+class PoolController;
+
+struct LoadSpec {
+    enum class Mode { Burst, Rate };
+    std::string task = "noop";
+    std::string argument;
+    std::size_t payload_bytes = 0;
+    Mode mode = Mode::Burst;
+    long long burst_jobs = 1000;
+    double jobs_per_second = 100;
+};
+
+// Feeds the pool with jobs of one built-in task: a burst of N jobs, or a steady rate. It keeps a
+// bounded number of jobs outstanding, so that a burst of millions or a rate the pool cannot
+// follow costs bounded memory; a rate the pool cannot keep up with is reported as "behind".
+class LoadGenerator : public QObject {
+    Q_OBJECT
+public:
+    explicit LoadGenerator(PoolController& controller, QObject* parent = nullptr);
+    ~LoadGenerator() override;
+
+    // Checks the spec against the task registry and the running pool; on failure returns false
+    // and sets `error` to a message for the user.
+    bool start(const LoadSpec& spec, QString* error);
+    void stop();
+    bool isRunning() const { return running_; }
+    const LoadSpec& spec() const { return spec_; }
+
+    long long submitted() const { return submitted_; }
+    long long completed() const;
+    long long failed() const;
+    // Rate mode: jobs not submitted because too many were already outstanding.
+    long long behind() const { return behind_; }
+    // The most jobs it lets be outstanding at once.
+    long long window() const;
+
+    // Checks a spec without starting; empty when it is acceptable.
+    QString problem(const LoadSpec& spec) const;
+
+Q_SIGNALS:
+    void runningChanged(bool running);
+    // At most ten times a second while running, and once when it stops.
+    void progress(long long completed, long long total);
+    void stopped(const QString& reason);
+
+private:
+    void pump();
+    void refill();
+    void finish(const QString& reason);
+
+    // Job callbacks may run on the pool's own thread and may outlive this object.
+    struct Counters {
+        std::atomic<long long> completed{0};
+        std::atomic<long long> failed{0};
+    };
+
+    PoolController& controller_;
+    LoadSpec spec_;
+    std::string payload_;
+    std::shared_ptr<Counters> counters_;
+    bool running_ = false;
+    bool refilling_ = false;
+    long long submitted_ = 0;
+    long long behind_ = 0;
+    double tokens_ = 0;
+    std::chrono::steady_clock::time_point last_pump_;
+    QTimer pump_timer_;
+    int ticks_ = 0;
+};
+
+} // namespace poolscope

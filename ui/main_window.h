@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "poolcore/options.h"
+#include "ui/pool_controller.h"
+#include "ui/stats_history.h"
+#include "ui/theme.h"
+
+#include <QMainWindow>
+#include <array>
+#include <vector>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QTabWidget;
+
+namespace poolscope {
+
+class ChartView;
+class EventLogPage;
+class InfoPage;
+class LoadGenerator;
+class LoadPage;
+class ProcessPage;
+class SettingsPage;
+class StopProgress;
+
+// The Poolscope window: pool controls in the toolbar and the Pool menu, settings and the load
+// generator on the left, the process table, event log and info report in the middle, and one
+// dock per live chart.
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Loads settings, layout and theme saved by an earlier session, and saves them on close.
+    void restoreSession();
+    // Puts the pool settings given on the command line over the restored ones: every field that
+    // differs from PoolOptions' default counts as given.
+    void applyCommandLine(const poolcore::PoolOptions& given);
+    // Presses Start.
+    bool startPool();
+
+    PoolController& controller() { return *controller_; }
+    LoadGenerator& generator() { return *generator_; }
+    QAction* action(PoolAction a) const { return actions_[std::size_t(a)]; }
+    SettingsPage* settingsPage() const { return settings_page_; }
+    LoadPage* loadPage() const { return load_page_; }
+    ProcessPage* processPage() const { return process_page_; }
+    EventLogPage* eventLogPage() const { return event_log_page_; }
+    InfoPage* infoPage() const { return info_page_; }
+    StopProgress* stopProgress() const { return stop_progress_; }
+    QTabWidget* tabs() const { return tabs_; }
+    const std::vector<ChartView*>& charts() const { return charts_; }
+    const StatsHistory& history() const { return history_; }
+    QString statusText() const;
+
+    // Writes the statistics as JSON or CSV, by the file's suffix.
+    bool exportStatistics(const QString& path, QString* error) const;
+    void setTheme(Theme theme);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createDocks();
+    void createStatusBar();
+    void updateActions();
+    QString unavailableReason(PoolAction a) const;
+    void onSampled(const poolcore::StatsSnapshot& snapshot);
+    void updateStatusBar(const Sample& sample);
+    void exportStatisticsWithDialog(const QString& suffix);
+    void saveChartWithDialog(ChartView* chart);
+    void resetLayout();
+    void saveSession() const;
+
+    PoolController* controller_;
+    LoadGenerator* generator_;
+    std::array<QAction*, kPoolActionCount> actions_{};
+    std::array<QString, kPoolActionCount> action_tips_;
+    SettingsPage* settings_page_ = nullptr;
+    LoadPage* load_page_ = nullptr;
+    ProcessPage* process_page_ = nullptr;
+    EventLogPage* event_log_page_ = nullptr;
+    InfoPage* info_page_ = nullptr;
+    StopProgress* stop_progress_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    std::vector<ChartView*> charts_;
+    std::vector<QDockWidget*> docks_;
+    QByteArray default_layout_;
+    QLabel* state_label_ = nullptr;
+    QLabel* processes_label_ = nullptr;
+    QLabel* outcomes_label_ = nullptr;
+    QLabel* throughput_label_ = nullptr;
+    SampleDeriver deriver_;
+    StatsHistory history_;
+    Theme theme_ = Theme::System;
+    bool persist_ = false;
+    bool quitting_ = false;
+};
+
+} // namespace poolscope

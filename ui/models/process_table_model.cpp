@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/models/process_table_model.h"
+
+#include <QLocale>
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace poolscope {
+
+namespace {
+
+QString fromView(std::string_view s) {
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+QString seconds(double s) {
+    if (s < 10)
+        return QStringLiteral("%1 s").arg(s, 0, 'f', 2);
+    if (s < 600)
+        return QStringLiteral("%1 s").arg(s, 0, 'f', 1);
+    return QStringLiteral("%1 min").arg(s / 60, 0, 'f', 1);
+}
+
+// The cells a row shows, compared to tell which changed.
+bool sameCell(const poolcore::WorkerStats& a, const poolcore::WorkerStats& b, int column) {
+    using C = ProcessTableModel::Column;
+    switch (column) {
+    case C::Slot:
+        return a.slot == b.slot;
+    case C::Pid:
+        return a.pid == b.pid;
+    case C::State:
+        return a.state == b.state;
+    case C::CurrentJob:
+        return a.current_job == b.current_job && a.current_task == b.current_task;
+    case C::RunningFor:
+        return a.current_job == b.current_job &&
+               // shown to 10 ms: changes smaller than that redraw nothing
+               qRound(a.current_job_seconds * 100) == qRound(b.current_job_seconds * 100);
+    case C::JobsDone:
+        return a.jobs_done == b.jobs_done;
+    case C::Writes:
+        return a.writes == b.writes;
+    case C::ResidentMemory:
+        return a.rss_kib == b.rss_kib;
+    case C::LastExit:
+        return a.last_exit == b.last_exit;
+    }
+    return true;
+}
+
+} // namespace
+
+ProcessTableModel::ProcessTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+int ProcessTableModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(rows_.size());
+}
+
+int ProcessTableModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+int ProcessTableModel::rowOfPid(pid_t pid) const {
+    for (std::size_t i = 0; i < rows_.size(); ++i)
+        if (rows_[i].pid == pid)
+            return int(i);
+    return -1;
+}
+
+void ProcessTableModel::update(const std::vector<poolcore::WorkerStats>& workers) {
+    std::unordered_map<pid_t, std::size_t> wanted; // pid -> position in `workers`
+    for (std::size_t i = 0; i < workers.size(); ++i)
+        wanted.emplace(workers[i].pid, i);
+
+    // 1. Rows whose worker is gone, from the bottom so that the indices stay valid.
+    for (int row = int(rows_.size()) - 1; row >= 0; --row) {
+        if (wanted.count(rows_[std::size_t(row)].pid))
+            continue;
+        beginRemoveRows({}, row, row);
+        rows_.erase(rows_.begin() + row);
+        endRemoveRows();
+    }
+
+    // 2. The survivors in the order of the new snapshot (a retiring worker gives up its slot
+    //    and moves to the end).
+    const bool in_order =
+        std::is_sorted(rows_.begin(), rows_.end(),
+                       [&](const auto& a, const auto& b) { return wanted[a.pid] < wanted[b.pid]; });
+    if (!in_order) {
+        Q_EMIT layoutAboutToBeChanged();
+        const QModelIndexList before = persistentIndexList();
+        std::vector<pid_t> pids_before;
+        for (const QModelIndex& i : before)
+            pids_before.push_back(rows_[std::size_t(i.row())].pid);
+        std::stable_sort(rows_.begin(), rows_.end(), [&](const auto& a, const auto& b) {
+            return wanted[a.pid] < wanted[b.pid];
+        });
+        QModelIndexList after;
+        for (qsizetype i = 0; i < before.size(); ++i)
+            after << index(rowOfPid(pids_before[std::size_t(i)]), before[i].column());
+        changePersistentIndexList(before, after);
+        Q_EMIT layoutChanged();
+    }
+
+    // 3. New workers, each at its place.
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        if (i < rows_.size() && rows_[i].pid == workers[i].pid)
+            continue;
+        beginInsertRows({}, int(i), int(i));
+        rows_.insert(rows_.begin() + std::ptrdiff_t(i), workers[i]);
+        endInsertRows();
+    }
+
+    // 4. Changed cells, one signal per row spanning its changed columns.
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        int first = -1, last = -1;
+        for (int c = 0; c < ColumnCount; ++c) {
+            if (!sameCell(rows_[i], workers[i], c)) {
+                if (first < 0)
+                    first = c;
+                last = c;
+            }
+        }
+        rows_[i] = workers[i];
+        if (first >= 0)
+            Q_EMIT dataChanged(index(int(i), first), index(int(i), last));
+    }
+}
+
+QVariant ProcessTableModel::display(const poolcore::WorkerStats& w, int column) const {
+    switch (column) {
+    case Slot:
+        return w.slot >= 0 ? QVariant(w.slot) : QVariant(tr("—"));
+    case Pid:
+        return qint64(w.pid);
+    case State:
+        return fromView(poolcore::to_string(w.state));
+    case CurrentJob:
+        return w.current_job ? QStringLiteral("#%1 %2")
+                                   .arg(w.current_job)
+                                   .arg(QString::fromStdString(w.current_task))
+                             : QString();
+    case RunningFor:
+        return w.current_job ? seconds(w.current_job_seconds) : QString();
+    case JobsDone:
+        return QLocale().toString(qulonglong(w.jobs_done));
+    case Writes:
+        return QLocale().toString(qulonglong(w.writes));
+    case ResidentMemory:
+        return w.rss_kib ? QStringLiteral("%1 MiB").arg(double(w.rss_kib) / 1024.0, 0, 'f', 1)
+                         : QString();
+    case LastExit:
+        return QString::fromStdString(w.last_exit);
+    }
+    return {};
+}
+
+QVariant ProcessTableModel::sortValue(const poolcore::WorkerStats& w, int column) const {
+    switch (column) {
+    case Slot:
+        return w.slot >= 0 ? w.slot : 1 << 30;
+    case Pid:
+        return qint64(w.pid);
+    case State:
+        return int(w.state);
+    case CurrentJob:
+        return qulonglong(w.current_job);
+    case RunningFor:
+        return w.current_job_seconds;
+    case JobsDone:
+        return qulonglong(w.jobs_done);
+    case Writes:
+        return qulonglong(w.writes);
+    case ResidentMemory:
+        return qulonglong(w.rss_kib);
+    case LastExit:
+        return QString::fromStdString(w.last_exit);
+    }
+    return {};
+}
+
+QVariant ProcessTableModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const poolcore::WorkerStats& w = rows_[std::size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(w, index.column());
+    case SortRole:
+        return sortValue(w, index.column());
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case Slot:
+        case Pid:
+        case RunningFor:
+        case JobsDone:
+        case Writes:
+        case ResidentMemory:
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return int(Qt::AlignLeft | Qt::AlignVCenter);
+        }
+    case Qt::ToolTipRole:
+        if (index.column() == LastExit && !w.last_exit.empty())
+            return tr("How the previous worker of this slot ended: %1")
+                .arg(QString::fromStdString(w.last_exit));
+        if (index.column() == Slot && w.slot < 0)
+            return tr("Retiring: this worker has handed its slot to a new one");
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case Slot:
+            return tr("Slot");
+        case Pid:
+            return tr("PID");
+        case State:
+            return tr("State");
+        case CurrentJob:
+            return tr("Current Job");
+        case RunningFor:
+            return tr("Running For");
+        case JobsDone:
+            return tr("Jobs Done");
+        case Writes:
+            return tr("Writes");
+        case ResidentMemory:
+            return tr("Resident Memory");
+        case LastExit:
+            return tr("Last Exit");
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case Slot:
+            return tr("The pool slot this worker fills (Celery's process index)");
+        case Writes:
+            return tr("Jobs written to this slot since the pool started");
+        case LastExit:
+            return tr("How the previous worker of this slot ended");
+        default:
+            break;
+        }
+    }
+    return {};
+}
+
+} // namespace poolscope

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/pages/process_page.h"
+
+#include "ui/models/process_table_model.h"
+#include "ui/pool_controller.h"
+
+#include <QAction>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QMenu>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <signal.h>
+
+namespace poolscope {
+
+ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
+    : QWidget(parent), controller_(controller), model_(new ProcessTableModel(this)),
+      sorted_(new QSortFilterProxyModel(this)), view_(new QTableView) {
+    setObjectName(QStringLiteral("processPage"));
+    sorted_->setSourceModel(model_);
+    sorted_->setSortRole(ProcessTableModel::SortRole);
+    view_->setObjectName(QStringLiteral("processTable"));
+    view_->setAccessibleName(tr("Worker processes"));
+    view_->setModel(sorted_);
+    view_->setSortingEnabled(true);
+    view_->sortByColumn(ProcessTableModel::Slot, Qt::AscendingOrder);
+    view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view_->setSelectionMode(QAbstractItemView::SingleSelection);
+    view_->setAlternatingRowColors(true);
+    view_->verticalHeader()->setVisible(false);
+    view_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    view_->horizontalHeader()->setStretchLastSection(true);
+    view_->horizontalHeader()->setHighlightSections(false);
+    view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    const int char_width = fontMetrics().averageCharWidth();
+    const std::pair<int, int> widths[] = {
+        {ProcessTableModel::Slot, 6},        {ProcessTableModel::Pid, 9},
+        {ProcessTableModel::State, 10},      {ProcessTableModel::CurrentJob, 16},
+        {ProcessTableModel::RunningFor, 12}, {ProcessTableModel::JobsDone, 11},
+        {ProcessTableModel::Writes, 11},     {ProcessTableModel::ResidentMemory, 16}};
+    for (const auto& [column, chars] : widths)
+        view_->setColumnWidth(column, chars * char_width + 16);
+
+    auto make = [this](const QString& text, const QString& tip, const QKeySequence& key) {
+        auto* a = new QAction(text, this);
+        a->setToolTip(tip);
+        a->setStatusTip(tip);
+        a->setShortcut(key);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        addAction(a);
+        return a;
+    };
+    terminate_job_ = make(tr("Terminate Job (SIGTERM)"),
+                          tr("Sends SIGTERM to the selected worker while it runs a job; the job "
+                             "ends as terminated and the worker is replaced if it dies."),
+                          QKeySequence(tr("Ctrl+T")));
+    kill_job_ = make(tr("Terminate Job (SIGKILL)"),
+                     tr("Sends SIGKILL to the selected worker while it runs a job; the job ends "
+                        "as terminated and the worker is replaced."),
+                     QKeySequence(tr("Ctrl+Shift+T")));
+    stop_worker_ = make(tr("Kill Worker (SIGTERM)"),
+                        tr("Sends SIGTERM to the selected worker whatever it does; a job it runs "
+                           "is lost, as in a crash, and the pool starts a replacement."),
+                        QKeySequence(tr("Ctrl+K")));
+    kill_worker_ = make(tr("Kill Worker (SIGKILL)"),
+                        tr("Sends SIGKILL to the selected worker whatever it does; a job it runs "
+                           "is lost, as in a crash, and the pool starts a replacement."),
+                        QKeySequence(tr("Ctrl+Shift+K")));
+    connect(terminate_job_, &QAction::triggered, this,
+            [this] { controller_.terminateJob(selectedPid(), SIGTERM); });
+    connect(kill_job_, &QAction::triggered, this,
+            [this] { controller_.terminateJob(selectedPid(), SIGKILL); });
+    connect(stop_worker_, &QAction::triggered, this,
+            [this] { controller_.killWorker(selectedPid(), SIGTERM); });
+    connect(kill_worker_, &QAction::triggered, this,
+            [this] { controller_.killWorker(selectedPid(), SIGKILL); });
+
+    connect(view_, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const QModelIndex index = view_->indexAt(pos);
+        if (index.isValid())
+            view_->selectRow(index.row());
+        updateActions();
+        QMenu menu(this);
+        menu.addAction(terminate_job_);
+        menu.addAction(kill_job_);
+        menu.addSeparator();
+        menu.addAction(stop_worker_);
+        menu.addAction(kill_worker_);
+        menu.exec(view_->viewport()->mapToGlobal(pos));
+    });
+    connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ProcessPage::updateActions);
+    connect(&controller_, &PoolController::sampled, this, [this](const poolcore::StatsSnapshot& s) {
+        model_->update(s.workers);
+        updateActions();
+    });
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(view_);
+    updateActions();
+}
+
+const poolcore::WorkerStats* ProcessPage::selectedWorker() const {
+    const QModelIndexList rows = view_->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return nullptr;
+    const QModelIndex source = sorted_->mapToSource(rows.front());
+    if (!source.isValid())
+        return nullptr;
+    return &model_->worker(source.row());
+}
+
+pid_t ProcessPage::selectedPid() const {
+    const poolcore::WorkerStats* w = selectedWorker();
+    return w ? w->pid : 0;
+}
+
+bool ProcessPage::selectPid(pid_t pid) {
+    const int row = model_->rowOfPid(pid);
+    if (row < 0)
+        return false;
+    view_->selectRow(sorted_->mapFromSource(model_->index(row, 0)).row());
+    updateActions();
+    return true;
+}
+
+void ProcessPage::updateActions() {
+    const poolcore::WorkerStats* w = selectedWorker();
+    const bool alive = w && w->state != poolcore::WorkerState::Exiting;
+    const bool busy = alive && w->current_job != 0;
+    terminate_job_->setEnabled(busy);
+    kill_job_->setEnabled(busy);
+    stop_worker_->setEnabled(alive);
+    kill_worker_->setEnabled(alive);
+}
+
+} // namespace poolscope

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/pool_backend.h"
+
+#include "poolcore/blocking_pool.h"
+#include "poolcore/pool.h"
+#include "ui/bridge/qt_event_loop.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace poolscope {
+
+namespace {
+
+class EventLoopBackend final : public PoolBackend {
+public:
+    EventLoopBackend(const poolcore::PoolOptions& options, QtEventLoop& loop,
+                     poolcore::PoolObserver* observer)
+        : pool_(options) {
+        pool_.register_with_event_loop(loop);
+        pool_.add_observer(observer);
+    }
+
+    void start() override { pool_.start(); }
+    void restart() override { pool_.restart(); }
+    void grow(int n) override { pool_.grow(n); }
+    int shrink(int n) override { return pool_.shrink(n); }
+    void close() override { pool_.close(); }
+    void stop() override { pool_.stop(); }
+    void terminate() override { pool_.terminate(); }
+    void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) override {
+        pool_.apply_async(std::move(call), std::move(callbacks));
+    }
+    bool terminate_job(pid_t pid, int signal) override { return pool_.terminate_job(pid, signal); }
+    bool kill_worker(pid_t pid, int signal) override { return pool_.kill_worker(pid, signal); }
+    poolcore::PoolState state() const override { return pool_.state(); }
+    poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
+    poolcore::Info info() const override { return pool_.info(); }
+    bool runs_on_gui_thread() const override { return true; }
+
+    void shut_down(std::chrono::milliseconds timeout) override {
+        pool_.terminate();
+        pool_.join(timeout);
+        // Whatever is still alive is killed and reaped by ~Pool.
+    }
+
+private:
+    poolcore::Pool pool_;
+};
+
+class ThreadBackend final : public PoolBackend {
+public:
+    ThreadBackend(const poolcore::PoolOptions& options, poolcore::PoolObserver* observer,
+                  ErrorReporter report)
+        : pool_(options), report_(std::move(report)) {
+        pool_.add_observer(observer);
+        submitter_ = std::thread([this] { submit_loop(); });
+    }
+
+    ~ThreadBackend() override {
+        // Terminating first wakes a submitter waiting in apply_async for a free slot.
+        pool_.terminate(std::chrono::seconds(5));
+        {
+            std::lock_guard lock(mutex_);
+            quit_ = true;
+        }
+        wake_.notify_all();
+        submitter_.join();
+        for (auto& h : helpers_)
+            h.thread.join();
+    }
+
+    void start() override {
+        in_background("start", [this] {
+            pool_.start();
+            if (!pool_.did_start_ok() && pool_.state() == poolcore::PoolState::Run)
+                report_("start", "not every worker came up within the alive timeout");
+        });
+    }
+    void restart() override { pool_.restart(); }
+    void grow(int n) override { pool_.grow(n); }
+    int shrink(int n) override { return pool_.shrink(n); }
+    void close() override { pool_.close(); }
+    void stop() override {
+        in_background("stop", [this] { pool_.stop(std::chrono::hours(24 * 365)); });
+    }
+    void terminate() override {
+        in_background("terminate", [this] {
+            if (!pool_.terminate(std::chrono::seconds(30)))
+                report_("terminate", "the workers did not all exit within 30 s");
+        });
+    }
+
+    void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) override {
+        if (pool_.state() != poolcore::PoolState::Run)
+            throw poolcore::PoolError(pool_.state() == poolcore::PoolState::Close
+                                          ? "the pool is closed: it accepts no new jobs"
+                                          : "the pool is not running: start it first");
+        {
+            std::lock_guard lock(mutex_);
+            queue_.emplace_back(std::move(call), std::move(callbacks));
+        }
+        wake_.notify_one();
+    }
+
+    bool terminate_job(pid_t pid, int signal) override { return pool_.terminate_job(pid, signal); }
+    bool kill_worker(pid_t pid, int signal) override { return pool_.kill_worker(pid, signal); }
+    poolcore::PoolState state() const override { return pool_.state(); }
+    poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
+    poolcore::Info info() const override { return pool_.info(); }
+    bool runs_on_gui_thread() const override { return false; }
+
+    void shut_down(std::chrono::milliseconds timeout) override { pool_.terminate(timeout); }
+
+private:
+    template <typename Fn> void in_background(const char* action, Fn fn) {
+        // Join the helpers that are done, so that a long session does not pile up threads.
+        for (auto it = helpers_.begin(); it != helpers_.end();) {
+            if (it->done->load()) {
+                it->thread.join();
+                it = helpers_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        std::thread thread([this, action, done, fn = std::move(fn)] {
+            try {
+                fn();
+            } catch (const std::exception& e) {
+                report_(action, e.what());
+            }
+            done->store(true);
+        });
+        helpers_.push_back({std::move(thread), std::move(done)});
+    }
+
+    // BlockingPool::apply_async waits while every slot is taken (Celery's put-lock), so the
+    // GUI hands jobs to this thread, which may wait in its place.
+    void submit_loop() {
+        std::unique_lock lock(mutex_);
+        bool refused_reported = false;
+        for (;;) {
+            wake_.wait(lock, [this] { return quit_ || !queue_.empty(); });
+            if (quit_)
+                return;
+            auto [call, callbacks] = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            try {
+                pool_.apply_async(std::move(call), std::move(callbacks));
+                refused_reported = false;
+            } catch (const std::exception& e) {
+                // One report per run of refusals: the pool stopped while jobs were queued here.
+                if (!refused_reported)
+                    report_("submit", e.what());
+                refused_reported = true;
+            }
+            lock.lock();
+        }
+    }
+
+    poolcore::BlockingPool pool_;
+    ErrorReporter report_;
+    struct Helper {
+        std::thread thread;
+        std::shared_ptr<std::atomic<bool>> done;
+    };
+    std::vector<Helper> helpers_; // only the GUI thread touches it
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::pair<poolcore::TaskCall, poolcore::JobCallbacks>> queue_;
+    bool quit_ = false;
+    std::thread submitter_;
+};
+
+} // namespace
+
+std::unique_ptr<PoolBackend> make_event_loop_backend(const poolcore::PoolOptions& options,
+                                                     QtEventLoop& loop,
+                                                     poolcore::PoolObserver* observer) {
+    return std::make_unique<EventLoopBackend>(options, loop, observer);
+}
+
+std::unique_ptr<PoolBackend> make_thread_backend(const poolcore::PoolOptions& options,
+                                                 poolcore::PoolObserver* observer,
+                                                 PoolBackend::ErrorReporter report) {
+    return std::make_unique<ThreadBackend>(options, observer, std::move(report));
+}
+
+} // namespace poolscope

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "poolcore/job.h"
+#include "poolcore/options.h"
+#include "poolcore/stats.h"
+#include "ui/bridge/qt_event_loop.h"
+#include "ui/pool_events.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace poolscope {
+
+class PoolBackend;
+
+enum class PoolAction { Start, Restart, Stop, Terminate, Close, Grow, Shrink };
+inline constexpr int kPoolActionCount = 7;
+
+// Owns the pool the window shows and is the only thing that talks to it. An event-loop pool
+// runs on the GUI thread's QtEventLoop; a thread-driven one (BlockingPool) on its own thread.
+// The controller samples the pool's stats on a timer and emits one `sampled` signal per tick
+// for the charts, the table and the status bar; pool events reach the GUI the same way, a batch
+// per tick, never a signal per job.
+class PoolController : public QObject {
+    Q_OBJECT
+public:
+    explicit PoolController(QObject* parent = nullptr);
+    ~PoolController() override; // ends the pool and its workers, blocking if it must
+
+    // The commands. Each refuses with actionFailed (and returns false) when it cannot be done.
+    // Start builds a new pool from `options` (the settings are applied at start).
+    bool start(const poolcore::PoolOptions& options);
+    bool restart();
+    bool stop();      // graceful: lets queued and running jobs finish, then retires the workers
+    bool terminate(); // force: fails queued and running jobs, kills the workers
+    bool close();     // no new jobs; queued and running ones go on
+    bool grow();
+    bool shrink();
+    bool terminateJob(pid_t pid, int signal);
+    bool killWorker(pid_t pid, int signal);
+
+    // Queues a job; throws poolcore::PoolError when refused. Callbacks run on the GUI thread when
+    // callbacksOnGuiThread(), otherwise on the pool's own thread.
+    void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks = {});
+    bool callbacksOnGuiThread() const;
+
+    // Whether `action` means something in the pool's present state.
+    bool isAvailable(PoolAction action) const;
+    bool hasPool() const { return backend_ != nullptr; }
+    poolcore::PoolState state() const;
+    // A graceful stop is under way: the pool is closed and winding down.
+    bool isStopping() const { return stopping_; }
+    // Jobs queued or running when the stop began, for its progress.
+    std::uint64_t jobsAtStop() const { return jobs_at_stop_; }
+    const poolcore::PoolOptions& options() const { return options_; }
+    const poolcore::StatsSnapshot& lastSnapshot() const { return last_; }
+    std::optional<poolcore::Info> info() const;
+    double elapsedSeconds() const { return double(clock_.nsecsElapsed()) / 1e9; }
+
+    void setSampleInterval(std::chrono::milliseconds interval);
+    std::chrono::milliseconds sampleInterval() const;
+    QtEventLoop& eventLoop() { return loop_; }
+
+    // Logs a line in the event log as if the pool had said it.
+    void log(EventKind kind, poolcore::Severity severity, const QString& text);
+
+    // At application exit: ends the pool within `timeout`, blocking (running the Qt loop for an
+    // event-loop pool). Afterwards no worker is left.
+    void shutDown(std::chrono::milliseconds timeout);
+
+public Q_SLOTS:
+    // Takes a sample now (the timer does it on its own).
+    void sampleNow();
+
+Q_SIGNALS:
+    void sampled(const poolcore::StatsSnapshot& snapshot);
+    void stateChanged(poolcore::PoolState state);
+    // Something that decides which actions are available may have changed.
+    void availabilityChanged();
+    void eventsArrived(const QList<poolscope::PoolEvent>& events);
+    void actionFailed(const QString& action, const QString& message);
+
+private:
+    template <typename Fn> bool command(const char* name, Fn&& fn);
+    void refreshState();
+    void reportFailure(const QString& action, const QString& message);
+
+    QtEventLoop loop_; // must outlive the backend, which registers with it
+    PoolEventQueue events_;
+    std::unique_ptr<PoolBackend> backend_;
+    poolcore::PoolOptions options_;
+    QTimer sampler_;
+    QElapsedTimer clock_;
+    poolcore::StatsSnapshot last_;
+    poolcore::PoolState reported_state_ = poolcore::PoolState::Init;
+    int reported_target_ = -1;
+    bool stopping_ = false;
+    std::uint64_t jobs_at_stop_ = 0;
+};
+
+QString actionName(PoolAction action);
+
+} // namespace poolscope

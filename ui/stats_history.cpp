@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/stats_history.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace poolscope {
+
+using poolcore::Outcome;
+
+Sample SampleDeriver::derive(double time, const poolcore::StatsSnapshot& s) {
+    Sample out;
+    out.time = time;
+    out.state = s.state;
+    out.target = s.target_processes;
+    out.alive = s.alive_processes;
+    out.busy = s.busy_processes;
+    out.pending = double(s.pending);
+    out.in_flight = double(s.in_flight);
+    out.totals = s.outcomes;
+    out.submitted = s.submitted;
+    out.total_writes = s.total_writes;
+    const double failed = double(s.count(Outcome::TaskError) + s.count(Outcome::Terminated));
+    const double timed_out = double(s.count(Outcome::TimeLimit) + s.count(Outcome::SoftTimeLimit));
+    out.succeeded_per_s = succeeded_.add(time, double(s.count(Outcome::Success)));
+    out.failed_per_s = failed_.add(time, failed);
+    out.lost_per_s = lost_.add(time, double(s.count(Outcome::WorkerLost)));
+    out.timed_out_per_s = timed_out_.add(time, timed_out);
+    out.finished_per_s = finished_.add(time, double(s.finished));
+    out.writes_per_s = writes_.add(time, double(s.total_writes));
+    out.p50_ms = s.latency_p50_us / 1000.0;
+    out.p99_ms = s.latency_p99_us / 1000.0;
+    out.workers.reserve(s.workers.size());
+    for (const auto& w : s.workers)
+        if (w.slot >= 0)
+            out.workers.push_back({w.slot, w.pid, double(w.rss_kib) / 1024.0, w.writes});
+    return out;
+}
+
+void StatsHistory::append(Sample sample) {
+    samples_.push_back(std::move(sample));
+    while (samples_.size() > capacity_)
+        samples_.pop_front();
+}
+
+std::string StatsHistory::to_csv() const {
+    std::string out = "time_s,state,target,alive,busy,pending,in_flight,succeeded_per_s,"
+                      "failed_per_s,lost_per_s,timed_out_per_s,writes_per_s,latency_p50_ms,"
+                      "latency_p99_ms,submitted,succeeded,failed,soft_timed_out,lost,timed_out,"
+                      "terminated,total_writes\n";
+    char line[512];
+    for (const Sample& s : samples_) {
+        const auto& t = s.totals;
+        std::snprintf(line, sizeof line,
+                      "%.3f,%s,%d,%d,%d,%.0f,%.0f,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%llu,%llu,"
+                      "%llu,%llu,%llu,%llu,%llu,%llu\n",
+                      s.time, std::string(poolcore::to_string(s.state)).c_str(), s.target, s.alive,
+                      s.busy, s.pending, s.in_flight, s.succeeded_per_s, s.failed_per_s,
+                      s.lost_per_s, s.timed_out_per_s, s.writes_per_s, s.p50_ms, s.p99_ms,
+                      static_cast<unsigned long long>(s.submitted),
+                      static_cast<unsigned long long>(t[std::size_t(Outcome::Success)]),
+                      static_cast<unsigned long long>(t[std::size_t(Outcome::TaskError)]),
+                      static_cast<unsigned long long>(t[std::size_t(Outcome::SoftTimeLimit)]),
+                      static_cast<unsigned long long>(t[std::size_t(Outcome::WorkerLost)]),
+                      static_cast<unsigned long long>(t[std::size_t(Outcome::TimeLimit)]),
+                      static_cast<unsigned long long>(t[std::size_t(Outcome::Terminated)]),
+                      static_cast<unsigned long long>(s.total_writes));
+        out += line;
+    }
+    return out;
+}
+
+std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest,
+                                  const poolcore::Info* info) const {
+    nlohmann::json history = nlohmann::json::array();
+    for (const Sample& s : samples_) {
+        nlohmann::json workers = nlohmann::json::array();
+        for (const auto& w : s.workers)
+            workers.push_back(
+                {{"slot", w.slot}, {"pid", w.pid}, {"rss_mib", w.rss_mib}, {"writes", w.writes}});
+        history.push_back({{"time_s", s.time},
+                           {"state", poolcore::to_string(s.state)},
+                           {"target", s.target},
+                           {"alive", s.alive},
+                           {"busy", s.busy},
+                           {"pending", s.pending},
+                           {"in_flight", s.in_flight},
+                           {"per_second",
+                            {{"succeeded", s.succeeded_per_s},
+                             {"failed", s.failed_per_s},
+                             {"lost", s.lost_per_s},
+                             {"timed_out", s.timed_out_per_s},
+                             {"writes", s.writes_per_s}}},
+                           {"latency_ms", {{"p50", s.p50_ms}, {"p99", s.p99_ms}}},
+                           {"workers", std::move(workers)}});
+    }
+    nlohmann::json doc = {{"snapshot", latest}, {"history", std::move(history)}};
+    if (info)
+        doc["info"] = *info;
+    return doc.dump(2);
+}
+
+} // namespace poolscope

@@ -1,0 +1,40 @@
+# The desktop application's widgets, models and charts (included by ui/CMakeLists.txt when
+# POOLSCOPE_BUILD_GUI is on). Every #include <qcustomplot.h> stays under ui/charts/.
+add_library(poolscope_ui STATIC
+    gui_main.h gui_main.cpp
+    main_window.h main_window.cpp
+    pool_backend.h pool_backend.cpp
+    pool_controller.h pool_controller.cpp
+    pool_events.h pool_events.cpp
+    load_generator.h load_generator.cpp
+    stats_history.h stats_history.cpp
+    stop_progress.h stop_progress.cpp
+    theme.h theme.cpp
+    charts/time_series.h charts/time_series.cpp
+    charts/chart_palette.h charts/chart_palette.cpp
+    charts/chart_view.h charts/chart_view.cpp
+    charts/live_charts.h charts/live_charts.cpp
+    models/process_table_model.h models/process_table_model.cpp
+    models/event_log_model.h models/event_log_model.cpp
+    pages/settings_page.h pages/settings_page.cpp
+    pages/load_page.h pages/load_page.cpp
+    pages/process_page.h pages/process_page.cpp
+    pages/event_log_page.h pages/event_log_page.cpp
+    pages/info_page.h pages/info_page.cpp
+    ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
+)
+target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(poolscope_ui
+    PUBLIC poolscope_qt_bridge poolcore Qt6::Widgets
+    PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)
+
+include(GNUInstallDirs)
+# Installed under the AppStream id, which the metainfo's <launchable> names.
+install(FILES ${PROJECT_SOURCE_DIR}/resources/poolscope.desktop
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/applications
+        RENAME io.github.poolscope.Poolscope.desktop)
+install(FILES ${PROJECT_SOURCE_DIR}/resources/io.github.poolscope.Poolscope.metainfo.xml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
+install(FILES ${PROJECT_SOURCE_DIR}/resources/poolscope.svg
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps
+        RENAME io.github.poolscope.Poolscope.svg)
