@@ -1,3 +1,5 @@
+poolscope_add_test(NAME test_qt_event_loop SOURCES test_qt_event_loop.cpp
+    LIBS poolscope_qt_bridge LABELS quick gui)
 if(TARGET poolscope_ui)
     poolscope_add_test(NAME test_gui_screenshot SOURCES test_gui_screenshot.cpp gui_test_util.h
         LIBS poolscope_ui LABELS gui TIMEOUT 120)

@@ -21,20 +21,21 @@ QtEventLoop::~QtEventLoop() {
 }
 
 void QtEventLoop::add(WatchMap& map, int fd, int type, Callback cb) {
+    auto callback = std::make_shared<const Callback>(std::move(cb));
     auto it = map.find(fd);
     if (it != map.end()) {
-        *it->second.callback = std::move(cb); // same fd and direction: replace the callback
+        it->second.slot->callback = std::move(callback); // same fd and direction: replace it
         it->second.notifier->setEnabled(true);
         return;
     }
     Watch w;
-    w.callback = std::make_shared<Callback>(std::move(cb));
+    w.slot = std::make_shared<Slot>();
+    w.slot->callback = std::move(callback);
     w.notifier = new QSocketNotifier(fd, QSocketNotifier::Type(type), this);
-    // The callback may remove this very watch; holding the shared_ptr keeps it alive until done.
-    connect(w.notifier, &QSocketNotifier::activated, this, [cb = w.callback] {
-        auto keep = cb;
-        if (*keep)
-            (*keep)();
+    connect(w.notifier, &QSocketNotifier::activated, this, [slot = w.slot] {
+        // Held here for the duration of the call: the callback may remove or replace itself.
+        if (const auto callback = slot->callback; callback && *callback)
+            (*callback)();
     });
     map.emplace(fd, std::move(w));
 }
@@ -44,7 +45,7 @@ void QtEventLoop::remove(WatchMap& map, int fd) {
     if (it == map.end())
         return;
     QSocketNotifier* n = it->second.notifier;
-    *it->second.callback = nullptr;
+    it->second.slot->callback.reset();
     map.erase(it);
     // Disable first: the fd may be closed right after this call, and a notifier on a closed fd
     // would spin. deleteLater, because we may be inside its activated() signal.
@@ -113,11 +114,17 @@ void QtEventLoop::cancel_timer(TimerId id) {
 
 bool QtEventLoop::run_until(const std::function<bool()>& done, Duration timeout) {
     QDeadlineTimer deadline(std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+    // processEvents(flags, maxtime) drops WaitForMoreEvents and would spin; instead block until
+    // an event arrives, with a timer that wakes us at least every 50 ms to look at the deadline
+    // (and at `done`, which may depend on another thread).
+    QTimer wake;
+    wake.setSingleShot(true);
     while (!done()) {
         if (deadline.hasExpired())
             return done();
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents,
-                                        int(std::min<qint64>(deadline.remainingTime(), 50)));
+        const qint64 left = deadline.remainingTime(); // -1: no deadline
+        wake.start(int(left < 0 ? 50 : std::min<qint64>(left, 50)));
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     }
     return true;

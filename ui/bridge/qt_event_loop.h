@@ -43,9 +43,14 @@ public:
     std::size_t timer_count() const { return timers_.size(); }
 
 private:
+    // The callback lives behind a shared_ptr that each activation copies before calling it, so
+    // a callback that removes or replaces its own registration is not destroyed while it runs.
+    struct Slot {
+        std::shared_ptr<const Callback> callback; // null once removed
+    };
     struct Watch {
         QSocketNotifier* notifier = nullptr;
-        std::shared_ptr<Callback> callback;
+        std::shared_ptr<Slot> slot;
     };
     using WatchMap = std::unordered_map<int, Watch>;
     void add(WatchMap& map, int fd, int type, Callback cb);
