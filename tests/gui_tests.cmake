@@ -1,6 +1,10 @@
 poolscope_add_test(NAME test_qt_event_loop SOURCES test_qt_event_loop.cpp
     LIBS poolscope_qt_bridge LABELS quick gui)
 if(TARGET poolscope_ui)
+    poolscope_add_test(NAME test_chart_series SOURCES test_chart_series.cpp
+        LIBS poolscope_ui LABELS quick gui)
+    poolscope_add_test(NAME test_gui_models SOURCES test_gui_models.cpp
+        LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_gui_screenshot SOURCES test_gui_screenshot.cpp gui_test_util.h
         LIBS poolscope_ui LABELS gui TIMEOUT 120)
     target_compile_definitions(test_gui_screenshot PRIVATE
