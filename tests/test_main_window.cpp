@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The main window driven as a user drives it: toolbar buttons clicked with QTest, settings typed
+// into their fields, workers killed from the process table. Each test checks that the pool's
+// state and process count change as the button promises, for the event-loop pool on the GUI
+// thread and for the thread-driven pool.
+
+#include "gui_test_util.h"
+#include "ui/load_generator.h"
+#include "ui/main_window.h"
+#include "ui/models/event_log_model.h"
+#include "ui/models/process_table_model.h"
+#include "ui/pages/event_log_page.h"
+#include "ui/pages/info_page.h"
+#include "ui/pages/load_page.h"
+#include "ui/pages/process_page.h"
+#include "ui/pages/settings_page.h"
+#include "ui/stop_progress.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSet>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QToolBar>
+#include <QToolButton>
+#include <QtTest>
+#include <csignal>
+#include <fstream>
+#include <string>
+
+using namespace poolscope;
+using poolcore::Outcome;
+using poolcore::PoolState;
+
+namespace {
+
+constexpr int kTimeoutMs = 15000;
+
+// A zombie counts as gone: it no longer runs, and only its parent can reap it.
+bool processGone(pid_t pid) {
+    if (::kill(pid, 0) != 0 && errno == ESRCH)
+        return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return true;
+    const auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+QSet<pid_t> slotPids(const poolcore::StatsSnapshot& s) {
+    QSet<pid_t> pids;
+    for (const auto& w : s.workers)
+        if (w.slot >= 0)
+            pids.insert(w.pid);
+    return pids;
+}
+
+QToolButton* buttonFor(MainWindow& window, PoolAction a) {
+    auto* bar = window.findChild<QToolBar*>(QStringLiteral("poolToolBar"));
+    return bar ? qobject_cast<QToolButton*>(bar->widgetForAction(window.action(a))) : nullptr;
+}
+
+void click(MainWindow& window, PoolAction a) {
+    QToolButton* button = buttonFor(window, a);
+    QVERIFY2(button, qPrintable(actionName(a)));
+    QVERIFY2(button->isEnabled(), qPrintable(actionName(a) + QStringLiteral(" is disabled")));
+    QTest::mouseClick(button, Qt::LeftButton);
+}
+
+std::uint64_t outcomes(const MainWindow& window, Outcome o) {
+    return const_cast<MainWindow&>(window).controller().lastSnapshot().count(o);
+}
+
+} // namespace
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+
+    // Opens a window and starts a pool of `processes` through the Start button.
+    std::unique_ptr<MainWindow> startedWindow(int processes, bool threads,
+                                              poolcore::PoolOptions options = {}) {
+        auto window = std::make_unique<MainWindow>();
+        window->resize(1280, 800);
+        window->show();
+        if (!QTest::qWaitForWindowExposed(window.get()))
+            return nullptr;
+        window->controller().setSampleInterval(std::chrono::milliseconds(20));
+        options.processes = processes;
+        options.threads = threads;
+        window->settingsPage()->setOptions(options);
+        QTest::mouseClick(buttonFor(*window, PoolAction::Start), Qt::LeftButton);
+        return window;
+    }
+
+    static bool waitForAlive(MainWindow& w, int n) {
+        return QTest::qWaitFor(
+            [&] {
+                const auto& s = w.controller().lastSnapshot();
+                return s.alive_processes == n && s.target_processes == n &&
+                       int(slotPids(s).size()) == n;
+            },
+            kTimeoutMs);
+    }
+
+    static void submit(MainWindow& w, const std::string& task, const std::string& arg, int n) {
+        for (int i = 0; i < n; ++i)
+            w.controller().submit(poolcore::TaskCall{task, arg, {}, {}, {}});
+    }
+
+private Q_SLOTS:
+    void initTestCase() { test::isolateSettings(); }
+
+    void everyActionIsDescribedAndEnabledOnlyWhenItMeansSomething() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        for (int i = 0; i < kPoolActionCount; ++i) {
+            const auto a = PoolAction(i);
+            QAction* act = window.action(a);
+            QVERIFY(!act->shortcut().isEmpty());
+            QVERIFY(!act->toolTip().isEmpty());
+            QToolButton* button = buttonFor(window, a);
+            QVERIFY(button);
+            QVERIFY(!button->accessibleName().isEmpty());
+            // Before any pool exists, only Start means something.
+            QCOMPARE(act->isEnabled(), a == PoolAction::Start);
+            if (a != PoolAction::Start)
+                QVERIFY2(act->toolTip().contains(QStringLiteral("Not available now")),
+                         qPrintable(act->toolTip()));
+        }
+    }
+
+    void buttonsDriveThePool_data() {
+        QTest::addColumn<bool>("threads");
+        QTest::newRow("event-loop") << false;
+        QTest::newRow("threads") << true;
+    }
+
+    void buttonsDriveThePool() {
+        QFETCH(bool, threads);
+        auto window = startedWindow(2, threads);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        QCOMPARE(w.controller().state(), PoolState::Run);
+        QVERIFY(!w.action(PoolAction::Start)->isEnabled());
+        for (auto a : {PoolAction::Restart, PoolAction::Stop, PoolAction::Terminate,
+                       PoolAction::Close, PoolAction::Grow, PoolAction::Shrink})
+            QVERIFY2(w.action(a)->isEnabled(), qPrintable(actionName(a)));
+
+        // Grow and Shrink act at once.
+        click(w, PoolAction::Grow);
+        QVERIFY(waitForAlive(w, 3));
+        click(w, PoolAction::Shrink);
+        QVERIFY(waitForAlive(w, 2));
+        click(w, PoolAction::Shrink);
+        QVERIFY(waitForAlive(w, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.action(PoolAction::Shrink)->isEnabled(), kTimeoutMs);
+        click(w, PoolAction::Grow);
+        QVERIFY(waitForAlive(w, 2));
+
+        // Restart replaces every worker.
+        const QSet<pid_t> before = slotPids(w.controller().lastSnapshot());
+        click(w, PoolAction::Restart);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto& s = w.controller().lastSnapshot();
+                const QSet<pid_t> now = slotPids(s);
+                return now.size() == 2 && !now.intersects(before) && !s.restart_in_progress &&
+                       s.alive_processes == 2;
+            }(),
+            kTimeoutMs);
+        QCOMPARE(w.controller().state(), PoolState::Run);
+
+        // Close: no new jobs, and the pool-changing buttons go grey.
+        click(w, PoolAction::Close);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Close, kTimeoutMs);
+        QVERIFY_THROWS_EXCEPTION(poolcore::PoolError, submit(w, "noop", "", 1));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.action(PoolAction::Grow)->isEnabled(), kTimeoutMs);
+        QVERIFY(!w.action(PoolAction::Restart)->isEnabled());
+        QVERIFY(!w.action(PoolAction::Close)->isEnabled());
+        QVERIFY(w.action(PoolAction::Stop)->isEnabled());
+        QVERIFY(w.action(PoolAction::Terminate)->isEnabled());
+
+        // Stop lets the pool wind down; afterwards no worker is left and Start is back.
+        const QSet<pid_t> last = slotPids(w.controller().lastSnapshot());
+        click(w, PoolAction::Stop);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+        for (pid_t pid : last)
+            QTRY_VERIFY_WITH_TIMEOUT(processGone(pid), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(w.action(PoolAction::Start)->isEnabled(), kTimeoutMs);
+        QVERIFY(!w.action(PoolAction::Stop)->isEnabled());
+
+        // And Start again builds a new pool from the settings.
+        click(w, PoolAction::Start);
+        QVERIFY(waitForAlive(w, 2));
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    void gracefulStopShowsProgressAndEscalatesToTerminate() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        submit(w, "sleep", "60000", 4); // two running, two queued
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().busy_processes, 2, kTimeoutMs);
+
+        click(w, PoolAction::Stop);
+        QVERIFY(w.controller().isStopping());
+        QTRY_VERIFY_WITH_TIMEOUT(w.stopProgress()->isVisible(), kTimeoutMs);
+        const auto* text = w.stopProgress()->findChild<QLabel*>(QStringLiteral("stopProgressText"));
+        QVERIFY(text);
+        QVERIFY2(text->text().contains(QStringLiteral("4 job(s) still to finish")),
+                 qPrintable(text->text()));
+        // A second Stop means nothing now; Terminate still does.
+        QVERIFY(!w.action(PoolAction::Stop)->isEnabled());
+        QVERIFY(w.action(PoolAction::Terminate)->isEnabled());
+
+        QTest::mouseClick(w.stopProgress()->terminateButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.stopProgress()->isVisible(), kTimeoutMs);
+        const auto& s = w.controller().lastSnapshot();
+        QCOMPARE(s.finished, std::uint64_t(4));
+        QCOMPARE(s.count(Outcome::Success), std::uint64_t(0));
+    }
+
+    void gracefulStopLetsJobsFinish() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        submit(w, "sleep", "200", 4);
+        click(w, PoolAction::Stop);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+        QCOMPARE(outcomes(w, Outcome::Success), std::uint64_t(4));
+    }
+
+    void workerKilledFromTheTableIsReplaced_data() {
+        QTest::addColumn<bool>("threads");
+        QTest::newRow("event-loop") << false;
+        QTest::newRow("threads") << true;
+    }
+
+    void workerKilledFromTheTableIsReplaced() {
+        QFETCH(bool, threads);
+        auto window = startedWindow(3, threads);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 3));
+        submit(w, "sleep", "60000", 1);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().busy_processes, 1, kTimeoutMs);
+
+        // Find the busy worker in the table, as a user would, and kill it from its menu.
+        ProcessPage* page = w.processPage();
+        w.tabs()->setCurrentWidget(page);
+        pid_t victim = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int row = 0; row < page->model()->rowCount(); ++row) {
+                    const auto& ws = page->model()->worker(row);
+                    if (ws.current_job != 0) {
+                        victim = ws.pid;
+                        return true;
+                    }
+                }
+                return false;
+            }(),
+            kTimeoutMs);
+        const int row = page->model()->rowOfPid(victim);
+        QCOMPARE(page->model()->index(row, ProcessTableModel::CurrentJob).data().toString(),
+                 QStringLiteral("#1 sleep"));
+        QVERIFY(page->selectPid(victim));
+        QCOMPARE(page->selectedPid(), victim);
+        QVERIFY(page->killWorkerAction()->isEnabled());
+        page->killWorkerAction()->trigger();
+
+        QTRY_VERIFY_WITH_TIMEOUT(processGone(victim), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto& s = w.controller().lastSnapshot();
+                const QSet<pid_t> pids = slotPids(s);
+                return s.alive_processes == 3 && pids.size() == 3 && !pids.contains(victim);
+            }(),
+            kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(w, Outcome::WorkerLost), std::uint64_t(1), kTimeoutMs);
+        // The log says who died and how.
+        EventLogModel* log = w.eventLogPage()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int r = 0; r < log->rowCount(); ++r) {
+                    const PoolEvent& e = log->event(r);
+                    if (e.kind == EventKind::WorkerExit && e.pid == victim &&
+                        e.text.contains(QStringLiteral("SIGKILL")))
+                        return true;
+                }
+                return false;
+            }(),
+            kTimeoutMs);
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    void jobTerminatedFromTheTable() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        submit(w, "sleep", "60000", 1);
+        ProcessPage* page = w.processPage();
+        pid_t busy = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (const auto& ws : w.controller().lastSnapshot().workers)
+                    if (ws.current_job != 0)
+                        busy = ws.pid;
+                return busy != 0;
+            }(),
+            kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(page->selectPid(busy), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(page->terminateJobAction()->isEnabled(), kTimeoutMs);
+        page->terminateJobAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(w, Outcome::Terminated), std::uint64_t(1), kTimeoutMs);
+        QVERIFY(waitForAlive(w, 2));
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    void impossibleSettingsAreMarkedAndStartRefused() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        SettingsPage* page = window.settingsPage();
+        auto* soft = page->findChild<QDoubleSpinBox*>(QStringLiteral("softTimeLimit"));
+        auto* hard = page->findChild<QDoubleSpinBox*>(QStringLiteral("timeLimit"));
+        QVERIFY(soft && hard);
+        hard->setValue(2.0);
+        soft->setValue(5.0);
+        QVERIFY(!page->isValid());
+        const QString problem = page->problemFor("soft_time_limit").isEmpty()
+                                    ? page->problemFor("time_limit")
+                                    : page->problemFor("soft_time_limit");
+        QVERIFY2(!problem.isEmpty(), "no message next to the time limits");
+        QVERIFY(!window.action(PoolAction::Start)->isEnabled());
+        QVERIFY2(window.action(PoolAction::Start)->toolTip().contains(QStringLiteral("settings")),
+                 qPrintable(window.action(PoolAction::Start)->toolTip()));
+        soft->setValue(1.0);
+        QVERIFY(page->isValid());
+        QVERIFY(page->problemFor("soft_time_limit").isEmpty());
+        QVERIFY(window.action(PoolAction::Start)->isEnabled());
+    }
+
+    void loadGeneratorBurstRunsToCompletion() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        LoadSpec spec;
+        spec.task = "echo";
+        spec.payload_bytes = 100;
+        spec.mode = LoadSpec::Mode::Burst;
+        spec.burst_jobs = 500;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.generator().isRunning(), kTimeoutMs);
+        QCOMPARE(w.generator().completed(), 500LL);
+        QCOMPARE(w.generator().failed(), 0LL);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(w, Outcome::Success), std::uint64_t(500), kTimeoutMs);
+        // The info report is Celery's.
+        w.infoPage()->refresh();
+        const auto info = QJsonDocument::fromJson(w.infoPage()->text().toUtf8()).object();
+        QCOMPARE(info[QStringLiteral("max-concurrency")].toInt(), 2);
+        QCOMPARE(info[QStringLiteral("writes")][QStringLiteral("total")].toInt(), 500);
+        QVERIFY(w.statusText().contains(QStringLiteral("RUN")));
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    void statisticsExportAsJsonAndCsv() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        submit(w, "noop", "", 50);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(w, Outcome::Success), std::uint64_t(50), kTimeoutMs);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(w.exportStatistics(dir.filePath(QStringLiteral("stats.json")), &error),
+                 qPrintable(error));
+        QFile json(dir.filePath(QStringLiteral("stats.json")));
+        QVERIFY(json.open(QIODevice::ReadOnly));
+        const auto doc = QJsonDocument::fromJson(json.readAll()).object();
+        QVERIFY(doc.contains(QStringLiteral("history")));
+        QCOMPARE(doc[QStringLiteral("info")][QStringLiteral("max-concurrency")].toInt(), 2);
+        QVERIFY2(w.exportStatistics(dir.filePath(QStringLiteral("stats.csv")), &error),
+                 qPrintable(error));
+        QFile csv(dir.filePath(QStringLiteral("stats.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        QVERIFY(csv.readLine().startsWith("time_s,"));
+        // A folder that does not exist is an error the user reads, not a crash.
+        QVERIFY(!w.exportStatistics(QStringLiteral("/nonexistent/dir/stats.json"), &error));
+        QVERIFY(!error.isEmpty());
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    void closingWithRunningJobsAsksThenLeavesNoWorker() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        submit(w, "sleep", "60000", 2);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().busy_processes, 2, kTimeoutMs);
+        const QSet<pid_t> pids = slotPids(w.controller().lastSnapshot());
+
+        bool asked = false;
+        QTimer::singleShot(200, &w, [&] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != QStringLiteral("quitQuestion"))
+                return;
+            asked = box->text().contains(QStringLiteral("2 job(s)"));
+            for (QAbstractButton* b : box->buttons())
+                if (b->text().contains(QStringLiteral("Terminate")))
+                    b->click();
+        });
+        w.close();
+        QVERIFY(asked);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isVisible(), kTimeoutMs);
+        QCOMPARE(w.controller().state(), PoolState::Stopped);
+        for (pid_t pid : pids)
+            QTRY_VERIFY_WITH_TIMEOUT(processGone(pid), kTimeoutMs);
+    }
+
+    void settingsPersistAcrossSessions() {
+        {
+            MainWindow window;
+            window.restoreSession();
+            poolcore::PoolOptions options;
+            options.processes = 3;
+            options.strategy = poolcore::Strategy::Fcfs;
+            options.prefetch = 6;
+            window.settingsPage()->setOptions(options);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.close();
+        }
+        MainWindow again;
+        again.restoreSession();
+        const auto restored = again.settingsPage()->options();
+        QCOMPARE(restored.processes, 3);
+        QCOMPARE(restored.strategy, poolcore::Strategy::Fcfs);
+        QCOMPARE(restored.prefetch, 6);
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "test_main_window.moc"
