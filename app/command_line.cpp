@@ -78,7 +78,9 @@ CommandLine parse_command_line(const QStringList& arguments) {
     }
     if (p.isSet(help)) {
         cl.mode = CommandLine::Mode::Help;
-        cl.text = p.helpText();
+        // Parsed before any QCoreApplication exists, the help cannot know the program's name.
+        cl.text = p.helpText().replace(QStringLiteral("<executable_name>"),
+                                       QStringLiteral("poolscope"));
         return cl;
     }
     if (p.isSet(version)) {

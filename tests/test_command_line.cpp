@@ -21,6 +21,17 @@ private slots:
         QCOMPARE(cl.headless.pool.processes, 0); // one per CPU
     }
 
+    void helpNamesTheProgramAndEveryHeadlessOption() {
+        const auto cl = parse({"--help"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Help);
+        QVERIFY2(cl.text.startsWith("Usage: poolscope "), qPrintable(cl.text));
+        for (const char* option : {"--headless", "--processes", "--task", "--count", "--payload",
+                                   "--pool", "--loop", "--strategy", "--soft-time-limit",
+                                   "--time-limit", "--max-tasks-per-child",
+                                   "--max-memory-per-child", "--chaos-kill-ms", "--json"})
+            QVERIFY2(cl.text.contains(option), option);
+    }
+
     void headlessTakesTheScriptedInterface() {
         const auto cl = parse({"--headless", "--processes",
                                "3",          "--task",
