@@ -59,7 +59,7 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     plot_->legend->setVisible(true);
     plot_->legend->setFont(QFont(font().family(), std::max(7, font().pointSize() - 1)));
     plot_->legend->setFillOrder(QCPLegend::foColumnsFirst);
-    plot_->legend->setWrap(4);
+    plot_->legend->setWrap(max_legend_columns_);
     plot_->legend->setRowSpacing(0);
     plot_->legend->setColumnSpacing(12);
     plot_->legend->setMargins(QMargins(4, 1, 4, 1));
@@ -152,7 +152,37 @@ void ChartView::onTimeRangeChanged(const QCPRange& range) {
     requestReplot();
 }
 
+void ChartView::setMaxLegendColumns(int columns) {
+    max_legend_columns_ = std::max(1, columns);
+    fitLegend();
+}
+
+void ChartView::fitLegend() {
+    QCPLegend* legend = plot_->legend;
+    int widest = 0;
+    // The grid may hold empty cells (a row that is not full): item() is null there.
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (QCPAbstractLegendItem* item = legend->item(i))
+            widest = std::max(widest, item->minimumOuterSizeHint().width());
+    if (widest == 0)
+        return;
+    const int spacing = legend->columnSpacing();
+    const int available = width() - legend->margins().left() - legend->margins().right();
+    const int columns =
+        std::clamp((available + spacing) / (widest + spacing), 1, max_legend_columns_);
+    if (columns == legend->wrap())
+        return;
+    legend->setWrap(columns);
+    legend->setFillOrder(legend->fillOrder(), /*rearrange=*/true);
+}
+
+void ChartView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitLegend();
+}
+
 void ChartView::requestReplot() {
+    fitLegend(); // series may have come or gone since (the memory chart's workers)
     dirty_ = false;
     last_replot_ = std::chrono::steady_clock::now();
     ++replots_;
@@ -160,6 +190,7 @@ void ChartView::requestReplot() {
 }
 
 void ChartView::replotNow() {
+    fitLegend();
     if (have_samples_)
         setTimeRange(window_.range(now_, historyBegin()));
     dirty_ = false;

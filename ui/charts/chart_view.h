@@ -89,8 +89,12 @@ protected:
     // the end of their constructor, once their series exist.
     void applyPalette();
 
+    // The legend wraps into at most this many columns, fewer when the chart is too narrow.
+    void setMaxLegendColumns(int columns);
+
     void changeEvent(QEvent* event) override;
     void showEvent(QShowEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
@@ -98,6 +102,8 @@ private:
     void setTimeRange(ValueRange range);
     void updateValueAxis(ValueRange visible);
     void requestReplot();
+    // Wraps the legend so that no entry is cut off at the chart's present width.
+    void fitLegend();
     double historyBegin() const;
     double lastChangeTime() const;
 
@@ -113,6 +119,7 @@ private:
     bool dirty_ = true;
     std::chrono::steady_clock::time_point last_replot_{};
     int replots_ = 0;
+    int max_legend_columns_ = 4;
 };
 
 } // namespace poolscope

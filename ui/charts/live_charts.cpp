@@ -111,7 +111,7 @@ void QueueDepthChart::restyle(const ChartPalette& p) {
 
 MemoryChart::MemoryChart(QWidget* parent) : ChartView(tr("Worker Memory"), parent) {
     valueAxis()->setLabel(tr("resident MiB"));
-    plot()->legend->setWrap(3);
+    setMaxLegendColumns(3);
     applyPalette();
 }
 

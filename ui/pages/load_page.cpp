@@ -95,7 +95,7 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     progress_->setAccessibleName(tr("Burst progress"));
     progress_->setRange(0, 1);
     progress_->setValue(0);
-    progress_->setFormat(tr("%v of %m jobs"));
+    progress_->setFormat(tr("no burst run yet"));
     counts_ = new QLabel;
     counts_->setObjectName(QStringLiteral("loadCounts"));
     counts_->setWordWrap(true);
@@ -132,6 +132,7 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
         if (total > 0) {
             // QProgressBar holds ints: scale a burst beyond their range.
             const long long scale = std::max<long long>(1, total / 1'000'000'000 + 1);
+            progress_->setFormat(tr("%v of %m jobs"));
             progress_->setRange(0, int(total / scale));
             progress_->setValue(int(std::min(done, total) / scale));
         }

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The chart widgets themselves, offscreen: every chart takes samples while workers come and go,
+// at widths from a narrow dock to a wide window, and its legend always fits.
+
+#include "ui/charts/live_charts.h"
+#include "ui/stats_history.h"
+
+#include <QtTest>
+#include <memory>
+#include <qcustomplot.h>
+#include <vector>
+
+using namespace poolscope;
+
+namespace {
+
+Sample sampleWithWorkers(double time, int workers) {
+    Sample s;
+    s.time = time;
+    s.state = poolcore::PoolState::Run;
+    s.target = workers;
+    s.alive = workers;
+    s.busy = workers / 2;
+    s.succeeded_per_s = 100 * time;
+    s.p50_ms = 1;
+    s.p99_ms = 3;
+    for (int slot = 0; slot < workers; ++slot)
+        s.workers.push_back(
+            {slot, pid_t(1000 + slot), 10.0 + slot, std::uint64_t(time * 10) + unsigned(slot)});
+    return s;
+}
+
+std::vector<std::unique_ptr<ChartView>> allCharts() {
+    std::vector<std::unique_ptr<ChartView>> charts;
+    charts.push_back(std::make_unique<ProcessCountChart>());
+    charts.push_back(std::make_unique<ThroughputChart>());
+    charts.push_back(std::make_unique<LatencyChart>());
+    charts.push_back(std::make_unique<QueueDepthChart>());
+    charts.push_back(std::make_unique<MemoryChart>());
+    charts.push_back(std::make_unique<WriteStatsChart>());
+    return charts;
+}
+
+} // namespace
+
+class ChartWidgetsTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void legendFitsWhileWorkersComeAndGo_data() {
+        QTest::addColumn<int>("width");
+        QTest::newRow("narrow dock") << 260;
+        QTest::newRow("medium") << 420;
+        QTest::newRow("wide") << 1200;
+    }
+
+    void legendFitsWhileWorkersComeAndGo() {
+        QFETCH(int, width);
+        for (auto& chart : allCharts()) {
+            chart->resize(width, 300);
+            chart->show();
+            QVERIFY(QTest::qWaitForWindowExposed(chart.get()));
+            double t = 0;
+            for (int workers : {2, 3, 5, 1, 4, 7, 2}) {
+                for (int i = 0; i < 5; ++i)
+                    chart->addSample(sampleWithWorkers(t += 0.05, workers));
+                chart->replotNow();
+                QCPLegend* legend = chart->plot()->legend;
+                for (int i = 0; i < legend->itemCount(); ++i) {
+                    QCPAbstractLegendItem* item = legend->item(i);
+                    if (!item)
+                        continue;
+                    const QRect r = item->outerRect();
+                    QVERIFY2(r.right() <= chart->plot()->width(),
+                             qPrintable(QStringLiteral("%1: legend item %2 ends at %3 of %4")
+                                            .arg(chart->title())
+                                            .arg(i)
+                                            .arg(r.right())
+                                            .arg(chart->plot()->width())));
+                }
+            }
+            QVERIFY(chart->replotCount() > 0);
+        }
+    }
+};
+
+QTEST_MAIN(ChartWidgetsTest)
+#include "test_chart_widgets.moc"
