@@ -5,6 +5,8 @@
 #include "ui/charts/live_charts.h"
 #include "ui/stats_history.h"
 
+#include <QImage>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <memory>
 #include <qcustomplot.h>
@@ -80,6 +82,33 @@ private Q_SLOTS:
             }
             QVERIFY(chart->replotCount() > 0);
         }
+    }
+
+    void savesAsPngAndPdf() {
+        ThroughputChart chart;
+        chart.resize(500, 300);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        for (int i = 0; i < 20; ++i)
+            chart.addSample(sampleWithWorkers(i * 0.1, 2));
+        QTemporaryDir dir;
+        QString error;
+        const QString png = dir.filePath(QStringLiteral("throughput.png"));
+        QVERIFY2(chart.saveImage(png, &error), qPrintable(error));
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.width(), 1000); // saved at twice the size, for print
+        const QString pdf = dir.filePath(QStringLiteral("throughput.pdf"));
+        QVERIFY2(chart.saveImage(pdf, &error), qPrintable(error));
+        QFile file(pdf);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.read(5), QByteArray("%PDF-"));
+        // An unknown format or an unwritable place is a message, not a crash.
+        QVERIFY(!chart.saveImage(dir.filePath(QStringLiteral("chart.xyz")), &error));
+        QVERIFY(!error.isEmpty());
+        error.clear();
+        QVERIFY(!chart.saveImage(QStringLiteral("/nonexistent/dir/chart.png"), &error));
+        QVERIFY(!error.isEmpty());
     }
 };
 
