@@ -16,6 +16,10 @@ namespace poolscope {
 namespace {
 // How often a chart whose lines are all flat still redraws, to move its time labels on.
 constexpr auto kIdleRefresh = std::chrono::seconds(5);
+// How often a chart whose values have not changed since it last drew redraws while its flat
+// lines only grow to the right (the first minute of an idle pool): two steps a second are
+// enough for a line that says "nothing happens", and cost a tenth of following every sample.
+constexpr auto kGrowingRefresh = std::chrono::milliseconds(500);
 } // namespace
 
 PlotSeries::PlotSeries(QCPGraph* graph, std::size_t capacity) : data_(capacity), graph_(graph) {}
@@ -120,8 +124,10 @@ void ChartView::addSample(const Sample& sample) {
     // of history; otherwise it would redraw the same flat lines under moved time labels.
     const bool same_picture = lastChangeTime() < range.lower && historyBegin() <= range.lower &&
                               (!window_.following() || now_ >= range.upper);
-    if (!dirty_ && !extras && same_picture &&
-        std::chrono::steady_clock::now() - last_replot_ < kIdleRefresh)
+    const bool values_unchanged = lastChangeTime() <= drawn_until_;
+    if (!dirty_ && !extras && values_unchanged &&
+        std::chrono::steady_clock::now() - last_replot_ <
+            (same_picture ? std::chrono::milliseconds(kIdleRefresh) : kGrowingRefresh))
         return;
     setTimeRange(range);
     requestReplot();
@@ -183,6 +189,7 @@ void ChartView::resizeEvent(QResizeEvent* event) {
 
 void ChartView::requestReplot() {
     fitLegend(); // series may have come or gone since (the memory chart's workers)
+    drawn_until_ = now_;
     dirty_ = false;
     last_replot_ = std::chrono::steady_clock::now();
     ++replots_;
@@ -193,6 +200,7 @@ void ChartView::replotNow() {
     fitLegend();
     if (have_samples_)
         setTimeRange(window_.range(now_, historyBegin()));
+    drawn_until_ = now_;
     dirty_ = false;
     last_replot_ = std::chrono::steady_clock::now();
     ++replots_;

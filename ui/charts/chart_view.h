@@ -114,6 +114,7 @@ private:
     ChartPalette palette_;
     RollingWindow window_;
     double now_ = 0;
+    double drawn_until_ = -1; // the newest sample time the last replot showed
     bool have_samples_ = false;
     bool setting_range_ = false;
     bool dirty_ = true;
