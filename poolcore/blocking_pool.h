@@ -17,8 +17,7 @@ namespace poolcore {
 // and observers run on the pool's thread.
 class BlockingPool {
 public:
-    explicit BlockingPool(PoolOptions options,
-                          std::unique_ptr<ProcessLauncher> launcher = make_fork_launcher());
+    explicit BlockingPool(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher = nullptr);
     ~BlockingPool(); // terminates the pool if it still runs, then ends the thread
     BlockingPool(const BlockingPool&) = delete;
     BlockingPool& operator=(const BlockingPool&) = delete;

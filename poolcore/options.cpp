@@ -18,6 +18,34 @@ std::optional<Strategy> parse_strategy(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view to_string(StartMethod m) {
+    switch (m) {
+    case StartMethod::Fork:
+        return "fork";
+    case StartMethod::Forkserver:
+        return "forkserver";
+    case StartMethod::Spawn:
+        return "spawn";
+    }
+    return "fork";
+}
+
+std::optional<StartMethod> parse_start_method(std::string_view text) {
+    if (text == "fork")
+        return StartMethod::Fork;
+    if (text == "forkserver")
+        return StartMethod::Forkserver;
+    if (text == "spawn")
+        return StartMethod::Spawn;
+    return std::nullopt;
+}
+
+StartMethod PoolOptions::effective_start_method() const {
+    if (start_method)
+        return *start_method;
+    return threads ? StartMethod::Forkserver : StartMethod::Fork;
+}
+
 int default_process_count() {
     const unsigned n = std::thread::hardware_concurrency();
     return n ? int(n) : 1;

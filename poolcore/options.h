@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,17 @@ enum class Strategy {
 std::string_view to_string(Strategy s);
 std::optional<Strategy> parse_strategy(std::string_view text);
 
+// How worker processes come to be. See README "Start methods" for what each costs.
+enum class StartMethod {
+    Fork,       // fork() the pool's own process: fastest, but only safe while it has one thread
+    Forkserver, // a single-threaded server process, started early, forks the workers
+    Spawn,      // a fresh image of this program, entered through run_worker_if_requested()
+};
+std::string_view to_string(StartMethod m);
+std::optional<StartMethod> parse_start_method(std::string_view text);
+
+class ForkServer;
+
 struct PoolOptions {
     int processes = 0;    // 0: one per CPU
     bool threads = false; // true selects BlockingPool
@@ -44,6 +56,16 @@ struct PoolOptions {
     std::size_t max_frame_bytes = 64u << 20; // larger frames from a worker are a protocol error
     bool putlocks = true;                    // BlockingPool: apply_async waits for a free slot
 
+    // Unset: fork for the event-loop Pool, forkserver for BlockingPool (whose own thread would
+    // make fork unsafe; its server starts in the constructor, before that thread exists).
+    std::optional<StartMethod> start_method;
+    // fork() in a process that runs other threads can leave the child stuck on a lock one of
+    // them held (malloc, stdio, a logger). The fork method refuses then, unless this is set.
+    bool allow_fork_with_threads = false;
+    // Forkserver: the server to use, typically started at the top of main() before any thread
+    // exists. Unset: the pool starts its own when it is constructed.
+    std::shared_ptr<ForkServer> forkserver;
+
     struct Problem {
         std::string field;
         std::string message;
@@ -53,6 +75,7 @@ struct PoolOptions {
     // Throws PoolError listing every problem.
     void validate() const;
     int effective_processes() const;
+    StartMethod effective_start_method() const;
 };
 
 int default_process_count();

@@ -34,20 +34,23 @@ template <typename Fn, typename... Args> std::string call_guarded(Fn& fn, Args&&
 } // namespace
 
 Pool::Pool(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
-    : options_(std::move(options)), launcher_(std::move(launcher)),
-      scheduler_(options_.strategy, options_.prefetch),
+    : options_(std::move(options)), scheduler_(options_.strategy, options_.prefetch),
       restart_limiter_(options_.max_restarts,
                        duration_cast<Clock::duration>(options_.restart_window)) {
     options_.validate();
+    launcher_ = launcher ? std::move(launcher) : make_launcher(options_);
+    launcher_->set_notice_handler(
+        [this](const std::string& text) { say(Severity::Warning, text); });
     target_ = options_.effective_processes();
 }
 
 Pool::~Pool() {
     binding_.bind(nullptr);
-    for (auto& [id, w] : workers_) {
+    launcher_->set_notice_handler(nullptr); // observers may be gone already
+    for (auto& [id, w] : workers_)
         launcher_->send_signal(w->pid, SIGKILL);
-        launcher_->reap(w->pid);
-    }
+    for (auto& [id, w] : workers_)
+        launcher_->reap(w->pid, w->exit_fd.get());
 }
 
 void Pool::register_with_event_loop(EventLoop& loop) {
@@ -94,6 +97,8 @@ void Pool::start() {
                         ")");
     if (!binding_.loop())
         throw PoolError("register the pool with an event loop before starting it");
+    if (auto why = launcher_->refusal(); !why.empty())
+        throw PoolError(why);
     target_ = options_.effective_processes();
     slots_.assign(std::size_t(target_), 0);
     last_exit_by_slot_.assign(std::size_t(target_), std::string());
@@ -589,10 +594,10 @@ void Pool::on_worker_exit(WorkerId id) {
         w.channel->close();
     }
     binding_.unwatch_exit(ExitHandle{w.exit_fd.get()});
-    w.exit_fd.reset();
     binding_.cancel(w.alive_timer);
     binding_.cancel(w.kill_timer);
-    const ExitStatus status = launcher_->reap(w.pid);
+    const ExitStatus status = launcher_->reap(w.pid, w.exit_fd.get());
+    w.exit_fd.reset();
     const ExitReason reason = w.exit_reason.value_or(ExitReason::Died);
     const int slot = w.slot;
     vacate_slot(w);
@@ -607,9 +612,9 @@ void Pool::on_worker_exit(WorkerId id) {
     if (counts_as_crash && running) {
         // A warning: the pool recovers by itself. Errors are for what needs a person (a crash
         // loop paused, a fork that fails).
-        say(Severity::Warning,
-            "worker pid " + std::to_string(w.pid) + " (slot " + std::to_string(slot) +
-                ") exited with " + status.describe() + (w.fault.empty() ? "" : ": " + w.fault));
+        say(Severity::Warning, "worker pid " + std::to_string(w.pid) + " (slot " +
+                                   std::to_string(slot) + ") exited with " + status.describe() +
+                                   (w.fault.empty() ? "" : ": " + w.fault));
         restart_limiter_.record();
     }
     if (!w.up && w.counts_for_start) {

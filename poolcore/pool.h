@@ -24,8 +24,7 @@ namespace poolcore {
 // except join(), which runs the loop.
 class Pool {
 public:
-    explicit Pool(PoolOptions options,
-                  std::unique_ptr<ProcessLauncher> launcher = make_fork_launcher());
+    explicit Pool(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher = nullptr);
     ~Pool(); // kills any worker still alive and reaps it
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;

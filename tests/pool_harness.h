@@ -4,6 +4,7 @@
 #pragma once
 
 #include "poolcore/task_pool.h"
+#include "test_main.h"
 
 #include <QTest>
 #include <cerrno>
@@ -24,12 +25,31 @@ using poolcore::Outcome;
 struct PoolVariant {
     std::string name;
     bool threads = false;
+    poolcore::StartMethod start_method = poolcore::StartMethod::Fork;
 
-    void apply(poolcore::PoolOptions& o) const { o.threads = threads; }
+    void apply(poolcore::PoolOptions& o) const {
+        o.threads = threads;
+        o.start_method = start_method;
+        // Qt Test runs a watchdog thread, which makes fork refuse. That thread only waits on a
+        // condition variable, so the override is safe here, as an embedder would judge it.
+        o.allow_fork_with_threads = start_method == poolcore::StartMethod::Fork;
+        if (start_method == poolcore::StartMethod::Forkserver && !o.forkserver)
+            o.forkserver = testmain::forkserver();
+    }
 };
 
+// Every pool (event-loop Pool on the poll loop, thread-driven BlockingPool) with every start
+// method: the same behaviour is promised for all.
 inline const std::vector<PoolVariant>& pool_variants() {
-    static const std::vector<PoolVariant> variants = {{"event-loop", false}, {"blocking", true}};
+    using poolcore::StartMethod;
+    static const std::vector<PoolVariant> variants = {
+        {"event-loop/fork", false, StartMethod::Fork},
+        {"event-loop/forkserver", false, StartMethod::Forkserver},
+        {"event-loop/spawn", false, StartMethod::Spawn},
+        {"blocking/fork", true, StartMethod::Fork},
+        {"blocking/forkserver", true, StartMethod::Forkserver},
+        {"blocking/spawn", true, StartMethod::Spawn},
+    };
     return variants;
 }
 

@@ -2,8 +2,10 @@
 // The behavioural suite: what Celery's and billiard's tests assert of the prefork pool, plus one
 // test per fault. Every test runs for each pool variant (see pool_harness.h).
 #include "pool_harness.h"
+#include "poolcore/platform/forkserver.h"
 #include "poolcore/task_registry.h"
 
+#include <algorithm>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@ PoolOptions options(int processes) {
     PoolOptions o;
     processes = processes > 0 ? processes : 1;
     o.processes = processes;
+    o.allow_fork_with_threads = true; // Qt Test's watchdog thread is harmless (pool_harness.h)
     return o;
 }
 
@@ -40,6 +43,29 @@ std::string frame(std::uint32_t length, std::uint8_t type, const std::string& bo
     std::memcpy(s.data(), &length, 4);
     s.push_back(char(type));
     return s + body;
+}
+
+// Event-loop Pool and BlockingPool rows, for tests that choose their own start method.
+void add_pool_kind_rows() {
+    QTest::addColumn<bool>("threads");
+    QTest::newRow("event-loop") << false;
+    QTest::newRow("blocking") << true;
+}
+
+pid_t parent_of(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("PPid:", 0) == 0)
+            return pid_t(std::stoi(line.substr(5)));
+    return 0;
+}
+
+std::string command_line_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    return text;
 }
 
 void register_test_tasks() {
@@ -89,7 +115,6 @@ class TestPoolBehaviour : public QObject {
     Q_OBJECT
 
 private slots:
-    void initTestCase() { register_test_tasks(); }
 
     // --- start, info, the TaskPool facade ----------------------------------------------------
 
@@ -626,8 +651,16 @@ private slots:
         if (parent == 0) {
             // A stand-in parent process: start a pool, report the worker pids, wait to be killed.
             ::close(pipefd[0]);
+            // The stand-in owns its forkserver, as an application does; workers are kept busy
+            // so that only the death signal, not EOF on their channel, can end them in time.
+            if (variant.start_method == StartMethod::Forkserver)
+                testmain::forkserver() = ForkServer::start();
             PoolUnderTest p(options(3), variant);
             if (!p.start())
+                ::_exit(1);
+            for (int i = 0; i < 3; ++i)
+                p.submit("sleep=30000");
+            if (!p.wait_for([&] { return p.pool.stats().busy_processes == 3; }, 10s))
                 ::_exit(1);
             std::string pids;
             for (pid_t pid : p.pids())
@@ -678,7 +711,7 @@ private slots:
                 w.exit_fd.reset(int(::syscall(SYS_pidfd_open, pid, 0)));
                 return w;
             }
-            ExitStatus reap(pid_t pid) override { return inner->reap(pid); }
+            ExitStatus reap(pid_t pid, int fd) override { return inner->reap(pid, fd); }
             bool send_signal(pid_t pid, int s, std::uint32_t t) override {
                 return inner->send_signal(pid, s, t);
             }
@@ -700,6 +733,115 @@ private slots:
         QCOMPARE(pool.state(), PoolState::Run); // it keeps trying, through the limiter
         pool.terminate();
         QVERIFY(pool.join(5s));
+    }
+
+    // --- start methods ---------------------------------------------------------------------
+
+    void workersComeFromTheirStartMethod_data() { add_variant_rows(); }
+    void workersComeFromTheirStartMethod() {
+        HARNESS_VARIANT();
+        PoolUnderTest p(options(2), variant);
+        QVERIFY(p.start());
+        for (pid_t pid : p.pids()) {
+            const pid_t parent = parent_of(pid);
+            const std::string command = command_line_of(pid);
+            switch (variant.start_method) {
+            case StartMethod::Fork:
+                QCOMPARE(parent, ::getpid());
+                QVERIFY2(command.find("--poolcore-worker") == std::string::npos, command.c_str());
+                break;
+            case StartMethod::Forkserver:
+                // The real pid, reported by the server that forked it.
+                QCOMPARE(parent, testmain::forkserver()->pid());
+                break;
+            case StartMethod::Spawn:
+                QCOMPARE(parent, ::getpid());
+                QVERIFY2(command.find("--poolcore-worker") != std::string::npos, command.c_str());
+                break;
+            }
+        }
+    }
+
+    void forkIsRefusedWhileOtherThreadsRun_data() { add_pool_kind_rows(); }
+    void forkIsRefusedWhileOtherThreadsRun() {
+        QFETCH(bool, threads);
+        std::atomic<bool> quit{false};
+        std::thread bystander([&] {
+            while (!quit)
+                std::this_thread::sleep_for(1ms);
+        });
+        PoolOptions o = options(1);
+        o.threads = threads;
+        o.start_method = StartMethod::Fork;
+        o.allow_fork_with_threads = false;
+        TaskPool pool(o);
+        try {
+            pool.on_start();
+            QFAIL("fork was not refused");
+        } catch (const PoolError& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.find("threads") != std::string::npos, e.what());
+            QVERIFY2(what.find("forkserver") != std::string::npos, e.what());
+        }
+        o.allow_fork_with_threads = true; // the embedder vouches for its threads
+        TaskPool allowed(o);
+        allowed.on_start();
+        QVERIFY(allowed.wait_until([&] { return allowed.did_start_ok(); }, 10s));
+        allowed.on_terminate();
+        quit = true;
+        bystander.join();
+    }
+
+    void aDeadForkserverIsReportedAndReplaced_data() { add_pool_kind_rows(); }
+    void aDeadForkserverIsReportedAndReplaced() {
+        QFETCH(bool, threads);
+        // Its own server (spawned: this process runs threads), not the one the suite shares.
+        PoolOptions o = options(2);
+        o.start_method = StartMethod::Forkserver;
+        o.forkserver = ForkServer::start();
+        PoolVariant variant{"", threads, StartMethod::Forkserver};
+        PoolUnderTest p(o, variant);
+        p.pool.on_start();
+        QVERIFY(p.wait_for([&] { return p.pool.did_start_ok(); }, 10s));
+        const pid_t first_server = o.forkserver->pid();
+        const auto old_pids = p.pids();
+        const int busy = p.submit("sleep=30000");
+        QVERIFY(p.wait_accepted(busy));
+
+        QVERIFY(::kill(first_server, SIGKILL) == 0);
+        // Its workers die with it; the busy job is lost, the pool says why and recovers.
+        QVERIFY(p.wait_results(1, 10s));
+        QCOMPARE(p.result(busy).outcome, Outcome::WorkerLost);
+        QVERIFY(p.wait_for(
+            [&] {
+                return p.recorder.said("the forkserver (pid " + std::to_string(first_server) +
+                                       ") exited with signal 9 (SIGKILL); started a new");
+            },
+            10s));
+        QVERIFY(p.wait_alive(2, 10s));
+        QVERIFY(o.forkserver->pid() != first_server);
+        for (pid_t pid : p.pids())
+            QVERIFY(old_pids.count(pid) == 0);
+        const int after = p.submit("echo", "still works");
+        QVERIFY(p.wait_results(2));
+        QCOMPARE(p.result(after).value, std::string("still works"));
+        QCOMPARE(p.duplicate_outcomes(), 0);
+    }
+
+    void anUnansweringForkserverIsNotWaitedFor() {
+        PoolOptions o = options(1);
+        o.start_method = StartMethod::Forkserver;
+        o.forkserver = ForkServer::start();
+        PoolUnderTest p(o, PoolVariant{"", false, StartMethod::Forkserver});
+        QVERIFY(p.start());
+        const pid_t stuck = o.forkserver->pid();
+        QVERIFY(::kill(stuck, SIGSTOP) == 0);
+        p.pool.grow(1); // needs the server, which cannot answer
+        QVERIFY(
+            p.wait_for([&] { return p.recorder.said("forkserver: no answer within 5 s"); }, 20s));
+        QVERIFY(p.wait_alive(2, 20s)); // the retry started a new server
+        QVERIFY(process_gone(stuck));
+        QVERIFY(o.forkserver->pid() != stuck);
     }
 
     void theEventLoopPoolCanMoveLoops() {
@@ -783,5 +925,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestPoolBehaviour)
+POOLSCOPE_TEST_MAIN(TestPoolBehaviour, QCoreApplication, register_test_tasks)
 #include "test_pool_behaviour.moc"

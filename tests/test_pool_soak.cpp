@@ -184,5 +184,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestPoolSoak)
+POOLSCOPE_TEST_MAIN(TestPoolSoak, QCoreApplication, no_test_setup)
 #include "test_pool_soak.moc"

@@ -337,6 +337,7 @@ private Q_SLOTS:
         QtEventLoop loop;
         poolcore::PoolOptions options;
         options.processes = 2;
+        options.allow_fork_with_threads = true; // only Qt Test's watchdog thread runs besides
         poolcore::Pool pool(options);
         pool.register_with_event_loop(loop);
         pool.start();

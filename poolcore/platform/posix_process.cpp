@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// POSIX process mechanisms: fork launching, exit watching (pidfd or a death pipe), signals,
-// reaping and resident memory.
-#include "poolcore/platform/process_launcher.h"
-#include "poolcore/worker_main.h"
+// POSIX process mechanisms the launchers share: descriptors, exit watching (pidfd or a death
+// pipe), signals, reaping, thread counting and memory readings.
+#include "poolcore/platform/forkserver.h"
+#include "poolcore/platform/posix_support.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 #endif
 #ifdef __APPLE__
 #include <libproc.h>
+#include <mach/mach.h>
 #endif
 
 #include <cctype>
@@ -104,9 +105,9 @@ int parse_signal(std::string_view text) {
     return 0;
 }
 
-namespace {
+namespace posix {
 
-[[noreturn]] void throw_errno(const char* what) {
+void throw_errno(const char* what) {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
@@ -114,6 +115,34 @@ void set_nonblocking(int fd) {
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
         throw_errno("fcntl(O_NONBLOCK)");
+}
+
+std::pair<UniqueFd, UniqueFd> make_socketpair() {
+    int sv[2];
+#ifdef SOCK_CLOEXEC
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        throw_errno("socketpair");
+#else
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+        throw_errno("socketpair");
+    ::fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(sv[1], F_SETFD, FD_CLOEXEC);
+#endif
+#ifdef SO_NOSIGPIPE
+    const int one = 1;
+    ::setsockopt(sv[0], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    ::setsockopt(sv[1], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+    return {UniqueFd(sv[0]), UniqueFd(sv[1])};
+}
+
+std::pair<UniqueFd, UniqueFd> make_pipe() {
+    int p[2];
+    if (::pipe(p) != 0)
+        throw_errno("pipe");
+    ::fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    return {UniqueFd(p[0]), UniqueFd(p[1])};
 }
 
 UniqueFd open_pidfd(pid_t pid) {
@@ -132,7 +161,6 @@ bool kernel_has_pidfd() {
     return has;
 }
 
-// Closes every descriptor from `first` up, in the child, between fork and the worker loop.
 void close_from(int first) {
 #if defined(__linux__) && defined(SYS_close_range)
     if (::syscall(SYS_close_range, first, ~0U, 0) == 0)
@@ -143,141 +171,121 @@ void close_from(int first) {
         ::close(static_cast<int>(fd));
 }
 
-class ForkLauncher final : public ProcessLauncher {
-public:
-    std::string_view name() const override { return "fork"; }
+bool pin_descriptor(int fd, int target) {
+    if (fd == target)
+        return ::fcntl(fd, F_SETFD, 0) == 0; // keep it across exec
+    const int high = ::fcntl(fd, F_DUPFD, 64);
+    return high >= 0 && ::dup2(high, target) == target;
+}
 
-    LaunchedWorker launch(const WorkerSettings& settings) override {
-        int sv[2];
-#ifdef SOCK_CLOEXEC
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-            throw_errno("socketpair");
-#else
-        if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
-            throw_errno("socketpair");
-        ::fcntl(sv[0], F_SETFD, FD_CLOEXEC);
-        ::fcntl(sv[1], F_SETFD, FD_CLOEXEC);
-#endif
-        UniqueFd parent_end(sv[0]);
-        UniqueFd child_end(sv[1]);
-#ifdef SO_NOSIGPIPE
-        const int one = 1;
-        ::setsockopt(sv[0], SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
-        // Without pidfd, exit is seen as EOF on a pipe whose write end only the child holds.
-        UniqueFd death_read, death_write;
-        if (!kernel_has_pidfd()) {
-            int p[2];
-            if (::pipe(p) != 0)
-                throw_errno("pipe");
-            death_read.reset(p[0]);
-            death_write.reset(p[1]);
-            ::fcntl(p[0], F_SETFD, FD_CLOEXEC);
-            ::fcntl(p[1], F_SETFD, FD_CLOEXEC);
-        }
-
-        const pid_t parent = ::getpid();
-        std::fflush(nullptr);
-        const pid_t pid = ::fork();
-        if (pid < 0)
-            throw_errno("fork");
-        if (pid == 0)
-            become_worker(parent, child_end.get(), death_write.get(), settings);
-
-        LaunchedWorker w;
-        w.pid = pid;
-        child_end.reset();
-        death_write.reset();
-        set_nonblocking(parent_end.get());
-        w.channel = std::move(parent_end);
-        w.exit_fd = death_read.valid() ? std::move(death_read) : open_pidfd(pid);
-        if (!w.exit_fd.valid()) {
-            ::kill(pid, SIGKILL);
-            ExitStatus ignored = reap(pid);
-            (void)ignored;
-            throw std::system_error(errno, std::generic_category(), "pidfd_open");
-        }
-        return w;
-    }
-
-    ExitStatus reap(pid_t pid) override {
-        int status = 0;
-        for (;;) {
-            const pid_t r = ::waitpid(pid, &status, 0);
-            if (r == pid)
-                break;
-            if (r < 0 && errno == EINTR)
-                continue;
-            return ExitStatus{false, false, 0};
-        }
-        if (WIFSIGNALED(status))
-            return ExitStatus{true, true, WTERMSIG(status)};
-        return ExitStatus{true, false, WEXITSTATUS(status)};
-    }
-
-    bool send_signal(pid_t pid, int signal, std::uint32_t job_tag) override {
-        if (pid <= 0)
-            return false;
+void die_with_parent(pid_t expected_parent) {
 #ifdef __linux__
-        if (job_tag != 0) {
-            sigval value{};
-            value.sival_int = static_cast<int>(job_tag);
-            return ::sigqueue(pid, signal, value) == 0;
-        }
-#else
-        (void)job_tag;
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-        return ::kill(pid, signal) == 0;
-    }
+    if (::getppid() != expected_parent) // the parent died before the signal was armed
+        ::_exit(1);
+}
 
-    std::uint64_t resident_kib(pid_t pid) override {
+ExitStatus decode_wait_status(int status) {
+    if (WIFSIGNALED(status))
+        return ExitStatus{true, true, WTERMSIG(status)};
+    return ExitStatus{true, false, WEXITSTATUS(status)};
+}
+
+ExitStatus wait_for_child(pid_t pid) {
+    int status = 0;
+    for (;;) {
+        const pid_t r = ::waitpid(pid, &status, 0);
+        if (r == pid)
+            return decode_wait_status(status);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return ExitStatus{false, false, 0};
+    }
+}
+
+int running_thread_count() {
 #ifdef __linux__
-        std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-        std::uint64_t size = 0, resident = 0;
-        if (statm >> size >> resident)
-            return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
-        return 0;
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f)
+        return 1;
+    char line[256];
+    int threads = 1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "Threads: %d", &threads) == 1)
+            break;
+    std::fclose(f);
+    return threads;
 #elif defined(__APPLE__)
-        proc_taskinfo info{};
-        if (::proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &info, sizeof info) == sizeof info)
-            return info.pti_resident_size / 1024;
-        return 0;
+    thread_act_array_t threads = nullptr;
+    mach_msg_type_number_t count = 0;
+    if (::task_threads(::mach_task_self(), &threads, &count) != KERN_SUCCESS)
+        return 1;
+    for (mach_msg_type_number_t i = 0; i < count; ++i)
+        ::mach_port_deallocate(::mach_task_self(), threads[i]);
+    ::vm_deallocate(::mach_task_self(), reinterpret_cast<vm_address_t>(threads),
+                    sizeof(*threads) * count);
+    return int(count);
 #else
-        (void)pid;
-        return 0;
+    return 1;
 #endif
-    }
+}
 
-private:
-    [[noreturn]] static void become_worker(pid_t parent, int channel, int death_write,
-                                           const WorkerSettings& settings) {
+bool PosixLauncher::send_signal(pid_t pid, int signal, std::uint32_t job_tag) {
+    if (pid <= 0)
+        return false;
 #ifdef __linux__
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-        if (::getppid() != parent) // the parent died before PDEATHSIG was armed
-            ::_exit(1);
-        // Park both descriptors high, then pin them to 3 (channel) and 4 (death pipe) so that
-        // closing everything above leaves the worker holding nothing of its siblings' or the
-        // parent's event loop.
-        const int ch = ::fcntl(channel, F_DUPFD, 64);
-        const int dw = death_write >= 0 ? ::fcntl(death_write, F_DUPFD, 64) : -1;
-        if (ch < 0 || ::dup2(ch, kWorkerChannelFd) < 0)
-            ::_exit(70);
-        int keep = kWorkerChannelFd + 1;
-        if (dw >= 0) {
-            if (::dup2(dw, keep) < 0)
-                ::_exit(70);
-            ++keep;
-        }
-        close_from(keep);
-        run_worker(kWorkerChannelFd, settings);
+    if (job_tag != 0) {
+        sigval value{};
+        value.sival_int = static_cast<int>(job_tag);
+        return ::sigqueue(pid, signal, value) == 0;
     }
-};
+#else
+    (void)job_tag;
+#endif
+    return ::kill(pid, signal) == 0;
+}
 
-} // namespace
+std::uint64_t resident_kib_of(pid_t pid) {
+#ifdef __linux__
+    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+    std::uint64_t size = 0, resident = 0;
+    if (statm >> size >> resident)
+        return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
+    return 0;
+#elif defined(__APPLE__)
+    proc_taskinfo info{};
+    if (::proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &info, sizeof info) == sizeof info)
+        return info.pti_resident_size / 1024;
+    return 0;
+#else
+    (void)pid;
+    return 0;
+#endif
+}
 
-std::unique_ptr<ProcessLauncher> make_fork_launcher() {
-    return std::make_unique<ForkLauncher>();
+std::uint64_t PosixLauncher::resident_kib(pid_t pid) {
+    return resident_kib_of(pid);
+}
+
+} // namespace posix
+
+std::unique_ptr<ProcessLauncher> make_launcher(const PoolOptions& options) {
+    switch (options.effective_start_method()) {
+    case StartMethod::Fork:
+        return make_fork_launcher(options.allow_fork_with_threads);
+    case StartMethod::Spawn:
+        return make_spawn_launcher();
+    case StartMethod::Forkserver:
+        if (options.forkserver)
+            return make_forkserver_launcher(options.forkserver);
+        try {
+            return make_forkserver_launcher(ForkServer::start());
+        } catch (const std::exception& e) {
+            throw PoolError(std::string("could not start the forkserver: ") + e.what());
+        }
+    }
+    throw PoolError("unknown start method");
 }
 
 std::uint64_t current_resident_kib() {
@@ -290,7 +298,7 @@ std::uint64_t current_resident_kib() {
     std::fclose(f);
     return n == 2 ? resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024 : 0;
 #else
-    return make_fork_launcher()->resident_kib(::getpid());
+    return posix::resident_kib_of(::getpid());
 #endif
 }
 

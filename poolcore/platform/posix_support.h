@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// What the POSIX launchers (fork, forkserver, spawn) share: descriptor plumbing, exit watching,
+// signals, reaping and memory readings. Private to poolcore/platform.
+
+#include "poolcore/platform/process_launcher.h"
+
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace poolcore::posix {
+
+[[noreturn]] void throw_errno(const char* what);
+
+void set_nonblocking(int fd);
+// A connected AF_UNIX stream pair, both ends close-on-exec (and SIGPIPE-free where the platform
+// has SO_NOSIGPIPE).
+std::pair<UniqueFd, UniqueFd> make_socketpair();
+// A pipe, both ends close-on-exec: {read, write}.
+std::pair<UniqueFd, UniqueFd> make_pipe();
+
+// A pidfd for `pid` (Linux 5.3+), invalid where the kernel has none.
+UniqueFd open_pidfd(pid_t pid);
+bool kernel_has_pidfd();
+
+// Closes every descriptor from `first` up. For the child between fork and the worker loop.
+void close_from(int first);
+
+// Moves `fd` to `target` in a freshly forked child, via a high number so that `target` may be
+// any descriptor, including one in use. Returns false if the OS refused.
+bool pin_descriptor(int fd, int target);
+
+// Arms the parent-death signal (Linux) and checks the parent is still `expected_parent`; a
+// child whose parent died before the signal was armed exits at once.
+void die_with_parent(pid_t expected_parent);
+
+// Decodes a waitpid() status.
+ExitStatus decode_wait_status(int status);
+// Blocks until `pid`, a child of this process, has exited; unknown if someone else reaped it.
+ExitStatus wait_for_child(pid_t pid);
+
+// Starts a fresh image of this program with `arguments` after argv[0], handing `descriptors`
+// over as 3, 4, ... and nothing else beyond stdio. Needs run_worker_if_requested() in main().
+pid_t spawn_self(const std::vector<std::string>& arguments, const std::vector<int>& descriptors);
+
+// Resident memory of any process now, in KiB; 0 if unknown.
+std::uint64_t resident_kib_of(pid_t pid);
+
+// Threads this process runs now (1 where the platform cannot tell).
+int running_thread_count();
+
+// The process mechanisms every POSIX launcher shares: signals and memory readings.
+class PosixLauncher : public ProcessLauncher {
+public:
+    bool send_signal(pid_t pid, int signal, std::uint32_t job_tag) override;
+    std::uint64_t resident_kib(pid_t pid) override;
+};
+
+} // namespace poolcore::posix

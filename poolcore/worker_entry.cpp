@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/worker_entry.h"
+
+#include "poolcore/platform/forkserver.h"
+#include "poolcore/platform/posix_support.h"
+#include "poolcore/worker_main.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+namespace poolcore {
+
+namespace {
+// Written once by main() before any pool exists; read by launchers.
+std::atomic<bool> g_entry_installed{false};
+
+long long number(const char* text) {
+    char* end = nullptr;
+    const long long n = std::strtoll(text, &end, 10);
+    return end && *end == '\0' ? n : -1;
+}
+} // namespace
+
+bool worker_entry_installed() {
+    return g_entry_installed.load(std::memory_order_relaxed);
+}
+
+void run_worker_if_requested(int argc, char** argv) {
+    g_entry_installed.store(true, std::memory_order_relaxed);
+    if (argc < 3)
+        return;
+    if (std::strcmp(argv[1], entry::kWorkerFlag) == 0 && argc == 5) {
+        // argv: program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE
+        const long long parent = number(argv[2]);
+        const long long max_frame = number(argv[3]);
+        if (parent <= 0 || max_frame <= 0)
+            ::_exit(64); // EX_USAGE: not started by a poolcore launcher
+        posix::die_with_parent(pid_t(parent));
+        run_worker(kWorkerChannelFd,
+                   WorkerSettings{std::size_t(max_frame), std::strcmp(argv[4], "1") == 0});
+    }
+    if (std::strcmp(argv[1], entry::kForkServerFlag) == 0 && argc == 3) {
+        // argv: program --poolcore-forkserver PARENT_PID
+        const long long parent = number(argv[2]);
+        if (parent <= 0)
+            ::_exit(64);
+        posix::die_with_parent(pid_t(parent));
+        run_forkserver(kWorkerChannelFd);
+    }
+}
+
+} // namespace poolcore

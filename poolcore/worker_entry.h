@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The hidden entry point of spawned processes (the spawn start method's workers, and a
+// forkserver started from a process that already runs threads). They are fresh images of the
+// embedding program, so the program's main() must hand them over before doing anything else:
+//
+//     int main(int argc, char** argv) {
+//         register_my_tasks();                        // the tasks workers must know
+//         poolcore::run_worker_if_requested(argc, argv); // never returns in a worker
+//         ...                                         // the program as usual
+//     }
+//
+// Tasks registered before the call (or from static initialisers) exist in spawned workers;
+// tasks registered later exist only in forked ones.
+
+namespace poolcore {
+
+// Runs a worker or a forkserver and never returns when `argv` asks for one; returns at once
+// otherwise (and records that the program has the entry, see worker_entry_installed()).
+void run_worker_if_requested(int argc, char** argv);
+
+// Whether this program called run_worker_if_requested(): a spawn without it would start a
+// second copy of the program instead of a worker, so the spawn launcher refuses.
+bool worker_entry_installed();
+
+namespace entry {
+inline constexpr const char* kWorkerFlag = "--poolcore-worker";
+inline constexpr const char* kForkServerFlag = "--poolcore-forkserver";
+} // namespace entry
+
+} // namespace poolcore
