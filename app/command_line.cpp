@@ -57,6 +57,10 @@ CommandLine parse_command_line(const QStringList& arguments) {
         {"payload", "Payload bytes per job (default 0).", "BYTES"},
         {"pool", "async (event loop, default) or blocking (own thread).", "KIND"},
         {"loop", "Event loop for the async pool: poll (default) or qt.", "KIND"},
+        {"start-method",
+         "How workers start: forkserver (default), spawn, or fork (refused once the process "
+         "runs threads, as the desktop app always does).",
+         "NAME"},
         {"strategy", "fair (default) or fcfs.", "NAME"},
         {"prefetch", "Jobs queued per worker with fcfs (default 4).", "N"},
         {"soft-time-limit", "Soft time limit per job.", "S"},
@@ -79,8 +83,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
     if (p.isSet(help)) {
         cl.mode = CommandLine::Mode::Help;
         // Parsed before any QCoreApplication exists, the help cannot know the program's name.
-        cl.text = p.helpText().replace(QStringLiteral("<executable_name>"),
-                                       QStringLiteral("poolscope"));
+        cl.text =
+            p.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("poolscope"));
         return cl;
     }
     if (p.isSet(version)) {
@@ -120,6 +124,13 @@ CommandLine parse_command_line(const QStringList& arguments) {
                                   p.value("strategy").toStdString() + "'");
             h.pool.strategy = *s;
         }
+        if (p.isSet("start-method")) {
+            const auto m = poolcore::parse_start_method(p.value("start-method").toStdString());
+            if (!m)
+                throw BadArgument("--start-method takes fork, forkserver or spawn, got '" +
+                                  p.value("start-method").toStdString() + "'");
+            h.pool.start_method = *m;
+        }
         if (p.isSet("prefetch"))
             h.pool.prefetch = int(to_integer(p, "prefetch", 1, 1024));
         if (p.isSet("soft-time-limit"))
@@ -151,6 +162,9 @@ CommandLine parse_command_line(const QStringList& arguments) {
             *h.pool.soft_time_limit > *h.pool.time_limit)
             throw BadArgument("--soft-time-limit must be less than or equal to --time-limit");
         if (!p.isSet("headless")) {
+            if (h.pool.start_method == poolcore::StartMethod::Fork)
+                throw BadArgument("--start-method fork is for --headless: the desktop app runs "
+                                  "threads, and forking it could hang a worker");
             for (const char* o : {"task", "count", "payload", "json", "chaos-kill-ms", "loop"})
                 if (p.isSet(o))
                     throw BadArgument(std::string("--") + o + " needs --headless");

@@ -82,7 +82,17 @@ private:
 int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostream& out,
                  std::ostream& err) {
     MessagePrinter printer(err, o.verbose); // outlives the pool that notifies it
-    poolcore::TaskPool pool(o.pool);
+    poolcore::PoolOptions options = o.pool;
+    if (!options.start_method) // the app's default; poolcore's own is fork
+        options.start_method = poolcore::StartMethod::Forkserver;
+    std::unique_ptr<poolcore::TaskPool> owned;
+    try {
+        owned = std::make_unique<poolcore::TaskPool>(options);
+    } catch (const std::exception& e) {
+        err << "poolscope: " << e.what() << std::endl;
+        return 1;
+    }
+    poolcore::TaskPool& pool = *owned;
     pool.add_observer(&printer);
     if (loop && !o.pool.threads)
         pool.register_with_event_loop(*loop);
@@ -199,6 +209,7 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
         {"workers_started", stats.workers_started},
         {"workers_exited", stats.workers_exited},
         {"did_start_ok", started_ok},
+        {"start_method", std::string(poolcore::to_string(options.effective_start_method()))},
         {"info", info},
     };
     if (o.json) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/command_line.h"
 #include "app/headless_run.h"
+#include "poolcore/platform/forkserver.h"
+#include "poolcore/worker_entry.h"
 #include "ui/bridge/qt_event_loop.h"
 
 #include <QCoreApplication>
@@ -12,11 +14,37 @@
 #include "ui/gui_main.h"
 #endif
 
+namespace {
+
+// The app's default start method. Its forkserver starts here, while the process still runs one
+// thread: QApplication and its platform plugin add several.
+std::shared_ptr<poolcore::ForkServer> start_forkserver_if_used(poolcore::PoolOptions& pool,
+                                                               bool gui) {
+    // The desktop app can switch to forkserver at any Start, so it always has one ready; its
+    // saved settings choose the method unless the command line does. Headless, forkserver is
+    // the default (see run_headless).
+    if (!gui && pool.start_method.value_or(poolcore::StartMethod::Forkserver) !=
+                    poolcore::StartMethod::Forkserver)
+        return nullptr;
+    try {
+        pool.forkserver = poolcore::ForkServer::start();
+    } catch (const std::exception& e) {
+        // The pool starts its own (spawned) forkserver later, and says so if that fails too.
+        std::fprintf(stderr, "poolscope: could not start the forkserver early: %s\n", e.what());
+    }
+    return pool.forkserver;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
+    // Spawned workers and forkservers are this program too: they leave here.
+    poolcore::run_worker_if_requested(argc, argv);
+
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
-    const poolscope::CommandLine cl = poolscope::parse_command_line(arguments);
+    poolscope::CommandLine cl = poolscope::parse_command_line(arguments);
 
     switch (cl.mode) {
     case poolscope::CommandLine::Mode::Error:
@@ -29,6 +57,7 @@ int main(int argc, char** argv) {
         std::puts("poolscope " POOLSCOPE_VERSION);
         return 0;
     case poolscope::CommandLine::Mode::Headless: {
+        const auto forkserver = start_forkserver_if_used(cl.headless.pool, false);
         if (cl.headless.loop == poolscope::LoopKind::Qt) {
             QCoreApplication app(argc, argv);
             poolscope::QtEventLoop loop;
@@ -38,7 +67,10 @@ int main(int argc, char** argv) {
     }
     case poolscope::CommandLine::Mode::Gui:
 #ifdef POOLSCOPE_HAVE_GUI
+    {
+        const auto forkserver = start_forkserver_if_used(cl.headless.pool, true);
         return poolscope::run_gui(argc, argv, cl.headless.pool);
+    }
 #else
         std::fputs("poolscope: this build has no desktop interface; use --headless\n", stderr);
         return 2;

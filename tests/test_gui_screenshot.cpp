@@ -4,6 +4,7 @@
 // what was rendered holds live data.
 
 #include "gui_test_util.h"
+#include "test_main.h"
 #include "ui/charts/chart_view.h"
 #include "ui/load_generator.h"
 #include "ui/main_window.h"
@@ -90,5 +91,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(ScreenshotTest)
+POOLSCOPE_TEST_MAIN(ScreenshotTest, QApplication, no_test_setup)
 #include "test_gui_screenshot.moc"

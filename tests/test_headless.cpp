@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The headless runner end to end, on both event loops, checking the scripted report.
 #include "app/headless_run.h"
+#include "test_main.h"
 #include "ui/bridge/qt_event_loop.h"
 
 #include <QTest>
@@ -79,5 +80,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestHeadless)
+POOLSCOPE_TEST_MAIN(TestHeadless, QCoreApplication, no_test_setup)
 #include "test_headless.moc"

@@ -5,6 +5,7 @@
 // thread and for the thread-driven pool.
 
 #include "gui_test_util.h"
+#include "test_main.h"
 #include "ui/load_generator.h"
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
@@ -463,5 +464,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(MainWindowTest)
+POOLSCOPE_TEST_MAIN(MainWindowTest, QApplication, no_test_setup)
 #include "test_main_window.moc"

@@ -513,6 +513,9 @@ void MainWindow::applyCommandLine(const poolcore::PoolOptions& given) {
         o.processes = given.processes;
     if (given.threads != defaults.threads)
         o.threads = given.threads;
+    if (given.start_method)
+        o.start_method = given.start_method;
+    o.forkserver = given.forkserver; // started by main() before any thread
     if (given.strategy != defaults.strategy)
         o.strategy = given.strategy;
     if (given.prefetch != defaults.prefetch)

@@ -52,6 +52,20 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
         tr("Event loop: the pool runs on this window's event loop through QSocketNotifiers.\n"
            "Threads: the pool runs on a thread of its own with a poll() loop."));
 
+    start_method_ = new QComboBox;
+    start_method_->setObjectName(QStringLiteral("startMethod"));
+    start_method_->addItem(tr("Forkserver"), int(poolcore::StartMethod::Forkserver));
+    start_method_->addItem(tr("Spawn"), int(poolcore::StartMethod::Spawn));
+    // No fork: this window's process runs threads (Qt's), and poolcore refuses to fork then.
+    start_method_->setToolTip(
+        tr("How workers start.\n"
+           "Forkserver: a small single-threaded process, started before this window, forks "
+           "each worker; quick, and workers share its few pages.\n"
+           "Spawn: each worker is a fresh start of this program; slower to start and larger, "
+           "but shares nothing with this process.\n"
+           "Plain fork is not offered: forking a process that runs threads can leave a worker "
+           "hung on a lock."));
+
     strategy_ = new QComboBox;
     strategy_->setObjectName(QStringLiteral("strategy"));
     strategy_->addItem(tr("Fair"), int(poolcore::Strategy::Fair));
@@ -94,16 +108,18 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("&Processes:"), withMessage(processes_, "processes"));
     form->addRow(tr("Pool &type:"), withMessage(pool_type_, "threads"));
+    form->addRow(tr("Start &method:"), withMessage(start_method_, "start_method"));
     form->addRow(tr("&Strategy:"), withMessage(strategy_, "strategy"));
     form->addRow(tr("Pre&fetch:"), withMessage(prefetch_, "prefetch"));
     form->addRow(tr("S&oft time limit:"), withMessage(soft_limit_, "soft_time_limit"));
     form->addRow(tr("&Hard time limit:"), withMessage(hard_limit_, "time_limit"));
     form->addRow(tr("Max tasks per &child:"), withMessage(max_tasks_, "max_tasks_per_child"));
-    form->addRow(tr("Max &memory per child:"),
+    form->addRow(tr("Max memor&y per child:"),
                  withMessage(max_memory_mib_, "max_memory_per_child"));
     form->addRow(tr("&Alive timeout:"), withMessage(alive_timeout_, "proc_alive_timeout"));
     processes_->setAccessibleName(tr("Processes"));
     pool_type_->setAccessibleName(tr("Pool type"));
+    start_method_->setAccessibleName(tr("Start method"));
     strategy_->setAccessibleName(tr("Strategy"));
     prefetch_->setAccessibleName(tr("Prefetch"));
     soft_limit_->setAccessibleName(tr("Soft time limit"));
@@ -125,6 +141,7 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     defaults->setToolTip(tr("Puts every setting back to its default (applied at next Start)."));
     connect(defaults, &QPushButton::clicked, this, [this] {
         poolcore::PoolOptions fresh;
+        fresh.forkserver = base_.forkserver; // the app's server, not a setting
         setOptions(fresh);
     });
 
@@ -145,7 +162,7 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
         connect(box, &QSpinBox::valueChanged, this, on_change);
     for (QDoubleSpinBox* box : {soft_limit_, hard_limit_, alive_timeout_})
         connect(box, &QDoubleSpinBox::valueChanged, this, on_change);
-    for (QComboBox* box : {pool_type_, strategy_})
+    for (QComboBox* box : {pool_type_, start_method_, strategy_})
         connect(box, &QComboBox::currentIndexChanged, this, on_change);
 
     setOptions(poolcore::PoolOptions{});
@@ -173,6 +190,7 @@ poolcore::PoolOptions SettingsPage::options() const {
     poolcore::PoolOptions o = base_;
     o.processes = processes_->value();
     o.threads = pool_type_->currentData().toBool();
+    o.start_method = poolcore::StartMethod(start_method_->currentData().toInt());
     o.strategy = poolcore::Strategy(strategy_->currentData().toInt());
     o.prefetch = prefetch_->value();
     o.soft_time_limit = optionalSeconds(soft_limit_);
@@ -192,6 +210,9 @@ void SettingsPage::setOptions(const poolcore::PoolOptions& o) {
     base_ = o;
     processes_->setValue(o.processes);
     pool_type_->setCurrentIndex(o.threads ? 1 : 0);
+    const int method =
+        start_method_->findData(int(o.start_method.value_or(poolcore::StartMethod::Forkserver)));
+    start_method_->setCurrentIndex(method >= 0 ? method : 0);
     strategy_->setCurrentIndex(strategy_->findData(int(o.strategy)));
     prefetch_->setValue(o.prefetch);
     soft_limit_->setValue(o.soft_time_limit ? o.soft_time_limit->count() : 0);
@@ -253,8 +274,9 @@ void SettingsPage::updateRunningHint() {
     const poolcore::PoolOptions o = options();
     const poolcore::PoolOptions& r = *running_;
     const bool differs = o.processes != r.processes || o.threads != r.threads ||
-                         o.strategy != r.strategy || o.prefetch != r.prefetch ||
-                         o.soft_time_limit != r.soft_time_limit || o.time_limit != r.time_limit ||
+                         o.start_method != r.start_method || o.strategy != r.strategy ||
+                         o.prefetch != r.prefetch || o.soft_time_limit != r.soft_time_limit ||
+                         o.time_limit != r.time_limit ||
                          o.max_tasks_per_child != r.max_tasks_per_child ||
                          o.max_memory_per_child_kib != r.max_memory_per_child_kib ||
                          o.proc_alive_timeout != r.proc_alive_timeout;
@@ -268,6 +290,8 @@ void SettingsPage::save(QSettings& s) const {
     s.beginGroup(QStringLiteral("pool"));
     s.setValue(QStringLiteral("processes"), o.processes);
     s.setValue(QStringLiteral("threads"), o.threads);
+    s.setValue(QStringLiteral("startMethod"),
+               QString::fromLatin1(poolcore::to_string(o.effective_start_method()).data()));
     s.setValue(QStringLiteral("strategy"),
                QString::fromLatin1(poolcore::to_string(o.strategy).data()));
     s.setValue(QStringLiteral("prefetch"), o.prefetch);
@@ -284,6 +308,10 @@ void SettingsPage::restore(QSettings& s) {
     s.beginGroup(QStringLiteral("pool"));
     o.processes = s.value(QStringLiteral("processes"), o.processes).toInt();
     o.threads = s.value(QStringLiteral("threads"), o.threads).toBool();
+    if (auto method = poolcore::parse_start_method(
+            s.value(QStringLiteral("startMethod")).toString().toStdString());
+        method && *method != poolcore::StartMethod::Fork)
+        o.start_method = *method;
     if (auto strategy =
             poolcore::parse_strategy(s.value(QStringLiteral("strategy")).toString().toStdString()))
         o.strategy = *strategy;

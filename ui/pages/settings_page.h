@@ -48,6 +48,7 @@ private:
     const poolcore::PoolOptions* running_ = nullptr;
     QSpinBox* processes_;
     QComboBox* pool_type_;
+    QComboBox* start_method_;
     QComboBox* strategy_;
     QSpinBox* prefetch_;
     QDoubleSpinBox* soft_limit_;
