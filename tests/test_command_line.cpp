@@ -25,10 +25,10 @@ private slots:
         const auto cl = parse({"--help"});
         QCOMPARE(cl.mode, CommandLine::Mode::Help);
         QVERIFY2(cl.text.startsWith("Usage: poolscope "), qPrintable(cl.text));
-        for (const char* option : {"--headless", "--processes", "--task", "--count", "--payload",
-                                   "--pool", "--loop", "--strategy", "--soft-time-limit",
-                                   "--time-limit", "--max-tasks-per-child",
-                                   "--max-memory-per-child", "--chaos-kill-ms", "--json"})
+        for (const char* option :
+             {"--headless", "--processes", "--task", "--count", "--payload", "--pool", "--loop",
+              "--strategy", "--soft-time-limit", "--time-limit", "--max-tasks-per-child",
+              "--max-memory-per-child", "--chaos-kill-ms", "--json"})
             QVERIFY2(cl.text.contains(option), option);
     }
 
@@ -62,6 +62,20 @@ private slots:
         QCOMPARE(*h.pool.max_memory_per_child_kib, std::uint64_t(204800));
         QCOMPARE(*h.chaos_kill_ms, 100);
         QVERIFY(h.json);
+        QVERIFY(!h.pool.start_method); // the app's default applies: forkserver
+    }
+
+    void startMethodIsChosenByName() {
+        using poolcore::StartMethod;
+        for (auto [name, method] : {std::pair{"fork", StartMethod::Fork},
+                                    std::pair{"forkserver", StartMethod::Forkserver},
+                                    std::pair{"spawn", StartMethod::Spawn}}) {
+            const auto cl = parse({"--headless", "--start-method", name});
+            QCOMPARE(cl.mode, CommandLine::Mode::Headless);
+            QCOMPARE(*cl.headless.pool.start_method, method);
+        }
+        QCOMPARE(*parse({"--start-method", "spawn"}).headless.pool.start_method,
+                 StartMethod::Spawn); // the desktop app takes it too
     }
 
     void badArgumentsGiveOneLineErrors_data() {
@@ -87,6 +101,10 @@ private slots:
             << QStringList{"--headless", "--max-memory-per-child", "10"}
             << "--max-memory-per-child";
         QTest::newRow("task without headless") << QStringList{"--task", "noop"} << "--headless";
+        QTest::newRow("unknown start method")
+            << QStringList{"--headless", "--start-method", "vfork"} << "--start-method";
+        QTest::newRow("fork in the desktop app")
+            << QStringList{"--start-method", "fork"} << "desktop app runs threads";
     }
     void badArgumentsGiveOneLineErrors() {
         QFETCH(QStringList, args);

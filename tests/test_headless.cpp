@@ -21,6 +21,8 @@ class TestHeadless : public QObject {
             return {{"error", cl.text.toStdString()}};
         std::ostringstream out, err;
         *rc = run_headless(cl.headless, loop, out, err);
+        if (out.str().empty())
+            return {{"error", err.str()}};
         return nlohmann::json::parse(out.str());
     }
 
@@ -51,6 +53,39 @@ private slots:
         QVERIFY(r["did_start_ok"].get<bool>());
         QVERIFY(r["latency_us"]["p99"].get<double>() >= r["latency_us"]["p50"].get<double>());
         QCOMPARE(r["info"]["writes"]["total"].get<int>(), 300);
+    }
+
+    void everyStartMethodRunsTheLoad_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("pool");
+        for (const char* method : {"forkserver", "spawn", "fork"})
+            for (const char* pool : {"async", "blocking"})
+                QTest::newRow((std::string(method) + "/" + pool).c_str()) << method << pool;
+    }
+    void everyStartMethodRunsTheLoad() {
+        QFETCH(QString, method);
+        QFETCH(QString, pool);
+        int rc = -1;
+        const auto r =
+            run({"--processes", "2", "--count", "200", "--start-method", method, "--pool", pool},
+                nullptr, &rc);
+        // This test process runs Qt Test's watchdog thread, so fork is refused, as it must be.
+        if (method == "fork") {
+            QCOMPARE(rc, 1);
+            QVERIFY2(r["error"].get<std::string>().find("threads") != std::string::npos,
+                     r.dump().c_str());
+            return;
+        }
+        QCOMPARE(rc, 0);
+        QCOMPARE(r["succeeded"].get<int>(), 200);
+        QCOMPARE(r["start_method"].get<std::string>(), method.toStdString());
+    }
+
+    void forkserverIsTheDefault() {
+        int rc = -1;
+        const auto r = run({"--processes", "1", "--count", "5"}, nullptr, &rc);
+        QCOMPARE(rc, 0);
+        QCOMPARE(r["start_method"].get<std::string>(), std::string("forkserver"));
     }
 
     void chaosLosesOnlyTheJobsItKills() {

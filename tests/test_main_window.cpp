@@ -19,6 +19,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QJsonDocument>
@@ -450,6 +451,7 @@ private Q_SLOTS:
             options.processes = 3;
             options.strategy = poolcore::Strategy::Fcfs;
             options.prefetch = 6;
+            options.start_method = poolcore::StartMethod::Spawn;
             window.settingsPage()->setOptions(options);
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -461,6 +463,50 @@ private Q_SLOTS:
         QCOMPARE(restored.processes, 3);
         QCOMPARE(restored.strategy, poolcore::Strategy::Fcfs);
         QCOMPARE(restored.prefetch, 6);
+        QCOMPARE(restored.start_method, std::optional(poolcore::StartMethod::Spawn));
+    }
+
+    void theStartMethodSettingChoosesHowWorkersStart_data() {
+        QTest::addColumn<int>("method");
+        QTest::newRow("forkserver") << int(poolcore::StartMethod::Forkserver);
+        QTest::newRow("spawn") << int(poolcore::StartMethod::Spawn);
+    }
+    void theStartMethodSettingChoosesHowWorkersStart() {
+        QFETCH(int, method);
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* box = window.findChild<QComboBox*>(QStringLiteral("startMethod"));
+        QVERIFY(box);
+        QCOMPARE(box->count(), 2); // no fork: this process runs threads
+        QCOMPARE(box->currentData().toInt(), int(poolcore::StartMethod::Forkserver));
+        box->setCurrentIndex(box->findData(method));
+        poolcore::PoolOptions o = window.settingsPage()->options();
+        o.processes = 2;
+        window.settingsPage()->setOptions(o);
+        click(window, PoolAction::Start);
+        QVERIFY(waitForAlive(window, 2));
+        for (pid_t pid : slotPids(window.controller().lastSnapshot())) {
+            std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+            const std::string command((std::istreambuf_iterator<char>(in)),
+                                      std::istreambuf_iterator<char>());
+            std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+            std::string line;
+            pid_t parent = 0;
+            while (std::getline(status, line))
+                if (line.rfind("PPid:", 0) == 0)
+                    parent = pid_t(std::stoi(line.substr(5)));
+            if (method == int(poolcore::StartMethod::Spawn)) {
+                QCOMPARE(parent, ::getpid());
+                QVERIFY(command.find("--poolcore-worker") != std::string::npos);
+            } else {
+                QVERIFY(parent != ::getpid()); // the forkserver's child
+                QVERIFY(command.find("--poolcore-worker") == std::string::npos);
+            }
+        }
+        click(window, PoolAction::Terminate);
+        QVERIFY(QTest::qWaitFor([&] { return window.controller().state() == PoolState::Stopped; },
+                                kTimeoutMs));
     }
 };
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Small units of poolcore that need no worker process.
 #include "poolcore/options.h"
+#include "poolcore/platform/forkserver.h"
+#include "poolcore/platform/process_launcher.h"
+#include "poolcore/poll_loop.h"
+#include "poolcore/pool.h"
 #include "poolcore/restart_limiter.h"
 #include "poolcore/scheduler.h"
 #include "poolcore/stats.h"
@@ -164,6 +168,54 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(SoftTimeLimitExceeded, run("spin", "10000", &soft));
         QVERIFY_THROWS_EXCEPTION(SoftTimeLimitExceeded, run("sleep", "10000", &soft));
         QCOMPARE(run("hang", "20", &soft), std::string()); // ignores it and finishes
+    }
+
+    // This program's main() does not call run_worker_if_requested(): spawning it would start
+    // another copy of these tests, so every path that spawns must refuse, and say what is missing.
+    void spawningWithoutTheWorkerEntryIsRefused() {
+        const auto launcher = make_spawn_launcher();
+        QVERIFY(launcher->refusal().find("run_worker_if_requested") != std::string::npos);
+        QVERIFY_THROWS_EXCEPTION(std::runtime_error, launcher->launch(WorkerSettings{}));
+
+        PoolOptions o;
+        o.processes = 1;
+        o.start_method = StartMethod::Spawn;
+        PollLoop loop;
+        Pool pool(o);
+        pool.register_with_event_loop(loop);
+        try {
+            pool.start();
+            QFAIL("a spawn pool started without the worker entry");
+        } catch (const PoolError& e) {
+            QVERIFY2(std::string(e.what()).find("run_worker_if_requested") != std::string::npos,
+                     e.what());
+        }
+    }
+
+    void aForkserverIsNotForkedFromAThreadedProcess() {
+        // Qt Test's watchdog thread runs: the server could only be spawned, which needs the
+        // entry this program lacks.
+        try {
+            ForkServer::start();
+            QFAIL("a forkserver started");
+        } catch (const std::runtime_error& e) {
+            const std::string what = e.what();
+            QVERIFY2(what.find("threads") != std::string::npos, e.what());
+            QVERIFY2(what.find("run_worker_if_requested") != std::string::npos, e.what());
+        }
+        PoolOptions o;
+        o.start_method = StartMethod::Forkserver;
+        QVERIFY_THROWS_EXCEPTION(PoolError, Pool{o});
+    }
+
+    void startMethodsHaveNames() {
+        for (auto m : {StartMethod::Fork, StartMethod::Forkserver, StartMethod::Spawn})
+            QCOMPARE(parse_start_method(to_string(m)), std::optional<StartMethod>(m));
+        QVERIFY(!parse_start_method("vfork"));
+        PoolOptions o;
+        QCOMPARE(o.effective_start_method(), StartMethod::Fork);
+        o.threads = true; // its own thread would make fork unsafe
+        QCOMPARE(o.effective_start_method(), StartMethod::Forkserver);
     }
 
     void registryListsTasksSorted() {
