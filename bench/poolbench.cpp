@@ -46,7 +46,8 @@ struct Arguments {
 
 Arguments parse(int argc, char** argv) {
     if (argc < 2)
-        throw std::invalid_argument("usage: poolbench throughput|start|restart|memory [--key value]...");
+        throw std::invalid_argument(
+            "usage: poolbench throughput|start|restart|memory [--key value]...");
     Arguments a;
     a.mode = argv[1];
     for (int i = 2; i < argc; i += 2) {
@@ -67,8 +68,8 @@ poolcore::PoolOptions pool_options(const Arguments& a, std::shared_ptr<poolcore:
     o.processes = int(a.number("processes", 2));
     const std::string pool = a.get("pool", "async");
     o.threads = pool == "blocking";
-    o.strategy = a.get("strategy", "fair") == "fcfs" ? poolcore::Strategy::Fcfs
-                                                      : poolcore::Strategy::Fair;
+    o.strategy =
+        a.get("strategy", "fair") == "fcfs" ? poolcore::Strategy::Fcfs : poolcore::Strategy::Fair;
     o.prefetch = int(a.number("prefetch", 4));
     o.putlocks = false; // submit everything up front, as the peers do
     const auto method = poolcore::parse_start_method(a.get("start-method", "forkserver"));
@@ -125,7 +126,8 @@ nlohmann::json throughput(const Arguments& a, std::shared_ptr<poolcore::ForkServ
         throw std::runtime_error("timed out waiting for outcomes");
     const double elapsed = seconds_since(t0);
     pool.on_stop();
-    return {{"seconds", elapsed}, {"jobs_per_s", double(count) / elapsed}, {"failed", failed.load()}};
+    return {
+        {"seconds", elapsed}, {"jobs_per_s", double(count) / elapsed}, {"failed", failed.load()}};
 }
 
 // Submits no-ops until every one of `want` distinct workers, other than those in `exclude`, has
