@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -131,34 +132,36 @@ nlohmann::json throughput(const Arguments& a, std::shared_ptr<poolcore::ForkServ
 }
 
 // Submits no-ops until every one of `want` distinct workers, other than those in `exclude`, has
-// run one; returns when it has.
+// run one; returns when it has. Jobs still queued then finish later, so their callbacks hold the
+// tally by shared ownership, not by reference to this frame.
 bool each_worker_runs_one(Contender& c, std::size_t want, const std::set<pid_t>& exclude) {
-    std::mutex mutex;
-    std::set<pid_t> ran;
-    std::atomic<int> outstanding{0};
+    struct Tally {
+        std::mutex mutex;
+        std::set<pid_t> ran;
+        std::atomic<int> outstanding{0};
+        std::size_t count() {
+            std::lock_guard lock(mutex);
+            return ran.size();
+        }
+    };
+    auto tally = std::make_shared<Tally>();
     poolcore::JobCallbacks cb;
-    cb.on_accepted = [&](poolcore::JobId, pid_t pid) {
-        std::lock_guard lock(mutex);
+    cb.on_accepted = [tally, exclude](poolcore::JobId, pid_t pid) {
+        std::lock_guard lock(tally->mutex);
         if (!exclude.count(pid))
-            ran.insert(pid);
+            tally->ran.insert(pid);
     };
-    cb.on_success = [&](const poolcore::JobResult&) { --outstanding; };
+    cb.on_success = [tally](const poolcore::JobResult&) { --tally->outstanding; };
     cb.on_error = cb.on_success;
-    auto count_ran = [&] {
-        std::lock_guard lock(mutex);
-        return ran.size();
-    };
-    for (std::size_t i = 0; i < want; ++i, ++outstanding)
-        c.pool().apply_async(poolcore::TaskCall{"noop", {}, {}, {}, {}}, cb);
     const auto deadline = Clock::now() + 60s;
     while (Clock::now() < deadline) {
-        if (!c.wait([&] { return count_ran() >= want || outstanding.load() == 0; }, 60s))
-            return false;
-        if (count_ran() >= want)
-            return true;
-        // A worker that came up early took more than one: send more for the late ones.
-        for (std::size_t i = 0; i < want; ++i, ++outstanding)
+        // A worker that came up early may take several: each round sends more for the late ones.
+        for (std::size_t i = 0; i < want; ++i, ++tally->outstanding)
             c.pool().apply_async(poolcore::TaskCall{"noop", {}, {}, {}, {}}, cb);
+        if (!c.wait([&] { return tally->count() >= want || tally->outstanding.load() == 0; }, 60s))
+            return false;
+        if (tally->count() >= want)
+            return true;
     }
     return false;
 }
