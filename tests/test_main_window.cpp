@@ -26,6 +26,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSet>
 #include <QSettings>
@@ -378,6 +379,18 @@ private Q_SLOTS:
         QCOMPARE(w.generator().completed(), 500LL);
         QCOMPARE(w.generator().failed(), 0LL);
         QTRY_COMPARE_WITH_TIMEOUT(outcomes(w, Outcome::Success), std::uint64_t(500), kTimeoutMs);
+        auto* bar = w.loadPage()->findChild<QProgressBar*>(QStringLiteral("loadProgress"));
+        QVERIFY(bar);
+        const QLocale locale = bar->locale();
+        QCOMPARE(
+            bar->text(),
+            QStringLiteral("%1 of %2 jobs").arg(locale.toString(500)).arg(locale.toString(500)));
+        // A burst beyond an int: the bar scales, the words keep the real counts.
+        Q_EMIT w.generator().progress(1'500'000'000LL, 3'000'000'000LL);
+        QCOMPARE(bar->text(), QStringLiteral("%1 of %2 jobs")
+                                  .arg(locale.toString(1'500'000'000LL))
+                                  .arg(locale.toString(3'000'000'000LL)));
+        QCOMPARE(bar->value() * 2, bar->maximum());
         // The info report is Celery's.
         w.infoPage()->refresh();
         const auto info = QJsonDocument::fromJson(w.infoPage()->text().toUtf8()).object();

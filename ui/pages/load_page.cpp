@@ -20,6 +20,7 @@
 #include <QStyle>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <limits>
 
 namespace poolscope {
 
@@ -130,11 +131,15 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     connect(&controller_, &PoolController::stateChanged, this, &LoadPage::updateEnabled);
     connect(&generator_, &LoadGenerator::progress, this, [this](long long done, long long total) {
         if (total > 0) {
-            // QProgressBar holds ints: scale a burst beyond their range.
-            const long long scale = std::max<long long>(1, total / 1'000'000'000 + 1);
-            progress_->setFormat(tr("%v of %m jobs"));
+            // QProgressBar holds ints: the bar scales a burst beyond their range, the text
+            // says the real counts.
+            constexpr long long kIntMax = std::numeric_limits<int>::max();
+            const long long scale = total > kIntMax ? total / kIntMax + 1 : 1;
+            done = std::min(done, total);
             progress_->setRange(0, int(total / scale));
-            progress_->setValue(int(std::min(done, total) / scale));
+            progress_->setValue(int(done / scale));
+            progress_->setFormat(
+                tr("%1 of %2 jobs").arg(locale().toString(done), locale().toString(total)));
         }
         showCounts();
     });
