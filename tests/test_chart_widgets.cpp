@@ -84,6 +84,27 @@ private Q_SLOTS:
         }
     }
 
+    void writeBarsNamePidsOnlyWhereTheyFit() {
+        WriteStatsChart chart;
+        chart.resize(1400, 400);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.addSample(sampleWithWorkers(0.1, 8));
+        auto labels = chart.barLabels();
+        QCOMPARE(labels.size(), 8);
+        for (const QString& label : labels)
+            QVERIFY2(label.contains(QLatin1Char('\n')), qPrintable(label)); // slot, then pid
+        chart.resize(320, 400); // eight pids cannot sit side by side here
+        QCoreApplication::processEvents();
+        labels = chart.barLabels();
+        QCOMPARE(labels.size(), 8);
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(labels[i], QString::number(i));
+        chart.resize(1400, 400);
+        QCoreApplication::processEvents();
+        QVERIFY(chart.barLabels().first().contains(QLatin1Char('\n')));
+    }
+
     void savesAsPngAndPdf() {
         ThroughputChart chart;
         chart.resize(500, 300);

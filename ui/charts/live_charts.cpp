@@ -179,18 +179,39 @@ void WriteStatsChart::append(const Sample& s) {
     shown_ = s.workers;
     bars_changed_ = true;
     QVector<double> keys, values;
-    slot_ticker_->clear();
     double top = 1;
     for (const WorkerSample& w : shown_) {
         keys << w.slot;
         values << double(w.writes);
         top = std::max(top, double(w.writes));
-        slot_ticker_->addTick(w.slot, QStringLiteral("%1\n%2").arg(w.slot).arg(w.pid));
     }
     bars_->setData(keys, values, true);
     const int slot_count = shown_.empty() ? 1 : shown_.back().slot + 1;
     bars_rect_->axis(QCPAxis::atBottom)->setRange(-0.6, slot_count - 0.4);
     bars_rect_->axis(QCPAxis::atLeft)->setRange(0, top * 1.15);
+    labelSlots();
+}
+
+void WriteStatsChart::labelSlots() {
+    const int slot_count = shown_.empty() ? 1 : shown_.back().slot + 1;
+    QCPAxis* axis = bars_rect_->axis(QCPAxis::atBottom);
+    const QFontMetrics metrics(axis->tickLabelFont());
+    const int widest_pid = metrics.horizontalAdvance(QStringLiteral("4194304")); // pid_max
+    const int room = (width() > 0 ? width() : 600) * 8 / 10 / slot_count;
+    const bool show_pids = room >= widest_pid + metrics.averageCharWidth() * 2;
+    slot_ticker_->clear();
+    for (const WorkerSample& w : shown_)
+        slot_ticker_->addTick(w.slot, show_pids ? QStringLiteral("%1\n%2").arg(w.slot).arg(w.pid)
+                                                : QString::number(w.slot));
+    if (show_pids != pids_shown_) {
+        pids_shown_ = show_pids;
+        axis->setLabel(show_pids ? tr("slot and pid") : tr("slot (pids in the process table)"));
+    }
+}
+
+void WriteStatsChart::resizeEvent(QResizeEvent* event) {
+    labelSlots();
+    ChartView::resizeEvent(event);
 }
 
 bool WriteStatsChart::extrasChanged() {

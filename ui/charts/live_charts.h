@@ -112,14 +112,20 @@ protected:
     void append(const Sample& s) override;
     void restyle(const ChartPalette& p) override;
     bool extrasChanged() override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
+    // "slot\npid" under each bar where there is room for the pid, else the slot alone: eight
+    // pids side by side in a narrow chart run into one another.
+    void labelSlots();
+
     QCPAxisRect* bars_rect_;
     QCPBars* bars_;
     QSharedPointer<QCPAxisTickerText> slot_ticker_;
     PlotSeries* writes_per_s_;
     std::vector<WorkerSample> shown_;
     bool bars_changed_ = false;
+    bool pids_shown_ = true;
 };
 
 } // namespace poolscope
