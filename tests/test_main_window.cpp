@@ -499,6 +499,15 @@ private Q_SLOTS:
         window.settingsPage()->setOptions(o);
         click(window, PoolAction::Start);
         QVERIFY(waitForAlive(window, 2));
+        // Up, not only started: a spawned worker's command line is its own once it has run.
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const auto& w : window.controller().lastSnapshot().workers)
+                    if (w.state != poolcore::WorkerState::Idle)
+                        return false;
+                return true;
+            },
+            kTimeoutMs));
         for (pid_t pid : slotPids(window.controller().lastSnapshot())) {
             std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
             const std::string command((std::istreambuf_iterator<char>(in)),
@@ -511,7 +520,7 @@ private Q_SLOTS:
                     parent = pid_t(std::stoi(line.substr(5)));
             if (method == int(poolcore::StartMethod::Spawn)) {
                 QCOMPARE(parent, ::getpid());
-                QVERIFY(command.find("--poolcore-worker") != std::string::npos);
+                QVERIFY2(command.find("--poolcore-worker") != std::string::npos, command.c_str());
             } else {
                 QVERIFY(parent != ::getpid()); // the forkserver's child
                 QVERIFY(command.find("--poolcore-worker") == std::string::npos);
