@@ -944,10 +944,14 @@ StatsSnapshot Pool::stats() const {
             ++s.busy_processes;
         if (!w->queued.empty()) {
             auto it = jobs_.find(w->queued.front());
-            if (it != jobs_.end() && it->second.phase == Phase::Accepted) {
+            // A short job spends most of its life between being written and being acknowledged,
+            // so a sample that showed only accepted jobs would show a busy worker doing nothing.
+            if (it != jobs_.end() && it->second.phase != Phase::Pending) {
                 ws.current_job = it->first;
                 ws.current_task = it->second.call.task;
-                ws.current_job_seconds = Seconds(now - it->second.accepted).count();
+                ws.current_job_accepted = it->second.phase == Phase::Accepted;
+                if (ws.current_job_accepted)
+                    ws.current_job_seconds = Seconds(now - it->second.accepted).count();
             }
         }
         // Busy workers' memory moves; sample it at most four times a second.

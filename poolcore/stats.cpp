@@ -110,6 +110,7 @@ void to_json(nlohmann::json& j, const WorkerStats& w) {
          {"state", to_string(w.state)},
          {"current_job", w.current_job},
          {"current_task", w.current_task},
+         {"current_job_accepted", w.current_job_accepted},
          {"current_job_seconds", w.current_job_seconds},
          {"queued", w.queued},
          {"jobs_done", w.jobs_done},

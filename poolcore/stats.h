@@ -45,10 +45,11 @@ struct WorkerStats {
     int slot = -1; // -1 once a retiring worker has handed its slot on
     pid_t pid = 0;
     WorkerState state = WorkerState::Starting;
-    JobId current_job = 0;
+    JobId current_job = 0; // the job it runs, or was sent and has not yet acknowledged
     std::string current_task;
-    double current_job_seconds = 0; // since the job was accepted
-    std::size_t queued = 0;         // jobs written to it and not yet finished
+    bool current_job_accepted = false; // the worker acknowledged it: it is running
+    double current_job_seconds = 0;    // since the acknowledgement; 0 before it
+    std::size_t queued = 0;            // jobs written to it and not yet finished
     std::uint64_t jobs_done = 0;
     std::uint64_t writes = 0; // for its slot
     std::uint64_t rss_kib = 0;

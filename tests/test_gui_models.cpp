@@ -62,6 +62,7 @@ private Q_SLOTS:
         auto busy = worker(2, 102, WorkerState::Busy);
         busy.current_job = 17;
         busy.current_task = "sleep";
+        busy.current_job_accepted = true;
         busy.current_job_seconds = 1.25;
         busy.last_exit = "signal 9 (SIGKILL)";
         model.update({worker(0, 100), worker(1, 103), busy});
@@ -79,6 +80,21 @@ private Q_SLOTS:
                      .toInt(),
                  2);
         QCOMPARE(model.rowOfPid(101), -1);
+
+        // A job written but not yet acknowledged is shown as sent, with no running time.
+        auto sent = busy;
+        sent.current_job = 18;
+        sent.current_task = "noop";
+        sent.current_job_accepted = false;
+        sent.current_job_seconds = 0;
+        model.update({worker(0, 100), worker(1, 103), sent});
+        QCOMPARE(model.data(model.index(row, ProcessTableModel::CurrentJob)).toString(),
+                 QStringLiteral("#18 noop (sent)"));
+        QVERIFY(model.data(model.index(row, ProcessTableModel::CurrentJob), Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("not yet acknowledged")));
+        QCOMPARE(model.data(model.index(row, ProcessTableModel::RunningFor)).toString(), QString());
+        model.update({worker(0, 100), worker(1, 103), busy});
 
         // A retiring worker hands its slot on and moves to the end; grow adds a slot.
         model.update({worker(0, 104), worker(1, 103), worker(2, 102), worker(3, 105),

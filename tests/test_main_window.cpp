@@ -272,7 +272,7 @@ private Q_SLOTS:
             [&] {
                 for (int row = 0; row < page->model()->rowCount(); ++row) {
                     const auto& ws = page->model()->worker(row);
-                    if (ws.current_job != 0) {
+                    if (ws.current_job_accepted) {
                         victim = ws.pid;
                         return true;
                     }
@@ -325,7 +325,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
                 for (const auto& ws : w.controller().lastSnapshot().workers)
-                    if (ws.current_job != 0)
+                    if (ws.current_job_accepted)
                         busy = ws.pid;
                 return busy != 0;
             }(),

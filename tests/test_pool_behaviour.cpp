@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace harness;
@@ -897,6 +898,37 @@ private slots:
         QCOMPARE(s.workers[0].writes, std::uint64_t(1));
         QCOMPARE(s.workers[0].state, WorkerState::Idle);
         QVERIFY(s.workers[0].rss_kib > 0);
+    }
+
+    void statsShowTheJobEachWorkerHolds_data() { add_variant_rows(); }
+    void statsShowTheJobEachWorkerHolds() {
+        HARNESS_VARIANT();
+        PoolUnderTest p(options(1), variant);
+        QVERIFY(p.start());
+        const pid_t pid = p.pool.stats().workers.at(0).pid;
+        auto only_worker = [&] { return p.pool.stats().workers.at(0); };
+
+        // A stopped worker cannot acknowledge: the job is shown as sent, with no running time.
+        QVERIFY(::kill(pid, SIGSTOP) == 0);
+        const int job = p.submit("sleep=1000");
+        QVERIFY(p.wait_for([&] { return only_worker().current_job != 0; }));
+        auto w = only_worker();
+        QCOMPARE(w.current_task, std::string("sleep"));
+        QVERIFY(!w.current_job_accepted);
+        QCOMPARE(w.current_job_seconds, 0.0);
+        QCOMPARE(w.state, WorkerState::Busy);
+
+        QVERIFY(::kill(pid, SIGCONT) == 0);
+        QVERIFY(p.wait_accepted(job));
+        std::this_thread::sleep_for(100ms); // the running time is read from the clock, not the loop
+        w = only_worker();
+        QVERIFY(w.current_job_accepted);
+        QVERIFY(w.current_job_seconds >= 0.09);
+        QCOMPARE(w.current_task, std::string("sleep"));
+
+        QVERIFY(p.wait_results(1));
+        QCOMPARE(p.result(job).outcome, Outcome::Success);
+        QCOMPARE(only_worker().current_job, poolcore::JobId(0));
     }
 
     void theBlockingPoolHandsBackFutures() {

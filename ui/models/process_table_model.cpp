@@ -33,9 +33,10 @@ bool sameCell(const poolcore::WorkerStats& a, const poolcore::WorkerStats& b, in
     case C::State:
         return a.state == b.state;
     case C::CurrentJob:
-        return a.current_job == b.current_job && a.current_task == b.current_task;
+        return a.current_job == b.current_job && a.current_task == b.current_task &&
+               a.current_job_accepted == b.current_job_accepted;
     case C::RunningFor:
-        return a.current_job == b.current_job &&
+        return a.current_job == b.current_job && a.current_job_accepted == b.current_job_accepted &&
                // shown to 10 ms: changes smaller than that redraw nothing
                qRound(a.current_job_seconds * 100) == qRound(b.current_job_seconds * 100);
     case C::JobsDone:
@@ -138,12 +139,13 @@ QVariant ProcessTableModel::display(const poolcore::WorkerStats& w, int column) 
     case State:
         return fromView(poolcore::to_string(w.state));
     case CurrentJob:
-        return w.current_job ? QStringLiteral("#%1 %2")
-                                   .arg(w.current_job)
-                                   .arg(QString::fromStdString(w.current_task))
-                             : QString();
+        if (!w.current_job)
+            return QString();
+        return (w.current_job_accepted ? tr("#%1 %2") : tr("#%1 %2 (sent)"))
+            .arg(w.current_job)
+            .arg(QString::fromStdString(w.current_task));
     case RunningFor:
-        return w.current_job ? seconds(w.current_job_seconds) : QString();
+        return w.current_job_accepted ? seconds(w.current_job_seconds) : QString();
     case JobsDone:
         return QLocale().toString(qulonglong(w.jobs_done));
     case Writes:
@@ -206,6 +208,9 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const {
         if (index.column() == LastExit && !w.last_exit.empty())
             return tr("How the previous worker of this slot ended: %1")
                 .arg(QString::fromStdString(w.last_exit));
+        if (index.column() == CurrentJob && w.current_job && !w.current_job_accepted)
+            return tr("Written to the worker, not yet acknowledged: its time limits start "
+                      "with the acknowledgement");
         if (index.column() == Slot && w.slot < 0)
             return tr("Retiring: this worker has handed its slot to a new one");
         return {};
