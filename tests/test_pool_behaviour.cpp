@@ -829,6 +829,29 @@ private slots:
         QCOMPARE(p.duplicate_outcomes(), 0);
     }
 
+    void aForkserverKilledJustBeforeALaunchIsNamedAndReplaced() {
+        // Killed and asked at once: the launch sees either the dead server or only its broken
+        // socket, depending on how far the kernel got; both must read the same to the user.
+        auto server = ForkServer::start();
+        for (int round = 0; round < 20; ++round) {
+            const pid_t killed = server->pid();
+            QVERIFY(::kill(killed, SIGKILL) == 0);
+            std::vector<std::string> notices;
+            LaunchedWorker worker =
+                server->launch(poolcore::WorkerSettings{},
+                               [&](const std::string& text) { notices.push_back(text); });
+            QCOMPARE(notices.size(), std::size_t(1));
+            QVERIFY2(notices[0].starts_with("the forkserver (pid " + std::to_string(killed) +
+                                            ") exited with signal 9 (SIGKILL); started a new "
+                                            "forkserver (pid " +
+                                            std::to_string(server->pid()) + ")"),
+                     notices[0].c_str());
+            QVERIFY(worker.pid > 0);
+            worker.channel.reset(); // EOF: the worker exits, and the new server says how
+            QVERIFY(ForkServer::read_exit_status(worker.exit_fd.get(), 10s).known);
+        }
+    }
+
     void anUnansweringForkserverIsNotWaitedFor() {
         PoolOptions o = options(1);
         o.start_method = StartMethod::Forkserver;

@@ -286,15 +286,45 @@ void ForkServer::fail(const std::string& why) {
     throw std::runtime_error("forkserver: " + why);
 }
 
+std::string ForkServer::await_death() {
+    // The kernel closes a dying process's descriptors before it can be reaped, so the broken
+    // socket can be seen a moment before waitpid() can tell how the server ended.
+    const auto deadline = std::chrono::steady_clock::now() + 1s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (auto death = collect_death())
+            return *death;
+        std::this_thread::sleep_for(1ms);
+    }
+    const std::string who = "the forkserver (pid " + std::to_string(pid_) + ")";
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+    control_.reset();
+    return who + " closed its socket but did not exit, and was killed";
+}
+
 LaunchedWorker ForkServer::launch(const WorkerSettings& settings,
                                   const std::function<void(const std::string&)>& notice) {
     std::lock_guard lock(mutex_);
-    if (auto death = collect_death()) {
+    auto replace = [&](const std::string& death) {
         start_process();
         if (notice)
-            notice(*death + "; started a new forkserver (pid " + std::to_string(pid_) + ")");
-    }
+            notice(death + "; started a new forkserver (pid " + std::to_string(pid_) + ")");
+    };
+    if (auto death = collect_death())
+        replace(*death);
+    // A server that dies between requests is usually seen here first, as a broken socket: the
+    // caller gets its worker from a new server all the same. A new server that breaks at once
+    // is not retried forever.
+    if (auto worker = request_worker(settings))
+        return std::move(*worker);
+    replace(await_death());
+    if (auto worker = request_worker(settings))
+        return std::move(*worker);
+    fail("a newly started server closed its socket at once");
+}
 
+std::optional<LaunchedWorker> ForkServer::request_worker(const WorkerSettings& settings) {
     Request request;
     request.max_frame = settings.max_frame;
     request.measure_private_memory = settings.measure_private_memory ? 1 : 0;
@@ -312,6 +342,8 @@ LaunchedWorker ForkServer::launch(const WorkerSettings& settings,
             sent += std::size_t(n);
         else if (n < 0 && errno == EINTR)
             continue;
+        else if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+            return std::nullopt;
         else
             fail("the server stopped listening (" + std::string(std::strerror(errno)) + ")");
     }
@@ -341,7 +373,7 @@ LaunchedWorker ForkServer::launch(const WorkerSettings& settings,
     }
     UniqueFd received[2];
     int count = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    for (cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
         const std::size_t fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -355,8 +387,8 @@ LaunchedWorker ForkServer::launch(const WorkerSettings& settings,
                 ::close(fd);
         }
     }
-    if (n == 0)
-        fail("the server closed its socket");
+    if (n == 0 || (n < 0 && errno == ECONNRESET))
+        return std::nullopt;
     if (n != sizeof reply || (msg.msg_flags & MSG_CTRUNC))
         fail("a garbled reply");
     if (reply.error != 0)

@@ -49,6 +49,11 @@ private:
     void start_process();
     // Why the server is gone, if it is (and reaps it); empty while it runs.
     std::optional<std::string> collect_death();
+    // The server's socket broke, so it is exiting: waits briefly to learn how it ended (and kills
+    // it if it somehow lives on), and returns that.
+    std::string await_death();
+    // One request; empty when the socket broke (the server died), throws on any other failure.
+    std::optional<LaunchedWorker> request_worker(const WorkerSettings& settings);
     void stop_process();
     [[noreturn]] void fail(const std::string& why);
 
