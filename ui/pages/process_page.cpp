@@ -130,9 +130,10 @@ bool ProcessPage::selectPid(pid_t pid) {
 void ProcessPage::updateActions() {
     const poolcore::WorkerStats* w = selectedWorker();
     const bool alive = w && w->state != poolcore::WorkerState::Exiting;
-    const bool busy = alive && w->current_job != 0;
-    terminate_job_->setEnabled(busy);
-    kill_job_->setEnabled(busy);
+    // Only a job the worker has acknowledged is running; one merely sent has nothing to signal.
+    const bool running = alive && w->current_job_accepted;
+    terminate_job_->setEnabled(running);
+    kill_job_->setEnabled(running);
     stop_worker_->setEnabled(alive);
     kill_worker_->setEnabled(alive);
 }
