@@ -36,10 +36,10 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
     view_->setContextMenuPolicy(Qt::CustomContextMenu);
     const int char_width = fontMetrics().averageCharWidth();
     const std::pair<int, int> widths[] = {
-        {ProcessTableModel::Slot, 6},        {ProcessTableModel::Pid, 9},
-        {ProcessTableModel::State, 10},      {ProcessTableModel::CurrentJob, 16},
-        {ProcessTableModel::RunningFor, 12}, {ProcessTableModel::JobsDone, 11},
-        {ProcessTableModel::Writes, 11},     {ProcessTableModel::ResidentMemory, 16}};
+        {ProcessTableModel::Slot, 5},        {ProcessTableModel::Pid, 8},
+        {ProcessTableModel::State, 9},       {ProcessTableModel::CurrentJob, 22},
+        {ProcessTableModel::RunningFor, 11}, {ProcessTableModel::JobsDone, 10},
+        {ProcessTableModel::Writes, 9},      {ProcessTableModel::ResidentMemory, 15}};
     for (const auto& [column, chars] : widths)
         view_->setColumnWidth(column, chars * char_width + 16);
 
