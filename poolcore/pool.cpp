@@ -299,11 +299,23 @@ void Pool::maintain() {
     if (restart_limiter_.tripped()) {
         const auto wait = std::max<Clock::duration>(restart_limiter_.resume_at() - Clock::now(),
                                                     std::chrono::milliseconds(10));
-        say(Severity::Error,
-            std::to_string(restart_limiter_.count()) + " workers died within " +
-                seconds_text(options_.restart_window) + " (more than max_restarts=" +
-                std::to_string(options_.max_restarts) + "): replacing them is paused for " +
-                seconds_text(duration_cast<Seconds>(wait)) + " to break a crash loop");
+        ++crash_loop_pauses_untold_;
+        const auto now = Clock::now();
+        if (crash_loop_told_ == Clock::time_point{} ||
+            now - crash_loop_told_ >= duration_cast<Clock::duration>(options_.restart_window)) {
+            std::string text = std::to_string(restart_limiter_.count()) + " workers died within " +
+                               seconds_text(options_.restart_window) +
+                               " (more than max_restarts=" + std::to_string(options_.max_restarts) +
+                               "): replacing them is paused for " +
+                               seconds_text(duration_cast<Seconds>(wait)) +
+                               " to break a crash loop";
+            if (crash_loop_pauses_untold_ > 1)
+                text += " (" + std::to_string(crash_loop_pauses_untold_) +
+                        " pauses since the last notice)";
+            say(Severity::Error, text);
+            crash_loop_told_ = now;
+            crash_loop_pauses_untold_ = 0;
+        }
         resume_timer_ = binding_.call_later(wait, [this] {
             resume_timer_ = 0;
             maintain();

@@ -179,6 +179,9 @@ private:
     bool restart_in_progress_ = false;
     bool restart_probe_sent_ = false;
     TimerHandle resume_timer_ = 0;
+    // A lasting crash loop pauses many times a window; it is told at most once a window.
+    Clock::time_point crash_loop_told_{};
+    int crash_loop_pauses_untold_ = 0;
 
     std::unordered_map<JobId, Job> jobs_;
     std::deque<JobId> pending_;

@@ -7,6 +7,7 @@
 #include "test_main.h"
 
 #include <QTest>
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <map>
@@ -75,6 +76,12 @@ public:
                         poolcore::ExitReason reason) override {
         std::lock_guard lock(mutex);
         exits.push_back({pid, s, reason});
+    }
+    int times_said(const std::string& fragment) const {
+        std::lock_guard lock(mutex);
+        return int(std::count_if(messages.begin(), messages.end(), [&](const std::string& m) {
+            return m.find(fragment) != std::string::npos;
+        }));
     }
     bool said(const std::string& fragment) const {
         std::lock_guard lock(mutex);

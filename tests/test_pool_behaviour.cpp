@@ -407,6 +407,27 @@ private slots:
         QVERIFY(p.wait_alive(2)); // and it recovers once the window has passed
     }
 
+    void aLastingCrashLoopIsToldOncePerWindow() {
+        // Scheduling, not starting, decides this: one variant is enough.
+        auto o = options(2);
+        o.max_restarts = 10;
+        o.restart_window = Seconds(0.3);
+        PoolUnderTest p(o, harness::pool_variants().front());
+        QVERIFY(p.start());
+        const auto began = std::chrono::steady_clock::now();
+        // Deaths spread between good jobs: the window keeps refilling, and each pause is short.
+        for (int i = 0; i < 80; ++i)
+            p.submit(i % 2 ? "crash=KILL" : "sleep=5");
+        QVERIFY(p.wait_results(80, 60s));
+        const double windows =
+            Seconds(std::chrono::steady_clock::now() - began).count() / o.restart_window.count();
+        const int told = p.recorder.times_said("replacing them is paused");
+        QVERIFY(told >= 1);
+        QVERIFY2(told <= int(windows) + 1,
+                 qPrintable(QString("%1 notices in %2 windows").arg(told).arg(windows)));
+        QVERIFY(p.wait_alive(2));
+    }
+
     // --- recycling ----------------------------------------------------------------------------
 
     void recyclesByTaskCount_data() { add_variant_rows(); }
