@@ -2,6 +2,7 @@
 // The chart widgets themselves, offscreen: every chart takes samples while workers come and go,
 // at widths from a narrow dock to a wide window, and its legend always fits.
 
+#include "gui_test_util.h"
 #include "ui/charts/live_charts.h"
 #include "ui/stats_history.h"
 
@@ -130,6 +131,14 @@ private Q_SLOTS:
         error.clear();
         QVERIFY(!chart.saveImage(QStringLiteral("/nonexistent/dir/chart.png"), &error));
         QVERIFY(!error.isEmpty());
+        // A disk that fills up half-way leaves the earlier image whole.
+        error.clear();
+        {
+            test::FileSizeLimit limit(64);
+            QVERIFY(!chart.saveImage(png, &error));
+        }
+        QVERIFY2(error.startsWith(QStringLiteral("Cannot write ")), qPrintable(error));
+        QCOMPARE(QImage(png).width(), 1000);
     }
 };
 

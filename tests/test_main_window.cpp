@@ -425,6 +425,36 @@ private Q_SLOTS:
         // A folder that does not exist is an error the user reads, not a crash.
         QVERIFY(!w.exportStatistics(QStringLiteral("/nonexistent/dir/stats.json"), &error));
         QVERIFY(!error.isEmpty());
+
+        // The disk fills up half-way (a file-size limit fails the write as a full disk does):
+        // the user reads why, and the earlier export is still there, whole.
+        QFile earlier(dir.filePath(QStringLiteral("stats.json")));
+        QVERIFY(earlier.open(QIODevice::ReadOnly));
+        const QByteArray before = earlier.readAll();
+        earlier.close();
+        QString log_error;
+        {
+            test::FileSizeLimit limit(8); // smaller than either export's first line
+            error.clear();
+            QVERIFY(!w.exportStatistics(dir.filePath(QStringLiteral("stats.json")), &error));
+            QVERIFY(!w.eventLogPage()->exportCsv(dir.filePath(QStringLiteral("stats.csv")),
+                                                 &log_error));
+        }
+        QVERIFY2(error.startsWith(QStringLiteral("Cannot write ")), qPrintable(error));
+        QVERIFY(!log_error.isEmpty());
+        QVERIFY(earlier.open(QIODevice::ReadOnly));
+        QCOMPARE(earlier.readAll(), before);
+        QFile csv_again(dir.filePath(QStringLiteral("stats.csv")));
+        QVERIFY(csv_again.open(QIODevice::ReadOnly));
+        QVERIFY(csv_again.readLine().startsWith("time_s,"));
+
+        // The event log exports what it lists.
+        QVERIFY2(
+            w.eventLogPage()->exportCsv(dir.filePath(QStringLiteral("events.csv")), &log_error),
+            qPrintable(log_error));
+        QFile events(dir.filePath(QStringLiteral("events.csv")));
+        QVERIFY(events.open(QIODevice::ReadOnly));
+        QVERIFY(events.readAll().count('\n') >= 3); // a header and the two workers coming up
         click(w, PoolAction::Terminate);
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
     }

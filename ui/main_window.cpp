@@ -2,6 +2,7 @@
 #include "ui/main_window.h"
 
 #include "ui/charts/live_charts.h"
+#include "ui/export_file.h"
 #include "ui/load_generator.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
@@ -15,7 +16,6 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -453,14 +453,7 @@ bool MainWindow::exportStatistics(const QString& path, QString* error) const {
             *error = tr("Choose a file name ending in .json or .csv.");
         return false;
     }
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-        file.write(content.data(), qint64(content.size())) != qint64(content.size())) {
-        if (error)
-            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    return writeExportFile(path, QByteArray::fromStdString(content), error);
 }
 
 void MainWindow::exportStatisticsWithDialog(const QString& suffix) {

@@ -9,6 +9,7 @@ add_library(poolscope_ui STATIC
     load_generator.h load_generator.cpp
     stats_history.h stats_history.cpp
     stop_progress.h stop_progress.cpp
+    export_file.h export_file.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/charts/chart_view.h"
 
+#include "ui/export_file.h"
+
+#include <QBuffer>
 #include <QContextMenuEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
 #include <QMessageBox>
+#include <QTemporaryDir>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <limits>
@@ -233,20 +238,34 @@ double ChartView::averageReplotMs() const {
 }
 
 bool ChartView::saveImage(const QString& path, QString* error) {
+    // Rendered first, then written whole or not at all (see writeExportFile).
     const QString suffix = QFileInfo(path).suffix().toLower();
-    bool ok = false;
-    if (suffix == QLatin1String("png"))
-        ok = plot_->savePng(path, 0, 0, 2.0);
-    else if (suffix == QLatin1String("pdf"))
-        ok = plot_->savePdf(path);
-    else {
+    QByteArray bytes;
+    if (suffix == QLatin1String("png")) {
+        QBuffer buffer(&bytes);
+        buffer.open(QIODevice::WriteOnly);
+        if (!plot_->toPixmap(0, 0, 2.0).save(&buffer, "PNG")) {
+            if (error)
+                *error = tr("Could not render the chart as PNG.");
+            return false;
+        }
+    } else if (suffix == QLatin1String("pdf")) {
+        // QCustomPlot prints PDFs only to a named file.
+        QTemporaryDir scratch;
+        const QString rendered = scratch.filePath(QStringLiteral("chart.pdf"));
+        QFile file(rendered);
+        if (!scratch.isValid() || !plot_->savePdf(rendered) || !file.open(QIODevice::ReadOnly)) {
+            if (error)
+                *error = tr("Could not render the chart as PDF.");
+            return false;
+        }
+        bytes = file.readAll();
+    } else {
         if (error)
             *error = tr("Choose a file name ending in .png or .pdf.");
         return false;
     }
-    if (!ok && error)
-        *error = tr("Could not write %1.").arg(path);
-    return ok;
+    return writeExportFile(path, bytes, error);
 }
 
 void ChartView::styleAxisRect(QCPAxisRect* rect) {

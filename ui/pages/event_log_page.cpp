@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/pages/event_log_page.h"
 
+#include "ui/export_file.h"
 #include "ui/models/event_log_model.h"
 
-#include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -90,14 +90,7 @@ void EventLogPage::append(const QList<PoolEvent>& events) {
 }
 
 bool EventLogPage::exportCsv(const QString& path, QString* error) const {
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-        if (error)
-            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    file.write(eventsToCsv(*filter_).toUtf8());
-    return true;
+    return writeExportFile(path, eventsToCsv(*filter_).toUtf8(), error);
 }
 
 void EventLogPage::exportWithDialog() {
