@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <iomanip>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -212,6 +214,7 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
         {"start_method", std::string(poolcore::to_string(options.effective_start_method()))},
         {"info", info},
     };
+    errno = 0; // so that a failed write below can say why
     if (o.json) {
         out << report.dump() << std::endl;
     } else {
@@ -227,6 +230,15 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
             << "workers     " << stats.workers_started << " started, " << stats.workers_exited
             << " exited; start " << (started_ok ? "ok" : "FAILED") << '\n'
             << "info        " << nlohmann::json(info).dump() << '\n';
+    }
+    // A report that did not reach its file (a full disk, a closed pipe) is a failed run: a script
+    // must not read success from the exit code and then find nothing.
+    out.flush();
+    if (!out) {
+        const int cause = errno;
+        err << "poolscope: could not write the report"
+            << (cause ? std::string(": ") + std::strerror(cause) : std::string()) << '\n';
+        return 1;
     }
     return complete && started_ok ? 0 : 1;
 }

@@ -55,6 +55,26 @@ private slots:
         QCOMPARE(r["info"]["writes"]["total"].get<int>(), 300);
     }
 
+    void aReportThatCannotBeWrittenFailsTheRun() {
+        // A stream whose every write fails, as stdout redirected to a full disk does.
+        struct FullDisk : std::streambuf {
+            int overflow(int) override { return traits_type::eof(); }
+        } full;
+        for (bool json : {true, false}) {
+            QStringList args{"poolscope", "--headless", "--processes", "1",
+                             "--task",    "noop",       "--count",     "10"};
+            if (json)
+                args << "--json";
+            const CommandLine cl = parse_command_line(args);
+            QCOMPARE(cl.mode, CommandLine::Mode::Headless);
+            std::ostream out(&full);
+            std::ostringstream err;
+            QCOMPARE(run_headless(cl.headless, nullptr, out, err), 1);
+            QVERIFY2(err.str().starts_with("poolscope: could not write the report"),
+                     err.str().c_str());
+        }
+    }
+
     void everyStartMethodRunsTheLoad_data() {
         QTest::addColumn<QString>("method");
         QTest::addColumn<QString>("pool");
