@@ -363,6 +363,37 @@ private Q_SLOTS:
         QVERIFY(window.action(PoolAction::Start)->isEnabled());
     }
 
+    void loadGeneratorWindowSuitsWhereOutcomesArrive_data() {
+        QTest::addColumn<bool>("threads");
+        QTest::newRow("event-loop") << false;
+        QTest::newRow("threads") << true;
+    }
+    void loadGeneratorWindowSuitsWhereOutcomesArrive() {
+        // On the GUI thread every outcome tops the window up; from the pool's thread only the
+        // 10 ms pump does, so the window must outlast 10 ms of a fast pool, within a memory cap.
+        QFETCH(bool, threads);
+        auto window = startedWindow(2, threads);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        LoadSpec spec;
+        spec.task = "sleep";
+        spec.argument = "1";
+        spec.mode = LoadSpec::Mode::Rate;
+        spec.jobs_per_second = 10;
+        for (const auto& [payload, pumped] :
+             {std::pair{std::size_t(0), 1024LL}, std::pair{std::size_t(128) << 10, 512LL},
+              std::pair{std::size_t(4) << 20, 256LL}}) {
+            spec.payload_bytes = payload;
+            QString error;
+            QVERIFY2(w.generator().start(spec, &error), qPrintable(error));
+            QCOMPARE(w.generator().window(), threads ? pumped : 256LL);
+            w.generator().stop();
+        }
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
     void loadGeneratorBurstRunsToCompletion() {
         auto window = startedWindow(2, false);
         QVERIFY(window);

@@ -100,11 +100,15 @@ public:
             throw poolcore::PoolError(pool_.state() == poolcore::PoolState::Close
                                           ? "the pool is closed: it accepts no new jobs"
                                           : "the pool is not running: start it first");
+        bool was_empty;
         {
             std::lock_guard lock(mutex_);
+            was_empty = queue_.empty();
             queue_.emplace_back(std::move(call), std::move(callbacks));
         }
-        wake_.notify_one();
+        // The submitter sleeps only on an empty queue: one wake per batch, not one per job.
+        if (was_empty)
+            wake_.notify_one();
     }
 
     bool terminate_job(pid_t pid, int signal) override { return pool_.terminate_job(pid, signal); }
