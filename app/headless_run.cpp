@@ -2,6 +2,7 @@
 #include "app/headless_run.h"
 
 #include "poolcore/task_pool.h"
+#include "poolcore/worker_entry.h"
 
 #include <algorithm>
 #include <atomic>
@@ -78,6 +79,13 @@ private:
     std::ostream& err_;
     bool verbose_;
 };
+
+// The program spawned workers ran as; null for the methods that fork.
+nlohmann::json spawned_as(const poolcore::PoolOptions& options) {
+    if (options.effective_start_method() != poolcore::StartMethod::Spawn)
+        return nullptr;
+    return options.worker_program.empty() ? poolcore::this_program_file() : options.worker_program;
+}
 
 } // namespace
 
@@ -212,6 +220,7 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
         {"workers_exited", stats.workers_exited},
         {"did_start_ok", started_ok},
         {"start_method", std::string(poolcore::to_string(options.effective_start_method()))},
+        {"worker_program", spawned_as(options)},
         {"info", info},
     };
     errno = 0; // so that a failed write below can say why

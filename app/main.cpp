@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/command_line.h"
 #include "app/headless_run.h"
+#include "app/worker_program_path.h"
 #include "poolcore/platform/forkserver.h"
 #include "poolcore/worker_entry.h"
 #include "ui/bridge/qt_event_loop.h"
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);
     poolscope::CommandLine cl = poolscope::parse_command_line(arguments);
+    if (cl.headless.pool.worker_program.empty())
+        cl.headless.pool.worker_program = poolscope::find_worker_program();
 
     switch (cl.mode) {
     case poolscope::CommandLine::Mode::Error:

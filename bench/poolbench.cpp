@@ -4,9 +4,9 @@
 //
 //   poolbench throughput --pool async|async-qt|blocking --strategy fair|fcfs [--prefetch N]
 //                        --processes N --count N [--task noop|echo] [--payload BYTES]
-//   poolbench start      --processes N [--start-method M]
-//   poolbench restart    --processes N [--start-method M]
-//   poolbench memory     --processes N [--start-method M]
+//   poolbench start      --processes N [--start-method M] [--worker-program PATH]
+//   poolbench restart    --processes N [--start-method M] [--worker-program PATH]
+//   poolbench memory     --processes N [--start-method M] [--worker-program PATH]
 #include "poolcore/platform/forkserver.h"
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
@@ -77,6 +77,7 @@ poolcore::PoolOptions pool_options(const Arguments& a, std::shared_ptr<poolcore:
     if (!method)
         throw std::invalid_argument("--start-method takes fork, forkserver or spawn");
     o.start_method = *method;
+    o.worker_program = a.get("worker-program", ""); // spawn: as the app does, poolscope-worker
     o.forkserver = std::move(fs);
     // poolbench is single-threaded except for BlockingPool's own thread and Qt's: the fork
     // contender measures the fork path itself, which the benchmark vouches is safe here.

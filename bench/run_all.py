@@ -25,6 +25,7 @@ class Runner:
     def __init__(self, build, python, peers):
         self.poolbench = os.path.join(build, "bench", "poolbench")
         self.pingpong = os.path.join(build, "bench", "pingpong")
+        self.worker_program = os.path.join(build, "app", "poolscope-worker")
         self.python = python
         self.peers = peers
         self.samples = {}  # key -> list of values
@@ -56,10 +57,17 @@ class Runner:
                    "--strategy", strategy, "--payload", str(payload)]
         return self.run_json(cmd)["jobs_per_s"]
 
+    def method_args(self, method):
+        # Spawned workers run as poolscope-worker, as the app's do, when the build has it.
+        args = ["--start-method", method]
+        if method == "spawn" and os.access(self.worker_program, os.X_OK):
+            args += ["--worker-program", self.worker_program]
+        return args
+
     def start(self, contender, processes):
         if contender.startswith("poolcore/"):
             method = contender.split("/")[1]
-            cmd = [self.poolbench, "start", "--processes", str(processes), "--start-method", method]
+            cmd = [self.poolbench, "start", "--processes", str(processes)] + self.method_args(method)
         else:
             cmd = [self.python, os.path.join(HERE, "peers", "python_pools.py"), "start",
                    contender, "--processes", str(processes)]
@@ -147,12 +155,12 @@ def main():
             for contender in start_contenders:
                 runner.record(f"start/{n}/{contender}", runner.start(contender, n))
         for method in METHODS:
-            r = runner.run_json([runner.poolbench, "restart", "--processes", "8",
-                                 "--start-method", method])
+            r = runner.run_json([runner.poolbench, "restart", "--processes", "8"] +
+                                runner.method_args(method))
             runner.record(f"restart/8/poolcore/{method}", r["seconds"] * 1000)
         for method in METHODS:
-            r = runner.run_json([runner.poolbench, "memory", "--processes", "8",
-                                 "--start-method", method])
+            r = runner.run_json([runner.poolbench, "memory", "--processes", "8"] +
+                                runner.method_args(method))
             for k in ("worker_pss_kib", "worker_private_dirty_kib", "parent_pss_kib",
                       "parent_private_dirty_kib"):
                 runner.record(f"memory/{method}/{k}", r[k])

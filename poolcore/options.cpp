@@ -84,6 +84,9 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
         add("restart_window", "must be positive");
     if (max_frame_bytes < 1024)
         add("max_frame_bytes", "must be at least 1024");
+    if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn &&
+        ::access(worker_program.c_str(), X_OK) != 0)
+        add("worker_program", "'" + worker_program + "' is not an executable file");
     return out;
 }
 

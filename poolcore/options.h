@@ -65,6 +65,11 @@ struct PoolOptions {
     // Forkserver: the server to use, typically started at the top of main() before any thread
     // exists. Unset: the pool starts its own when it is constructed.
     std::shared_ptr<ForkServer> forkserver;
+    // Spawn: the program every worker is started as. It must call run_worker_if_requested()
+    // first thing in main() and register the same tasks (see worker_entry.h). Empty: this
+    // program. A small dedicated worker program starts faster and stays smaller than a copy of
+    // a large application.
+    std::string worker_program;
 
     struct Problem {
         std::string field;

@@ -14,6 +14,8 @@
 // Tasks registered before the call (or from static initialisers) exist in spawned workers;
 // tasks registered later exist only in forked ones.
 
+#include <string>
+
 namespace poolcore {
 
 // Runs a worker or a forkserver and never returns when `argv` asks for one; returns at once
@@ -23,6 +25,10 @@ void run_worker_if_requested(int argc, char** argv);
 // Whether this program called run_worker_if_requested(): a spawn without it would start a
 // second copy of the program instead of a worker, so the spawn launcher refuses.
 bool worker_entry_installed();
+
+// The file this program runs from, links resolved: for finding a worker program installed
+// beside it (PoolOptions::worker_program). Empty if the system cannot tell.
+std::string this_program_file();
 
 namespace entry {
 inline constexpr const char* kWorkerFlag = "--poolcore-worker";

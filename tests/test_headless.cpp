@@ -4,6 +4,7 @@
 #include "test_main.h"
 #include "ui/bridge/qt_event_loop.h"
 
+#include <QProcess>
 #include <QTest>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -99,6 +100,26 @@ private slots:
         QCOMPARE(rc, 0);
         QCOMPARE(r["succeeded"].get<int>(), 200);
         QCOMPARE(r["start_method"].get<std::string>(), method.toStdString());
+    }
+
+    void theReportNamesTheProgramSpawnedWorkersRanAs() {
+        int rc = -1;
+        auto r =
+            run({"--processes", "1", "--count", "5", "--start-method", "forkserver"}, nullptr, &rc);
+        QCOMPARE(rc, 0);
+        QVERIFY(r["worker_program"].is_null()); // forked workers run no program of their own
+
+        // The desktop app's own binary, as a user runs it: it finds poolscope-worker beside
+        // itself and spawns its workers as that.
+        QProcess app;
+        app.start(QStringLiteral(POOLSCOPE_APP),
+                  {"--headless", "--json", "--processes", "2", "--start-method", "spawn", "--task",
+                   "echo", "--payload", "16", "--count", "50"});
+        QVERIFY(app.waitForFinished(60000));
+        QCOMPARE(app.exitCode(), 0);
+        r = nlohmann::json::parse(app.readAllStandardOutput().toStdString());
+        QCOMPARE(r["succeeded"].get<int>(), 50);
+        QCOMPARE(r["worker_program"].get<std::string>(), std::string(POOLSCOPE_WORKER_PROGRAM));
     }
 
     void forkserverIsTheDefault() {

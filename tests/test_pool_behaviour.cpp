@@ -9,6 +9,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/prctl.h>
@@ -782,6 +783,54 @@ private slots:
                 break;
             }
         }
+    }
+
+    void spawnedWorkersCanRunAsADedicatedProgram_data() { add_pool_kind_rows(); }
+    void spawnedWorkersCanRunAsADedicatedProgram() {
+        QFETCH(bool, threads);
+        PoolOptions o = options(2);
+        o.worker_program = POOLSCOPE_WORKER_PROGRAM;
+        PoolUnderTest p(o, PoolVariant{"", threads, StartMethod::Spawn});
+        QVERIFY(p.start());
+        auto program_of = [](pid_t pid) {
+            return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe").string();
+        };
+        for (pid_t pid : p.pids())
+            QCOMPARE(program_of(pid), std::string(POOLSCOPE_WORKER_PROGRAM));
+        // The same worker, faults and limits included: the built-in tasks live in poolcore.
+        const int echoed = p.submit("echo", "from the worker program");
+        const int lost = p.submit("crash=KILL");
+        QVERIFY(p.wait_results(2));
+        QCOMPARE(p.result(echoed).value, std::string("from the worker program"));
+        QCOMPARE(p.result(lost).outcome, Outcome::WorkerLost);
+        QVERIFY(p.wait_alive(2));
+        for (pid_t pid : p.pids())
+            QCOMPARE(program_of(pid), std::string(POOLSCOPE_WORKER_PROGRAM));
+        auto limited = TaskCall::parse("spin=5000");
+        limited.soft_time_limit = Seconds(0.2);
+        const int soft = p.submit(std::move(limited));
+        QVERIFY(p.wait_results(3));
+        QCOMPARE(p.result(soft).outcome, Outcome::SoftTimeLimit);
+    }
+
+    void aWorkerProgramThatIsNotOneIsRefusedOrCaught() {
+        // Not executable at all: an impossible setting, named before anything starts.
+        PoolOptions o = options(1);
+        o.start_method = StartMethod::Spawn;
+        o.worker_program = "/nonexistent/poolscope-worker";
+        const auto problems = o.problems();
+        QCOMPARE(problems.size(), std::size_t(1));
+        QCOMPARE(problems[0].field, std::string("worker_program"));
+        QVERIFY_THROWS_EXCEPTION(PoolError, TaskPool{o});
+
+        // A program without the worker entry never says it is up: caught like any such worker.
+        o.worker_program = "/bin/false";
+        o.proc_alive_timeout = Seconds(0.5);
+        PoolUnderTest p(o, PoolVariant{"", false, StartMethod::Spawn});
+        p.pool.on_start();
+        QVERIFY(p.wait_for([&] { return p.pool.stats().workers_exited >= 2; }, 10s));
+        QVERIFY(!p.pool.did_start_ok());
+        QCOMPARE(p.pool.state(), PoolState::Run); // it keeps trying, through the limiter
     }
 
     void forkIsRefusedWhileOtherThreadsRun_data() { add_pool_kind_rows(); }

@@ -508,7 +508,8 @@ void MainWindow::applyCommandLine(const poolcore::PoolOptions& given) {
         o.threads = given.threads;
     if (given.start_method)
         o.start_method = given.start_method;
-    o.forkserver = given.forkserver; // started by main() before any thread
+    o.forkserver = given.forkserver;         // started by main() before any thread
+    o.worker_program = given.worker_program; // found by main() beside the app
     if (given.strategy != defaults.strategy)
         o.strategy = given.strategy;
     if (given.prefetch != defaults.prefetch)

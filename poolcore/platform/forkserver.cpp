@@ -232,8 +232,8 @@ void ForkServer::start_process() {
             run_forkserver(kWorkerChannelFd);
         }
     } else if (worker_entry_installed()) {
-        pid =
-            posix::spawn_self({entry::kForkServerFlag, std::to_string(::getpid())}, {theirs.get()});
+        pid = posix::spawn_program({}, {entry::kForkServerFlag, std::to_string(::getpid())},
+                                   {theirs.get()});
     } else {
         throw std::runtime_error(
             "this process already runs " + std::to_string(threads) +

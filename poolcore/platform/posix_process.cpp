@@ -275,7 +275,7 @@ std::unique_ptr<ProcessLauncher> make_launcher(const PoolOptions& options) {
     case StartMethod::Fork:
         return make_fork_launcher(options.allow_fork_with_threads);
     case StartMethod::Spawn:
-        return make_spawn_launcher();
+        return make_spawn_launcher(options.worker_program);
     case StartMethod::Forkserver:
         if (options.forkserver)
             return make_forkserver_launcher(options.forkserver);

@@ -42,9 +42,11 @@ ExitStatus decode_wait_status(int status);
 // Blocks until `pid`, a child of this process, has exited; unknown if someone else reaped it.
 ExitStatus wait_for_child(pid_t pid);
 
-// Starts a fresh image of this program with `arguments` after argv[0], handing `descriptors`
-// over as 3, 4, ... and nothing else beyond stdio. Needs run_worker_if_requested() in main().
-pid_t spawn_self(const std::vector<std::string>& arguments, const std::vector<int>& descriptors);
+// Starts a fresh image of `program` (empty: this program) with `arguments` after argv[0],
+// handing `descriptors` over as 3, 4, ... and nothing else beyond stdio. This program needs
+// run_worker_if_requested() in main(); another program is trusted to have it.
+pid_t spawn_program(const std::string& program, const std::vector<std::string>& arguments,
+                    const std::vector<int>& descriptors);
 
 // Resident memory of any process now, in KiB; 0 if unknown.
 std::uint64_t resident_kib_of(pid_t pid);

@@ -86,8 +86,8 @@ private:
 
 // fork(): refuses while the process runs other threads, unless `allow_with_threads`.
 std::unique_ptr<ProcessLauncher> make_fork_launcher(bool allow_with_threads = false);
-// posix_spawn() of this program, entered through run_worker_if_requested().
-std::unique_ptr<ProcessLauncher> make_spawn_launcher();
+// posix_spawn() of `program` (empty: this program), entered through run_worker_if_requested().
+std::unique_ptr<ProcessLauncher> make_spawn_launcher(std::string program = {});
 // Workers forked by `server`; if it dies, the launcher says so and starts a new one.
 std::unique_ptr<ProcessLauncher> make_forkserver_launcher(std::shared_ptr<ForkServer> server);
 // The launcher `options` ask for (effective_start_method()), starting a forkserver if the

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The spawn start method: every worker is a fresh image of this program (posix_spawn), entered
-// through run_worker_if_requested(). Nothing of the parent's memory or threads carries over, so
-// it is safe from any process; it is also the shape a Windows backend takes.
+// The spawn start method: every worker is a fresh image of this program or of a dedicated worker
+// program (posix_spawn), entered through run_worker_if_requested(). Nothing of the parent's
+// memory or threads carries over, so it is safe from any process; it is also the shape a
+// Windows backend takes.
 #include "poolcore/platform/posix_support.h"
 #include "poolcore/worker_entry.h"
 
 #include <climits>
+#include <cstdlib>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -74,8 +76,9 @@ public:
 
 } // namespace
 
-pid_t spawn_self(const std::vector<std::string>& arguments, const std::vector<int>& descriptors) {
-    if (!worker_entry_installed())
+pid_t spawn_program(const std::string& program, const std::vector<std::string>& arguments,
+                    const std::vector<int>& descriptors) {
+    if (program.empty() && !worker_entry_installed())
         throw std::runtime_error(
             "spawning a worker needs poolcore::run_worker_if_requested(argc, argv) at the top of "
             "this program's main(); without it the new process would run the program itself");
@@ -95,9 +98,9 @@ pid_t spawn_self(const std::vector<std::string>& arguments, const std::vector<in
     // Descriptors an embedder opened without close-on-exec must not reach workers either.
     ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions_, target);
 #endif
-    const std::string path = program_path();
+    const std::string path = program.empty() ? program_path() : program;
     std::vector<std::string> args;
-    args.push_back(program_name());
+    args.push_back(program.empty() ? program_name() : program);
     args.insert(args.end(), arguments.begin(), arguments.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -118,13 +121,19 @@ namespace {
 
 class SpawnLauncher final : public posix::PosixLauncher {
 public:
+    explicit SpawnLauncher(std::string program) : program_(std::move(program)) {}
+
     std::string_view name() const override { return "spawn"; }
 
     std::string refusal() const override {
+        if (!program_.empty())
+            return ::access(program_.c_str(), X_OK) == 0
+                       ? std::string()
+                       : "the worker program '" + program_ + "' is not an executable file";
         return worker_entry_installed()
                    ? std::string()
                    : "the spawn start method needs poolcore::run_worker_if_requested(argc, argv) "
-                     "at the top of main()";
+                     "at the top of main(), or a worker program that has it";
     }
 
     LaunchedWorker launch(const WorkerSettings& settings) override {
@@ -136,10 +145,11 @@ public:
         if (death_write.valid())
             handed_over.push_back(death_write.get());
 
-        const pid_t pid = posix::spawn_self({entry::kWorkerFlag, std::to_string(::getpid()),
-                                             std::to_string(settings.max_frame),
-                                             settings.measure_private_memory ? "1" : "0"},
-                                            handed_over);
+        const pid_t pid = posix::spawn_program(program_,
+                                               {entry::kWorkerFlag, std::to_string(::getpid()),
+                                                std::to_string(settings.max_frame),
+                                                settings.measure_private_memory ? "1" : "0"},
+                                               handed_over);
         LaunchedWorker w;
         w.pid = pid;
         posix::set_nonblocking(parent_end.get());
@@ -155,12 +165,25 @@ public:
     }
 
     ExitStatus reap(pid_t pid, int) override { return posix::wait_for_child(pid); }
+
+private:
+    std::string program_;
 };
 
 } // namespace
 
-std::unique_ptr<ProcessLauncher> make_spawn_launcher() {
-    return std::make_unique<SpawnLauncher>();
+std::string this_program_file() {
+    try {
+        const std::string path = posix::program_name();
+        char resolved[PATH_MAX];
+        return ::realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::unique_ptr<ProcessLauncher> make_spawn_launcher(std::string program) {
+    return std::make_unique<SpawnLauncher>(std::move(program));
 }
 
 } // namespace poolcore

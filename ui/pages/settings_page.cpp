@@ -61,8 +61,9 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
         tr("How workers start.\n"
            "Forkserver: a small single-threaded process, started before this window, forks "
            "each worker; quick, and workers share its few pages.\n"
-           "Spawn: each worker is a fresh start of this program; slower to start and larger, "
-           "but shares nothing with this process.\n"
+           "Spawn: each worker is a fresh start of poolscope-worker (or of this program if "
+           "it is missing); shares nothing with this process, at a little more private "
+           "memory per worker.\n"
            "Plain fork is not offered: forking a process that runs threads can leave a worker "
            "hung on a lock."));
 
@@ -141,7 +142,8 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     defaults->setToolTip(tr("Puts every setting back to its default (applied at next Start)."));
     connect(defaults, &QPushButton::clicked, this, [this] {
         poolcore::PoolOptions fresh;
-        fresh.forkserver = base_.forkserver; // the app's server, not a setting
+        fresh.forkserver = base_.forkserver;         // the app's server, not a setting
+        fresh.worker_program = base_.worker_program; // found beside the app, not a setting
         setOptions(fresh);
     });
 
