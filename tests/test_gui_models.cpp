@@ -242,6 +242,10 @@ private Q_SLOTS:
         poolcore::ExitStatus killed;
         killed.signaled = true;
         killed.code = 9;
+        // The pool's warning for the crash comes first; the log keeps one row, with its detail.
+        queue.on_message(poolcore::Severity::Warning,
+                         "worker pid 4321 (slot 0) exited with signal 9 (SIGKILL): protocol "
+                         "error: unknown frame type 0x7f");
         queue.on_worker_exit(0, 4321, killed, poolcore::ExitReason::Died);
         for (int i = 0; i < 50; ++i) {
             poolcore::JobResult r;
@@ -258,6 +262,11 @@ private Q_SLOTS:
         QCOMPARE(events.front().pid, qint64(4321));
         QCOMPARE(events[1].kind, EventKind::WorkerExit);
         QVERIFY2(events[1].text.contains(QStringLiteral("SIGKILL")), qPrintable(events[1].text));
+        QVERIFY2(events[1].text.endsWith(QStringLiteral("(died): protocol error: unknown frame "
+                                                        "type 0x7f")),
+                 qPrintable(events[1].text));
+        for (const PoolEvent& e : events)
+            QVERIFY(e.kind != EventKind::Message);
         int failed = 0;
         bool summary = false;
         for (const PoolEvent& e : events) {
@@ -269,6 +278,16 @@ private Q_SLOTS:
         QCOMPARE(failed, 6); // five individually, then one line counting the other 45
         QVERIFY(summary);
         QVERIFY(queue.drain().isEmpty());
+
+        // A warning whose exit event never comes is not lost: it shows as itself, a little late.
+        const std::string orphan = "worker pid 999 (slot 1) exited with exitcode 3";
+        queue.on_message(poolcore::Severity::Warning, orphan);
+        QVERIFY(queue.drain().isEmpty());
+        QTest::qWait(1100); // time is the behaviour: it waits up to a second for its event
+        const QList<PoolEvent> late = queue.drain();
+        QCOMPARE(late.size(), 1);
+        QCOMPARE(late[0].kind, EventKind::Message);
+        QCOMPARE(late[0].text, QString::fromStdString(orphan));
     }
 };
 

@@ -8,6 +8,8 @@
 #include "ui/charts/chart_view.h"
 #include "ui/load_generator.h"
 #include "ui/main_window.h"
+#include "ui/pages/event_log_page.h"
+#include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
@@ -16,6 +18,7 @@
 #include <QImage>
 #include <QPushButton>
 #include <QSet>
+#include <QTabWidget>
 #include <QtTest>
 #include <signal.h>
 
@@ -84,6 +87,22 @@ private Q_SLOTS:
             for (int x = 0; x < image.width(); x += 3)
                 colours.insert(image.pixel(x, y));
         QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
+
+        // The other two tabs, which the picture above hides: the event log with the kill in it,
+        // and the info report.
+        for (QWidget* page : {static_cast<QWidget*>(window.eventLogPage()),
+                              static_cast<QWidget*>(window.infoPage())}) {
+            window.tabs()->setCurrentWidget(page);
+            if (page == window.infoPage())
+                window.infoPage()->refresh();
+            const QString tab =
+                page == window.infoPage() ? QStringLiteral("info") : QStringLiteral("events");
+            const QString file = QStringLiteral("%1/poolscope-%2-%3.png")
+                                     .arg(QStringLiteral(POOLSCOPE_SCREENSHOT_DIR),
+                                          QString::fromLatin1(QTest::currentDataTag()), tab);
+            QVERIFY(window.tabs()->grab().save(file));
+            qInfo("screenshot: %s", qPrintable(file));
+        }
 
         window.generator().stop();
         window.controller().terminate();
