@@ -68,16 +68,32 @@ class MessagePrinter final : public poolcore::PoolObserver {
 public:
     MessagePrinter(std::ostream& err, bool verbose) : err_(err), verbose_(verbose) {}
     void on_message(poolcore::Severity s, const std::string& text) override {
-        if (s == poolcore::Severity::Error || verbose_) {
-            std::lock_guard lock(mutex_);
-            err_ << "poolscope: " << text << '\n';
-        }
+        if (s == poolcore::Severity::Error || verbose_)
+            print(text);
+    }
+    // With --verbose, every crash while the pool runs (not the workers a stop or terminate ends).
+    void on_state_changed(poolcore::PoolState s) override {
+        running_ = s == poolcore::PoolState::Run || s == poolcore::PoolState::Close;
+    }
+    void on_worker_exit(int slot, pid_t pid, const poolcore::ExitStatus& status,
+                        poolcore::ExitReason reason, const std::string& fault) override {
+        const bool crash =
+            reason == poolcore::ExitReason::Died || reason == poolcore::ExitReason::Killed;
+        if (verbose_ && crash && running_)
+            print("worker pid " + std::to_string(pid) + " (slot " + std::to_string(slot) +
+                  ") exited with " + status.describe() + (fault.empty() ? "" : ": " + fault));
     }
 
 private:
+    void print(const std::string& text) {
+        std::lock_guard lock(mutex_);
+        err_ << "poolscope: " << text << '\n';
+    }
+
     std::mutex mutex_;
     std::ostream& err_;
     bool verbose_;
+    bool running_ = false; // state changes and exits come on the pool's one thread
 };
 
 // The program spawned workers ran as; null for the methods that fork.

@@ -4,7 +4,6 @@
 #include "poolcore/worker_entry.h"
 
 #include <filesystem>
-#include <unistd.h>
 
 namespace poolscope {
 
@@ -15,7 +14,7 @@ std::string find_worker_program() {
     const std::filesystem::path dir = std::filesystem::path(self).parent_path();
     for (const auto& candidate : {dir / "poolscope-worker",
                                   dir.parent_path() / "libexec" / "poolscope" / "poolscope-worker"})
-        if (::access(candidate.c_str(), X_OK) == 0)
+        if (poolcore::worker_program_problem(candidate.string()).empty())
             return candidate.lexically_normal().string();
     return {};
 }

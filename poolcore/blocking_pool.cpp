@@ -17,7 +17,9 @@ public:
         sync();
     }
     void on_worker_up(int, pid_t) override { sync(); }
-    void on_worker_exit(int, pid_t, const ExitStatus&, ExitReason) override { sync(); }
+    void on_worker_exit(int, pid_t, const ExitStatus&, ExitReason, const std::string&) override {
+        sync();
+    }
 
 private:
     // Runs on the pool thread; publishes what callers on other threads wait for.

@@ -29,8 +29,10 @@ class PoolObserver {
 public:
     virtual ~PoolObserver() = default;
     virtual void on_worker_up(int /*slot*/, pid_t /*pid*/) {}
+    // `fault`: why the pool killed it (a protocol error, a missed start-up), empty otherwise.
+    // A crash is reported here only, not also as a message.
     virtual void on_worker_exit(int /*slot*/, pid_t /*pid*/, const ExitStatus& /*status*/,
-                                ExitReason /*reason*/) {}
+                                ExitReason /*reason*/, const std::string& /*fault*/) {}
     virtual void on_job_accepted(JobId /*id*/, pid_t /*pid*/) {}
     virtual void on_job_finished(const JobResult& /*result*/) {}
     virtual void on_write(int /*slot*/) {}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/options.h"
 
+#include "poolcore/worker_entry.h"
+
 #include <thread>
 #include <unistd.h>
 
@@ -84,9 +86,9 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
         add("restart_window", "must be positive");
     if (max_frame_bytes < 1024)
         add("max_frame_bytes", "must be at least 1024");
-    if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn &&
-        ::access(worker_program.c_str(), X_OK) != 0)
-        add("worker_program", "'" + worker_program + "' is not an executable file");
+    if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn)
+        if (auto problem = worker_program_problem(worker_program); !problem.empty())
+            add("worker_program", problem);
     return out;
 }
 

@@ -621,14 +621,8 @@ void Pool::on_worker_exit(WorkerId id) {
 
     const bool counts_as_crash = reason == ExitReason::Died || reason == ExitReason::Killed;
     const bool running = (state_ == PoolState::Run || state_ == PoolState::Close);
-    if (counts_as_crash && running) {
-        // A warning: the pool recovers by itself. Errors are for what needs a person (a crash
-        // loop paused, a fork that fails).
-        say(Severity::Warning, "worker pid " + std::to_string(w.pid) + " (slot " +
-                                   std::to_string(slot) + ") exited with " + status.describe() +
-                                   (w.fault.empty() ? "" : ": " + w.fault));
-        restart_limiter_.record();
-    }
+    if (counts_as_crash && running)
+        restart_limiter_.record(); // observers hear of the crash itself through on_worker_exit
     if (!w.up && w.counts_for_start) {
         start_failed_ = true;
         start_ok_ = false;
@@ -661,7 +655,7 @@ void Pool::on_worker_exit(WorkerId id) {
     pending_.insert(pending_.begin(), requeue.begin(), requeue.end());
 
     workers_.erase(id);
-    notify([&](PoolObserver& o) { o.on_worker_exit(slot, pid, status, reason); });
+    notify([&](PoolObserver& o) { o.on_worker_exit(slot, pid, status, reason, fault); });
     maintain();
     schedule_writes();
     check_restart_progress();

@@ -30,6 +30,10 @@ bool worker_entry_installed();
 // beside it (PoolOptions::worker_program). Empty if the system cannot tell.
 std::string this_program_file();
 
+// Why `program` cannot be started as a worker program (PoolOptions::worker_program): empty when
+// it is an executable regular file.
+std::string worker_program_problem(const std::string& program);
+
 namespace entry {
 inline constexpr const char* kWorkerFlag = "--poolcore-worker";
 inline constexpr const char* kForkServerFlag = "--poolcore-forkserver";

@@ -72,8 +72,8 @@ public:
         std::lock_guard lock(mutex);
         messages.push_back(text);
     }
-    void on_worker_exit(int, pid_t pid, const poolcore::ExitStatus& s,
-                        poolcore::ExitReason reason) override {
+    void on_worker_exit(int, pid_t pid, const poolcore::ExitStatus& s, poolcore::ExitReason reason,
+                        const std::string&) override {
         std::lock_guard lock(mutex);
         exits.push_back({pid, s, reason});
     }

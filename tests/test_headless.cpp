@@ -122,6 +122,23 @@ private slots:
         QCOMPARE(r["worker_program"].get<std::string>(), std::string(POOLSCOPE_WORKER_PROGRAM));
     }
 
+    void verboseNamesEveryCrash() {
+        QStringList args{"poolscope", "--headless", "--json",     "--verbose", "--processes",
+                         "1",         "--task",     "crash=KILL", "--count",   "2"};
+        const CommandLine cl = parse_command_line(args);
+        QCOMPARE(cl.mode, CommandLine::Mode::Headless);
+        std::ostringstream out, err;
+        run_headless(cl.headless, nullptr, out, err);
+        // Two crashes while the pool runs; the graceful stop at the end is not one.
+        const std::string said = err.str();
+        std::size_t crashes = 0;
+        for (auto at = said.find(") exited with signal 9 (SIGKILL)"); at != std::string::npos;
+             at = said.find(") exited with signal 9 (SIGKILL)", at + 1))
+            ++crashes;
+        QVERIFY2(crashes == 2, said.c_str());
+        QVERIFY2(said.find("exited with exitcode 0") == std::string::npos, said.c_str());
+    }
+
     void forkserverIsTheDefault() {
         int rc = -1;
         const auto r = run({"--processes", "1", "--count", "5"}, nullptr, &rc);

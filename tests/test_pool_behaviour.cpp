@@ -822,6 +822,8 @@ private slots:
         QCOMPARE(problems.size(), std::size_t(1));
         QCOMPARE(problems[0].field, std::string("worker_program"));
         QVERIFY_THROWS_EXCEPTION(PoolError, TaskPool{o});
+        o.worker_program = "/tmp"; // executable, but a folder
+        QCOMPARE(o.problems().size(), std::size_t(1));
 
         // A program without the worker entry never says it is up: caught like any such worker.
         o.worker_program = "/bin/false";

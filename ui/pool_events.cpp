@@ -2,8 +2,6 @@
 #include "ui/pool_events.h"
 
 #include <QDateTime>
-#include <cstdlib>
-#include <string_view>
 
 namespace poolscope {
 
@@ -71,7 +69,7 @@ void PoolEventQueue::on_worker_up(int slot, pid_t pid) {
 }
 
 void PoolEventQueue::on_worker_exit(int slot, pid_t pid, const poolcore::ExitStatus& status,
-                                    poolcore::ExitReason reason) {
+                                    poolcore::ExitReason reason, const std::string& fault) {
     using poolcore::ExitReason;
     EventKind kind = EventKind::WorkerExit;
     Severity severity = Severity::Info;
@@ -99,37 +97,8 @@ void PoolEventQueue::on_worker_exit(int slot, pid_t pid, const poolcore::ExitSta
                                   QString::fromUtf8(poolcore::to_string(reason).data(),
                                                     qsizetype(poolcore::to_string(reason).size())));
     std::lock_guard lock(mutex_);
-    QString row = text;
-    if (auto warning = take_crash_warning(pid)) {
-        // "worker pid P (slot S) exited with STATUS: FAULT": the fault is what the row lacks.
-        const std::string described = status.describe();
-        const auto at = warning->find(described);
-        if (at != std::string::npos)
-            row += QString::fromStdString(warning->substr(at + described.size()));
-    }
-    push({now_ms(), kind, severity, slot, pid, row});
-}
-
-std::optional<std::string> PoolEventQueue::take_crash_warning(pid_t pid) {
-    auto it = crash_warnings_.find(pid);
-    if (it == crash_warnings_.end())
-        return std::nullopt;
-    std::string text = std::move(it->second.text);
-    crash_warnings_.erase(it);
-    return text;
-}
-
-void PoolEventQueue::flush_stale_crash_warnings(Clock::time_point now) {
-    // Its exit event comes at once in the same call; one that did not is shown as it is.
-    for (auto it = crash_warnings_.begin(); it != crash_warnings_.end();) {
-        if (now - it->second.received < std::chrono::seconds(1)) {
-            ++it;
-            continue;
-        }
-        push({it->second.at_ms, EventKind::Message, Severity::Warning, -1, 0,
-              QString::fromStdString(it->second.text)});
-        it = crash_warnings_.erase(it);
-    }
+    push({now_ms(), kind, severity, slot, pid,
+          fault.empty() ? text : text + QStringLiteral(": ") + QString::fromStdString(fault)});
 }
 
 bool PoolEventQueue::admit_job_event(EventKind kind) {
@@ -191,21 +160,11 @@ void PoolEventQueue::on_message(Severity severity, const std::string& text) {
     else if (text.rfind("recycling", 0) == 0)
         kind = EventKind::Recycling;
     std::lock_guard lock(mutex_);
-    constexpr std::string_view kCrash = "worker pid ";
-    if (severity == Severity::Warning && text.rfind(kCrash, 0) == 0 &&
-        text.find(") exited with ") != std::string::npos) {
-        const pid_t pid = pid_t(std::atoll(text.c_str() + kCrash.size()));
-        if (pid > 0) {
-            crash_warnings_[pid] = {text, now_ms(), Clock::now()};
-            return;
-        }
-    }
     push({now_ms(), kind, severity, -1, 0, QString::fromStdString(text)});
 }
 
 QList<PoolEvent> PoolEventQueue::drain() {
     std::lock_guard lock(mutex_);
-    flush_stale_crash_warnings(Clock::now());
     QList<PoolEvent> out;
     out.reserve(qsizetype(events_.size()) + 2);
     for (auto& e : events_)

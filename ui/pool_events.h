@@ -9,10 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <mutex>
-#include <optional>
-#include <string>
 #include <vector>
 
 namespace poolscope {
@@ -53,7 +50,7 @@ public:
 
     void on_worker_up(int slot, pid_t pid) override;
     void on_worker_exit(int slot, pid_t pid, const poolcore::ExitStatus& status,
-                        poolcore::ExitReason reason) override;
+                        poolcore::ExitReason reason, const std::string& fault) override;
     void on_job_finished(const poolcore::JobResult& result) override;
     void on_state_changed(poolcore::PoolState state) override;
     void on_message(poolcore::Severity severity, const std::string& text) override;
@@ -69,15 +66,6 @@ private:
     using Clock = std::chrono::steady_clock;
     void push(PoolEvent event); // with mutex_ held
     bool admit_job_event(EventKind kind);
-    // The pool words a crash as a warning too, just before it reports the same exit as an
-    // event; the warning waits here, by pid, to lend its detail to that event's row.
-    struct CrashWarning {
-        std::string text;
-        qint64 at_ms;
-        Clock::time_point received;
-    };
-    std::optional<std::string> take_crash_warning(pid_t pid); // with mutex_ held
-    void flush_stale_crash_warnings(Clock::time_point now);   // with mutex_ held
 
     const int job_events_per_s_;
     const std::size_t capacity_;
@@ -87,7 +75,6 @@ private:
     Clock::time_point bucket_start_ = Clock::now();
     int bucket_used_ = 0;
     std::array<std::uint64_t, kEventKindCount> suppressed_{};
-    std::map<pid_t, CrashWarning> crash_warnings_;
 };
 
 } // namespace poolscope

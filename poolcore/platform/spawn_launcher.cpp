@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 #include <vector>
@@ -126,10 +127,10 @@ public:
     std::string_view name() const override { return "spawn"; }
 
     std::string refusal() const override {
-        if (!program_.empty())
-            return ::access(program_.c_str(), X_OK) == 0
-                       ? std::string()
-                       : "the worker program '" + program_ + "' is not an executable file";
+        if (!program_.empty()) {
+            const std::string problem = worker_program_problem(program_);
+            return problem.empty() ? problem : "the worker program " + problem;
+        }
         return worker_entry_installed()
                    ? std::string()
                    : "the spawn start method needs poolcore::run_worker_if_requested(argc, argv) "
@@ -171,6 +172,14 @@ private:
 };
 
 } // namespace
+
+std::string worker_program_problem(const std::string& program) {
+    struct stat st {};
+    if (::stat(program.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(program.c_str(), X_OK) == 0)
+        return {};
+    return "'" + program + "' is not an executable file";
+}
 
 std::string this_program_file() {
     try {
