@@ -2,7 +2,7 @@
 #include "app/command_line.h"
 #include "app/headless_run.h"
 #include "app/worker_program_path.h"
-#include "poolcore/platform/forkserver.h"
+#include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
 #include "ui/bridge/qt_event_loop.h"
 

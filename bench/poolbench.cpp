@@ -7,7 +7,7 @@
 //   poolbench start      --processes N [--start-method M] [--worker-program PATH]
 //   poolbench restart    --processes N [--start-method M] [--worker-program PATH]
 //   poolbench memory     --processes N [--start-method M] [--worker-program PATH]
-#include "poolcore/platform/forkserver.h"
+#include "poolcore/forkserver.h"
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
 #include "ui/bridge/qt_event_loop.h"

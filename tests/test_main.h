@@ -5,7 +5,7 @@
 // spawned processes to poolcore (the spawn start method re-enters this very program) and starts
 // the forkserver the tests share, the way an application's main() does.
 
-#include "poolcore/platform/forkserver.h"
+#include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
 
 #include <QTest>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/loop_binding.h"
+#include "engine/loop_binding.h"
 #include "poolcore/poll_loop.h"
 
 #include <QTest>

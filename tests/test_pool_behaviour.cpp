@@ -2,7 +2,7 @@
 // The behavioural suite: what Celery's and billiard's tests assert of the prefork pool, plus one
 // test per fault. Every test runs for each pool variant (see pool_harness.h).
 #include "pool_harness.h"
-#include "poolcore/platform/forkserver.h"
+#include "poolcore/forkserver.h"
 #include "poolcore/task_registry.h"
 
 #include <algorithm>

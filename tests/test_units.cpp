@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Small units of poolcore that need no worker process.
 #include "poolcore/options.h"
-#include "poolcore/platform/forkserver.h"
-#include "poolcore/platform/process_launcher.h"
+#include "poolcore/forkserver.h"
+#include "platform/process_launcher.h"
 #include "poolcore/poll_loop.h"
 #include "poolcore/pool.h"
-#include "poolcore/restart_limiter.h"
-#include "poolcore/scheduler.h"
+#include "engine/restart_limiter.h"
+#include "engine/scheduler.h"
 #include "poolcore/stats.h"
 #include "poolcore/task_registry.h"
 

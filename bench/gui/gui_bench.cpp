@@ -5,7 +5,7 @@
 //
 //   poolscope-gui-bench [--pool event-loop|threads] [--processes 8] [--load-seconds 20]
 //                       [--idle-seconds 90] [--json PATH] [--screenshot PATH]
-#include "poolcore/platform/forkserver.h"
+#include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/load_generator.h"

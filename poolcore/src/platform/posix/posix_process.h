@@ -4,7 +4,7 @@
 // What the POSIX launchers (fork, forkserver, spawn) share: descriptor plumbing, exit watching,
 // signals, reaping and memory readings. Private to poolcore/platform.
 
-#include "poolcore/platform/process_launcher.h"
+#include "platform/process_launcher.h"
 
 #include <string>
 #include <sys/types.h>

@@ -12,7 +12,7 @@
 // its workers die with the server. If the server dies on its own, its workers die too: the pool
 // sees them exit, and the next launch says what happened and starts a new server.
 
-#include "poolcore/platform/process_launcher.h"
+#include "platform/process_launcher.h"
 
 #include <chrono>
 #include <functional>

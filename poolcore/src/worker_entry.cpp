@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/worker_entry.h"
 
-#include "poolcore/platform/forkserver.h"
-#include "poolcore/platform/posix_support.h"
-#include "poolcore/worker_main.h"
+#include "poolcore/forkserver.h"
+#include "platform/posix/posix_process.h"
+#include "worker/worker_main.h"
 
 #include <atomic>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/channel.h"
+#include "engine/channel.h"
 
 #include <cerrno>
 #include <cstring>

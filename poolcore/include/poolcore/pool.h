@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "poolcore/channel.h"
+#include "engine/channel.h"
 #include "poolcore/job.h"
-#include "poolcore/loop_binding.h"
+#include "engine/loop_binding.h"
 #include "poolcore/observer.h"
 #include "poolcore/options.h"
-#include "poolcore/platform/process_launcher.h"
-#include "poolcore/restart_limiter.h"
-#include "poolcore/scheduler.h"
+#include "platform/process_launcher.h"
+#include "engine/restart_limiter.h"
+#include "engine/scheduler.h"
 #include "poolcore/stats.h"
 
 #include <deque>

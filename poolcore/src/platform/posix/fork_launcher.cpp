@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The fork start method: the worker is a fork() of the pool's own process.
-#include "poolcore/platform/posix_support.h"
-#include "poolcore/worker_main.h"
+#include "platform/posix/posix_process.h"
+#include "worker/worker_main.h"
 
 #include <cstdio>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The built-in tasks: small, predictable behaviours for exercising the pool under load and faults.
-#include "poolcore/platform/process_launcher.h"
+#include "platform/process_launcher.h"
 #include "poolcore/task_registry.h"
 
 #include <cerrno>

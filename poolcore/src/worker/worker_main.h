@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "poolcore/platform/process_launcher.h"
+#include "platform/process_launcher.h"
 
 namespace poolcore {
 

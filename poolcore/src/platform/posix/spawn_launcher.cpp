@@ -3,7 +3,7 @@
 // program (posix_spawn), entered through run_worker_if_requested(). Nothing of the parent's
 // memory or threads carries over, so it is safe from any process; it is also the shape a
 // Windows backend takes.
-#include "poolcore/platform/posix_support.h"
+#include "platform/posix/posix_process.h"
 #include "poolcore/worker_entry.h"
 
 #include <climits>

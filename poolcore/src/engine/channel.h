@@ -2,7 +2,7 @@
 #pragma once
 
 #include "poolcore/unique_fd.h"
-#include "poolcore/wire_protocol.h"
+#include "protocol/wire_protocol.h"
 
 #include <deque>
 #include <string>

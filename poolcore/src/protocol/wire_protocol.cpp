@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/wire_protocol.h"
+#include "protocol/wire_protocol.h"
 
 #include <cstring>
 

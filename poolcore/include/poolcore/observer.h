@@ -2,7 +2,7 @@
 #pragma once
 
 #include "poolcore/job.h"
-#include "poolcore/platform/process_launcher.h"
+#include "platform/process_launcher.h"
 
 #include <string>
 

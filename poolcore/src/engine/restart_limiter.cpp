@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/restart_limiter.h"
+#include "engine/restart_limiter.h"
 
 namespace poolcore {
 

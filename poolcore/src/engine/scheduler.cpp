@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/scheduler.h"
+#include "engine/scheduler.h"
 
 namespace poolcore {
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // POSIX process mechanisms the launchers share: descriptors, exit watching (pidfd or a death
 // pipe), signals, reaping, thread counting and memory readings.
-#include "poolcore/platform/forkserver.h"
-#include "poolcore/platform/posix_support.h"
+#include "poolcore/forkserver.h"
+#include "platform/posix/posix_process.h"
 
 #include <fcntl.h>
 #include <signal.h>

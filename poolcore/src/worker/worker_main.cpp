@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/worker_main.h"
+#include "worker/worker_main.h"
 
 #include "poolcore/task_registry.h"
-#include "poolcore/wire_protocol.h"
+#include "protocol/wire_protocol.h"
 
 #include <atomic>
 #include <cerrno>
