@@ -20,6 +20,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The most worker processes one pool runs (PoolOptions::processes, grow()).
+inline constexpr int kMaxProcesses = 1024;
+
+// Why a pool that was closed (close(), stop(), terminate()) refuses a job.
+inline constexpr const char* kPoolClosedRefusal = "the pool is closed: it accepts no new jobs";
+
 enum class Strategy {
     Fair, // write a job only to an idle worker (Celery's default, -Ofair)
     Fcfs, // write to any worker with fewer than `prefetch` jobs queued on it
