@@ -1053,4 +1053,4 @@ private slots:
 };
 
 POOLSCOPE_TEST_MAIN(TestPoolBehaviour, QCoreApplication, register_test_tasks)
-#include "test_pool_behaviour.moc"
+#include "test_pool_lifecycle.moc"
