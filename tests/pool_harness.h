@@ -65,6 +65,21 @@ inline void add_variant_rows() {
     QFETCH(int, variant_index);                                                                    \
     const harness::PoolVariant& variant = harness::pool_variants()[std::size_t(variant_index)]
 
+// Event-loop Pool and BlockingPool rows, for tests that choose their own start method.
+inline void add_pool_kind_rows() {
+    QTest::addColumn<bool>("threads");
+    QTest::newRow("event-loop") << false;
+    QTest::newRow("blocking") << true;
+}
+
+inline poolcore::PoolOptions options(int processes) {
+    poolcore::PoolOptions o;
+    processes = processes > 0 ? processes : 1;
+    o.processes = processes;
+    o.allow_fork_with_threads = true; // Qt Test's watchdog thread is harmless (see PoolVariant)
+    return o;
+}
+
 // Everything a pool reported, recorded thread-safely (BlockingPool calls back on its thread).
 class Recorder : public poolcore::PoolObserver {
 public:
