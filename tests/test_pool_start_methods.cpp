@@ -21,9 +21,6 @@ class TestPoolStartMethods : public QObject {
     Q_OBJECT
 
 private slots:
-
-    // --- start methods ---------------------------------------------------------------------------
-
     void workersComeFromTheirStartMethod_data() { add_variant_rows(); }
     void workersComeFromTheirStartMethod() {
         HARNESS_VARIANT();
