@@ -7,7 +7,7 @@ if(TARGET poolscope_ui)
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_chart_widgets SOURCES test_chart_widgets.cpp
         LIBS poolscope_ui QCustomPlotQt6::QCustomPlotQt6 LABELS gui)
-    poolscope_add_test(NAME test_main_window SOURCES test_main_window.cpp gui_test_util.h
+    poolscope_add_test(NAME test_main_window SOURCES test_main_window.cpp gui_test_util.h process_util.h
         LIBS poolscope_ui LABELS gui TIMEOUT 300)
     poolscope_add_test(NAME test_gui_screenshot SOURCES test_gui_screenshot.cpp gui_test_util.h
         LIBS poolscope_ui LABELS gui TIMEOUT 120)

@@ -4,12 +4,11 @@
 #pragma once
 
 #include "poolcore/task_pool.h"
+#include "process_util.h"
 #include "test_main.h"
 
 #include <QTest>
 #include <algorithm>
-#include <cerrno>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -239,17 +238,7 @@ private:
     int duplicate_outcomes_ = 0;
 };
 
-// True once `pid` no longer runs: gone, or a zombie some other parent has yet to reap.
-inline bool process_gone(pid_t pid) {
-    if (::kill(pid, 0) != 0 && errno == ESRCH)
-        return true;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line))
-        return true;
-    const auto close = line.rfind(')');
-    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
+using testutil::process_gone;
 
 inline std::string describe(const JobResult& r) {
     return std::string(poolcore::to_string(r.outcome)) + ": " + r.value;

@@ -5,6 +5,7 @@
 // thread and for the thread-driven pool.
 
 #include "gui_test_util.h"
+#include "process_util.h"
 #include "test_main.h"
 #include "ui/load_generator.h"
 #include "ui/main_window.h"
@@ -36,8 +37,6 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QtTest>
-#include <csignal>
-#include <fstream>
 #include <string>
 
 using namespace poolscope;
@@ -48,16 +47,11 @@ namespace {
 
 constexpr int kTimeoutMs = 15000;
 
-// A zombie counts as gone: it no longer runs, and only its parent can reap it.
-bool processGone(pid_t pid) {
-    if (::kill(pid, 0) != 0 && errno == ESRCH)
-        return true;
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line))
-        return true;
-    const auto close = line.rfind(')');
-    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+// One row for the event-loop pool on the GUI thread, one for the thread-driven pool.
+void addPoolKindRows() {
+    QTest::addColumn<bool>("threads");
+    QTest::newRow("event-loop") << false;
+    QTest::newRow("threads") << true;
 }
 
 QSet<pid_t> slotPids(const poolcore::StatsSnapshot& s) {
@@ -143,11 +137,7 @@ private Q_SLOTS:
         }
     }
 
-    void buttonsDriveThePool_data() {
-        QTest::addColumn<bool>("threads");
-        QTest::newRow("event-loop") << false;
-        QTest::newRow("threads") << true;
-    }
+    void buttonsDriveThePool_data() { addPoolKindRows(); }
 
     void buttonsDriveThePool() {
         QFETCH(bool, threads);
@@ -200,7 +190,7 @@ private Q_SLOTS:
         click(w, PoolAction::Stop);
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
         for (pid_t pid : last)
-            QTRY_VERIFY_WITH_TIMEOUT(processGone(pid), kTimeoutMs);
+            QTRY_VERIFY_WITH_TIMEOUT(testutil::process_gone(pid), kTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(w.action(PoolAction::Start)->isEnabled(), kTimeoutMs);
         QVERIFY(!w.action(PoolAction::Stop)->isEnabled());
 
@@ -249,11 +239,7 @@ private Q_SLOTS:
         QCOMPARE(outcomes(w, Outcome::Success), std::uint64_t(4));
     }
 
-    void workerKilledFromTheTableIsReplaced_data() {
-        QTest::addColumn<bool>("threads");
-        QTest::newRow("event-loop") << false;
-        QTest::newRow("threads") << true;
-    }
+    void workerKilledFromTheTableIsReplaced_data() { addPoolKindRows(); }
 
     void workerKilledFromTheTableIsReplaced() {
         QFETCH(bool, threads);
@@ -288,7 +274,7 @@ private Q_SLOTS:
         QVERIFY(page->killWorkerAction()->isEnabled());
         page->killWorkerAction()->trigger();
 
-        QTRY_VERIFY_WITH_TIMEOUT(processGone(victim), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(testutil::process_gone(victim), kTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
                 const auto& s = w.controller().lastSnapshot();
@@ -363,11 +349,7 @@ private Q_SLOTS:
         QVERIFY(window.action(PoolAction::Start)->isEnabled());
     }
 
-    void loadGeneratorWindowSuitsWhereOutcomesArrive_data() {
-        QTest::addColumn<bool>("threads");
-        QTest::newRow("event-loop") << false;
-        QTest::newRow("threads") << true;
-    }
+    void loadGeneratorWindowSuitsWhereOutcomesArrive_data() { addPoolKindRows(); }
     void loadGeneratorWindowSuitsWhereOutcomesArrive() {
         // On the GUI thread every outcome tops the window up; from the pool's thread only the
         // 10 ms pump does, so the window must outlast 10 ms of a fast pool, within a memory cap.
@@ -514,7 +496,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!w.isVisible(), kTimeoutMs);
         QCOMPARE(w.controller().state(), PoolState::Stopped);
         for (pid_t pid : pids)
-            QTRY_VERIFY_WITH_TIMEOUT(processGone(pid), kTimeoutMs);
+            QTRY_VERIFY_WITH_TIMEOUT(testutil::process_gone(pid), kTimeoutMs);
     }
 
     void settingsPersistAcrossSessions() {
@@ -570,15 +552,8 @@ private Q_SLOTS:
             },
             kTimeoutMs));
         for (pid_t pid : slotPids(window.controller().lastSnapshot())) {
-            std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-            const std::string command((std::istreambuf_iterator<char>(in)),
-                                      std::istreambuf_iterator<char>());
-            std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-            std::string line;
-            pid_t parent = 0;
-            while (std::getline(status, line))
-                if (line.rfind("PPid:", 0) == 0)
-                    parent = pid_t(std::stoi(line.substr(5)));
+            const std::string command = testutil::command_line_of(pid);
+            const pid_t parent = testutil::parent_of(pid);
             if (method == int(poolcore::StartMethod::Spawn)) {
                 QCOMPARE(parent, ::getpid());
                 QVERIFY2(command.find("--poolcore-worker") != std::string::npos, command.c_str());

@@ -39,9 +39,6 @@ class TestPoolFaults : public QObject {
     Q_OBJECT
 
 private slots:
-
-    // --- faults ----------------------------------------------------------------------------------
-
     void killingABusyWorkerLosesOnlyItsJob_data() { add_variant_rows(); }
     void killingABusyWorkerLosesOnlyItsJob() {
         HARNESS_VARIANT();

@@ -15,9 +15,6 @@ class TestPoolForkserver : public QObject {
     Q_OBJECT
 
 private slots:
-
-    // --- forkserver ------------------------------------------------------------------------------
-
     void aDeadForkserverIsReportedAndReplaced_data() { add_pool_kind_rows(); }
     void aDeadForkserverIsReportedAndReplaced() {
         QFETCH(bool, threads);

@@ -12,9 +12,6 @@ class TestPoolScheduling : public QObject {
     Q_OBJECT
 
 private slots:
-
-    // --- scheduling ------------------------------------------------------------------------------
-
     void fairNeverWritesToABusyWorker_data() { add_variant_rows(); }
     void fairNeverWritesToABusyWorker() {
         HARNESS_VARIANT();

@@ -4,45 +4,23 @@
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
 #include "poolcore/forkserver.h"
+#include "process_util.h"
 
-#include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 #include <unistd.h>
 
 using namespace harness;
 using namespace poolcore;
 using namespace std::chrono_literals;
-
-namespace {
-
-pid_t parent_of(pid_t pid) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("PPid:", 0) == 0)
-            return pid_t(std::stoi(line.substr(5)));
-    return 0;
-}
-
-std::string command_line_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::replace(text.begin(), text.end(), '\0', ' ');
-    return text;
-}
-
-} // namespace
+using testutil::command_line_of;
+using testutil::parent_of;
 
 class TestPoolStartMethods : public QObject {
     Q_OBJECT
 
 private slots:
-
-    // --- start methods ---------------------------------------------------------------------------
-
     void workersComeFromTheirStartMethod_data() { add_variant_rows(); }
     void workersComeFromTheirStartMethod() {
         HARNESS_VARIANT();

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What the tests ask of a process they only know by its pid.
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <signal.h>
+#include <string>
+#include <sys/types.h>
+
+namespace testutil {
+
+// True once `pid` no longer runs: gone, or a zombie some other parent has yet to reap (only that
+// parent can reap it).
+inline bool process_gone(pid_t pid) {
+    if (::kill(pid, 0) != 0 && errno == ESRCH)
+        return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return true;
+    const auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+// Its parent as the kernel sees it; 0 once it is gone.
+inline pid_t parent_of(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("PPid:", 0) == 0)
+            return pid_t(std::stoi(line.substr(5)));
+    return 0;
+}
+
+// Its arguments joined by spaces, as `ps` shows them.
+inline std::string command_line_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    return text;
+}
+
+} // namespace testutil
