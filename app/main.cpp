@@ -4,7 +4,7 @@
 #include "app/worker_program_path.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <QCoreApplication>
 #include <cstdio>

@@ -1,5 +1,5 @@
 poolscope_add_test(NAME test_qt_event_loop SOURCES test_qt_event_loop.cpp
-    LIBS poolscope_qt_bridge LABELS quick gui)
+    LIBS poolscope_qtloop LABELS quick gui)
 if(TARGET poolscope_ui)
     poolscope_add_test(NAME test_chart_series SOURCES test_chart_series.cpp
         LIBS poolscope_ui LABELS quick gui)

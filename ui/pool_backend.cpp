@@ -3,7 +3,7 @@
 
 #include "poolcore/blocking_pool.h"
 #include "poolcore/pool.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <atomic>
 #include <condition_variable>

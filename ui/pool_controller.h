@@ -4,7 +4,7 @@
 #include "poolcore/job.h"
 #include "poolcore/options.h"
 #include "poolcore/stats.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 #include "ui/pool_events.h"
 
 #include <QElapsedTimer>

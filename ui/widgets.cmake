@@ -26,7 +26,7 @@ add_library(poolscope_ui STATIC
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(poolscope_ui
-    PUBLIC poolscope_qt_bridge poolcore Qt6::Widgets
+    PUBLIC poolscope_qtloop poolcore Qt6::Widgets
     PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)
 
 include(GNUInstallDirs)
