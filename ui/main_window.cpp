@@ -3,12 +3,12 @@
 
 #include "ui/charts/live_charts.h"
 #include "ui/export_file.h"
-#include "ui/load_generator.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
+#include "ui/sources/load_generator.h"
 #include "ui/stop_progress.h"
 
 #include <QAction>
@@ -48,11 +48,6 @@ namespace poolscope {
 using poolcore::PoolState;
 
 namespace {
-
-QString stateName(PoolState s) {
-    const auto name = poolcore::to_string(s);
-    return QString::fromLatin1(name.data(), qsizetype(name.size()));
-}
 
 void setTextIfChanged(QLabel* label, const QString& text) {
     if (label->text() != text)
@@ -220,50 +215,21 @@ void MainWindow::createActions() {
     }
 }
 
-QString MainWindow::unavailableReason(PoolAction a) const {
-    const PoolState s = controller_->state();
-    const bool running = s == PoolState::Run || s == PoolState::Close;
-    switch (a) {
-    case PoolAction::Start:
-        if (!settings_page_->isValid())
-            return tr("fix the settings marked on the left first");
-        return tr("the pool is running: Stop or Terminate it first");
-    case PoolAction::Stop:
-        if (controller_->isStopping())
-            return tr("a graceful stop is already under way; Terminate ends it at once");
-        return tr("the pool is not running");
-    case PoolAction::Terminate:
-        return tr("the pool is not running");
-    case PoolAction::Restart:
-    case PoolAction::Close:
-    case PoolAction::Grow:
-        if (running)
-            return a == PoolAction::Grow && controller_->lastSnapshot().target_processes >= 1024
-                       ? tr("the pool has the most processes it may have (1024)")
-                       : tr("the pool is closed to changes (state %1)").arg(stateName(s));
-        return tr("the pool is not running");
-    case PoolAction::Shrink:
-        if (s == PoolState::Run)
-            return tr("the pool has only one process");
-        return running ? tr("the pool is closed to changes (state %1)").arg(stateName(s))
-                       : tr("the pool is not running");
-    }
-    return {};
-}
-
 void MainWindow::updateActions() {
     for (int i = 0; i < kPoolActionCount; ++i) {
         const auto a = PoolAction(i);
         QAction* act = actions_[std::size_t(i)];
-        bool enabled = controller_->isAvailable(a);
-        if (a == PoolAction::Start)
-            enabled = enabled && settings_page_->isValid();
-        act->setEnabled(enabled);
+        // Start also needs settings it can start with, which only the window knows.
+        const Availability now =
+            a == PoolAction::Start && !settings_page_->isValid()
+                ? Availability::no(tr("fix the settings marked on the left first"))
+                : controller_->availability(a);
+        act->setEnabled(now.available);
         QString tip = action_tips_[std::size_t(i)];
         if (!act->shortcut().isEmpty())
             tip += QStringLiteral(" (%1)").arg(act->shortcut().toString(QKeySequence::NativeText));
-        if (!enabled)
-            tip += QLatin1Char('\n') + tr("Not available now: %1.").arg(unavailableReason(a));
+        if (!now.available)
+            tip += QLatin1Char('\n') + tr("Not available now: %1.").arg(now.reason);
         act->setToolTip(tip);
         act->setStatusTip(action_tips_[std::size_t(i)]);
     }
@@ -403,7 +369,7 @@ void MainWindow::updateStatusBar(const Sample& s) {
     const QLocale locale;
     using poolcore::Outcome;
     auto total = [&](Outcome o) { return locale.toString(qulonglong(s.totals[std::size_t(o)])); };
-    QString state = stateName(s.state);
+    QString state = stateText(s.state);
     if (controller_->isStopping())
         state += tr(" (stopping)");
     setTextIfChanged(state_label_, tr("Pool: %1").arg(state));

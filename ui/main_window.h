@@ -2,7 +2,7 @@
 #pragma once
 
 #include "poolcore/options.h"
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 #include "ui/stats_history.h"
 #include "ui/theme.h"
 
@@ -70,7 +70,6 @@ private:
     void createDocks();
     void createStatusBar();
     void updateActions();
-    QString unavailableReason(PoolAction a) const;
     void onSampled(const poolcore::StatsSnapshot& snapshot);
     void updateStatusBar(const Sample& sample);
     void exportStatisticsWithDialog(const QString& suffix);

@@ -3,10 +3,12 @@
 add_library(poolscope_ui STATIC
     gui_main.h gui_main.cpp
     main_window.h main_window.cpp
-    pool_backend.h pool_backend.cpp
-    pool_controller.h pool_controller.cpp
-    pool_events.h pool_events.cpp
-    load_generator.h load_generator.cpp
+    sources/pool_action.h sources/pool_action.cpp
+    sources/pool_source.h sources/pool_source.cpp
+    sources/job_records.h sources/job_records.cpp
+    sources/pool_controller.h sources/pool_controller.cpp
+    sources/pool_events.h sources/pool_events.cpp
+    sources/load_generator.h sources/load_generator.cpp
     stats_history.h stats_history.cpp
     stop_progress.h stop_progress.cpp
     export_file.h export_file.cpp
