@@ -14,8 +14,8 @@
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
+#include "ui/pages/stop_progress.h"
 #include "ui/sources/load_generator.h"
-#include "ui/stop_progress.h"
 
 #include <QAction>
 #include <QApplication>

@@ -3,13 +3,14 @@
 
 #include "ui/charts/live_charts.h"
 #include "ui/export_file.h"
+#include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
+#include "ui/pages/stop_progress.h"
 #include "ui/sources/load_generator.h"
-#include "ui/stop_progress.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -70,6 +71,7 @@ QWidget* scrollable(QWidget* page) {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
+      monitor_(new PoolMonitor(*controller_, this)),
       generator_(new LoadGenerator(*controller_, this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
@@ -101,7 +103,7 @@ MainWindow::MainWindow(QWidget* parent)
     createMenus();
     createStatusBar();
 
-    connect(controller_, &PoolController::sampled, this, &MainWindow::onSampled);
+    connect(monitor_, &PoolMonitor::sampleDerived, this, &MainWindow::onSampleDerived);
     connect(controller_, &PoolController::availabilityChanged, this, &MainWindow::updateActions);
     connect(controller_, &PoolController::eventsArrived, event_log_page_, &EventLogPage::append);
     connect(controller_, &PoolController::actionFailed, this,
@@ -387,12 +389,10 @@ void MainWindow::updateStatusBar(const Sample& s) {
                      tr("%1 jobs/s").arg(locale.toString(s.finished_per_s, 'f', 0)));
 }
 
-void MainWindow::onSampled(const poolcore::StatsSnapshot& snapshot) {
-    Sample sample = deriver_.derive(controller_->elapsedSeconds(), snapshot);
+void MainWindow::onSampleDerived(const Sample& sample) {
     for (ChartView* chart : charts_)
         chart->addSample(sample);
     updateStatusBar(sample);
-    history_.append(std::move(sample));
 }
 
 bool MainWindow::startPool() {
@@ -411,9 +411,9 @@ bool MainWindow::exportStatistics(const QString& path, QString* error) const {
     std::string content;
     if (suffix == QLatin1String("json")) {
         const auto info = controller_->info();
-        content = history_.to_json(controller_->lastSnapshot(), info ? &*info : nullptr);
+        content = monitor_->history().to_json(controller_->lastSnapshot(), info ? &*info : nullptr);
     } else if (suffix == QLatin1String("csv")) {
-        content = history_.to_csv();
+        content = monitor_->history().to_csv();
     } else {
         if (error)
             *error = tr("Choose a file name ending in .json or .csv.");

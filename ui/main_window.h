@@ -2,8 +2,8 @@
 #pragma once
 
 #include "poolcore/options.h"
+#include "ui/monitor/pool_monitor.h"
 #include "ui/sources/pool_controller.h"
-#include "ui/stats_history.h"
 #include "ui/theme.h"
 
 #include <QMainWindow>
@@ -54,7 +54,7 @@ public:
     StopProgress* stopProgress() const { return stop_progress_; }
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
-    const StatsHistory& history() const { return history_; }
+    const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
 
     // Writes the statistics as JSON or CSV, by the file's suffix.
@@ -70,7 +70,7 @@ private:
     void createDocks();
     void createStatusBar();
     void updateActions();
-    void onSampled(const poolcore::StatsSnapshot& snapshot);
+    void onSampleDerived(const Sample& sample);
     void updateStatusBar(const Sample& sample);
     void exportStatisticsWithDialog(const QString& suffix);
     void saveChartWithDialog(ChartView* chart);
@@ -78,6 +78,7 @@ private:
     void saveSession() const;
 
     PoolController* controller_;
+    PoolMonitor* monitor_;
     LoadGenerator* generator_;
     std::array<QAction*, kPoolActionCount> actions_{};
     std::array<QString, kPoolActionCount> action_tips_;
@@ -95,8 +96,6 @@ private:
     QLabel* processes_label_ = nullptr;
     QLabel* outcomes_label_ = nullptr;
     QLabel* throughput_label_ = nullptr;
-    SampleDeriver deriver_;
-    StatsHistory history_;
     Theme theme_ = Theme::System;
     bool persist_ = false;
     bool quitting_ = false;

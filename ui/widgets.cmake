@@ -9,8 +9,11 @@ add_library(poolscope_ui STATIC
     sources/pool_controller.h sources/pool_controller.cpp
     sources/pool_events.h sources/pool_events.cpp
     sources/load_generator.h sources/load_generator.cpp
-    stats_history.h stats_history.cpp
-    stop_progress.h stop_progress.cpp
+    monitor/sample.h
+    monitor/counter_rate.h monitor/counter_rate.cpp
+    monitor/sample_deriver.h monitor/sample_deriver.cpp
+    monitor/stats_history.h monitor/stats_history.cpp
+    monitor/pool_monitor.h monitor/pool_monitor.cpp
     export_file.h export_file.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
@@ -24,6 +27,7 @@ add_library(poolscope_ui STATIC
     pages/process_page.h pages/process_page.cpp
     pages/event_log_page.h pages/event_log_page.cpp
     pages/info_page.h pages/info_page.cpp
+    pages/stop_progress.h pages/stop_progress.cpp
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})

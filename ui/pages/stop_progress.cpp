@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/stop_progress.h"
+#include "ui/pages/stop_progress.h"
 
 #include "ui/sources/pool_controller.h"
 
