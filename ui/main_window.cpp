@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
-#include "ui/charts/live_charts.h"
+#include "ui/charts/chart_registry.h"
+#include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
@@ -33,6 +34,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <map>
 
 // The resources are compiled into this static library; the linker keeps them only if someone
 // asks for them by name.
@@ -256,29 +258,35 @@ void MainWindow::createDocks() {
                              scrollable(load_page_), Qt::LeftDockWidgetArea);
     splitDockWidget(settings, load, Qt::Vertical);
 
-    auto* processes = new ProcessCountChart;
-    auto* throughput = new ThroughputChart;
-    auto* latency = new LatencyChart;
-    auto* writes = new WriteStatsChart;
-    auto* queue = new QueueDepthChart;
-    auto* memory = new MemoryChart;
-    charts_ = {processes, throughput, latency, writes, queue, memory};
-    const QString names[] = {QStringLiteral("processesChart"), QStringLiteral("throughputChart"),
-                             QStringLiteral("latencyChart"),   QStringLiteral("writesChart"),
-                             QStringLiteral("queueChart"),     QStringLiteral("memoryChart")};
+    // The charts, as the registry lists them: each docks in its area, then lines up with the one
+    // before it there.
     std::vector<QDockWidget*> chart_docks;
-    for (std::size_t i = 0; i < charts_.size(); ++i) {
-        charts_[i]->setObjectName(names[i]);
-        chart_docks.push_back(dock(charts_[i]->title(), names[i] + QStringLiteral("Dock"),
-                                   charts_[i],
-                                   i < 3 ? Qt::RightDockWidgetArea : Qt::BottomDockWidgetArea));
+    for (const ChartRow& row : chartRows()) {
+        ChartView* chart = row.make();
+        const QString name = QString::fromLatin1(row.object_name);
+        chart->setObjectName(name);
+        charts_.push_back(chart);
+        chart_docks.push_back(dock(chart->title(), name + QStringLiteral("Dock"), chart, row.area));
     }
-    splitDockWidget(chart_docks[0], chart_docks[1], Qt::Vertical);
-    splitDockWidget(chart_docks[1], chart_docks[2], Qt::Vertical);
-    splitDockWidget(chart_docks[3], chart_docks[4], Qt::Horizontal);
-    splitDockWidget(chart_docks[4], chart_docks[5], Qt::Horizontal);
-    resizeDocks({settings, chart_docks[0]}, {340, 480}, Qt::Horizontal);
-    resizeDocks({chart_docks[3]}, {300}, Qt::Vertical);
+    QList<QDockWidget*> across{settings}, down;
+    QList<int> widths{340}, heights;
+    std::map<Qt::DockWidgetArea, QDockWidget*> last_in_area;
+    const auto rows = chartRows();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const ChartRow& row = rows[i];
+        if (QDockWidget* before = last_in_area[row.area])
+            splitDockWidget(before, chart_docks[i], row.split);
+        last_in_area[row.area] = chart_docks[i];
+        if (row.extent > 0) {
+            const bool side =
+                row.area == Qt::LeftDockWidgetArea || row.area == Qt::RightDockWidgetArea;
+            (side ? across : down).push_back(chart_docks[i]);
+            (side ? widths : heights).push_back(row.extent);
+        }
+    }
+    resizeDocks(across, widths, Qt::Horizontal);
+    if (!down.isEmpty())
+        resizeDocks(down, heights, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {
