@@ -473,40 +473,6 @@ void MainWindow::resetLayout() {
         d->show();
 }
 
-void MainWindow::applyCommandLine(const poolcore::PoolOptions& given) {
-    const poolcore::PoolOptions defaults;
-    poolcore::PoolOptions o = settings_page_->options();
-    if (given.processes != defaults.processes)
-        o.processes = given.processes;
-    if (given.threads != defaults.threads)
-        o.threads = given.threads;
-    if (given.start_method)
-        o.start_method = given.start_method;
-    o.forkserver = given.forkserver;         // started by main() before any thread
-    o.worker_program = given.worker_program; // found by main() beside the app
-    if (given.strategy != defaults.strategy)
-        o.strategy = given.strategy;
-    if (given.prefetch != defaults.prefetch)
-        o.prefetch = given.prefetch;
-    if (given.soft_time_limit != defaults.soft_time_limit)
-        o.soft_time_limit = given.soft_time_limit;
-    if (given.time_limit != defaults.time_limit)
-        o.time_limit = given.time_limit;
-    if (given.max_tasks_per_child != defaults.max_tasks_per_child)
-        o.max_tasks_per_child = given.max_tasks_per_child;
-    if (given.max_memory_per_child_kib != defaults.max_memory_per_child_kib)
-        o.max_memory_per_child_kib = given.max_memory_per_child_kib;
-    if (given.proc_alive_timeout != defaults.proc_alive_timeout)
-        o.proc_alive_timeout = given.proc_alive_timeout;
-    // Settings the page does not show come from the command line as they are.
-    o.kill_grace = given.kill_grace;
-    o.max_restarts = given.max_restarts;
-    o.restart_window = given.restart_window;
-    o.max_frame_bytes = given.max_frame_bytes;
-    o.putlocks = given.putlocks;
-    settings_page_->setOptions(o);
-}
-
 void MainWindow::restoreSession() {
     persist_ = true;
     QSettings settings;

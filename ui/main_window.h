@@ -37,9 +37,6 @@ public:
 
     // Loads settings, layout and theme saved by an earlier session, and saves them on close.
     void restoreSession();
-    // Puts the pool settings given on the command line over the restored ones: every field that
-    // differs from PoolOptions' default counts as given.
-    void applyCommandLine(const poolcore::PoolOptions& given);
     // Presses Start.
     bool startPool();
 
