@@ -55,6 +55,16 @@ private:
     poolcore::PoolState state_ = poolcore::PoolState::Init;
 };
 
+// A factory that builds a ReadOnlySource and tells the test which.
+PoolSourceFactory readOnly(ReadOnlySource*& made) {
+    return [&made](const poolcore::PoolOptions&, QtEventLoop&, poolcore::PoolObserver*,
+                   PoolSource::ErrorReporter) {
+        auto source = std::make_unique<ReadOnlySource>();
+        made = source.get();
+        return std::unique_ptr<PoolSource>(std::move(source));
+    };
+}
+
 } // namespace
 
 class PoolSourcesTest : public QObject {
@@ -77,12 +87,7 @@ private Q_SLOTS:
 
     void controllerAsksItsSourceWhatItSupports() {
         ReadOnlySource* source = nullptr;
-        PoolController controller([&](const poolcore::PoolOptions&, QtEventLoop&,
-                                      poolcore::PoolObserver*, PoolSource::ErrorReporter) {
-            auto s = std::make_unique<ReadOnlySource>();
-            source = s.get();
-            return std::unique_ptr<PoolSource>(std::move(s));
-        });
+        PoolController controller(readOnly(source));
         // Before there is a source, the pool's state alone answers.
         QVERIFY(controller.availability(PoolAction::Start).available);
         QCOMPARE(controller.availability(PoolAction::Grow).reason,
@@ -99,12 +104,7 @@ private Q_SLOTS:
 
     void controllerDeliversJobRecordsOneBatchPerTick() {
         ReadOnlySource* source = nullptr;
-        PoolController controller([&](const poolcore::PoolOptions&, QtEventLoop&,
-                                      poolcore::PoolObserver*, PoolSource::ErrorReporter) {
-            auto s = std::make_unique<ReadOnlySource>();
-            source = s.get();
-            return std::unique_ptr<PoolSource>(std::move(s));
-        });
+        PoolController controller(readOnly(source));
         QVERIFY(controller.start(poolcore::PoolOptions{}));
         QSignalSpy arrived(&controller, &PoolController::jobsArrived);
         for (poolcore::JobId id = 1; id <= 3; ++id)
