@@ -39,6 +39,43 @@ double to_seconds(const QCommandLineParser& p, const QString& name) {
 
 } // namespace
 
+poolcore::PoolOptions PoolOptionOverrides::applied_to(poolcore::PoolOptions o) const {
+    if (processes)
+        o.processes = *processes;
+    if (threads)
+        o.threads = *threads;
+    if (start_method)
+        o.start_method = start_method;
+    if (strategy)
+        o.strategy = *strategy;
+    if (prefetch)
+        o.prefetch = *prefetch;
+    if (soft_time_limit)
+        o.soft_time_limit = soft_time_limit;
+    if (time_limit)
+        o.time_limit = time_limit;
+    if (max_tasks_per_child)
+        o.max_tasks_per_child = max_tasks_per_child;
+    if (max_memory_per_child_kib)
+        o.max_memory_per_child_kib = max_memory_per_child_kib;
+    if (proc_alive_timeout)
+        o.proc_alive_timeout = *proc_alive_timeout;
+    return o;
+}
+
+poolcore::PoolOptions CommandLine::overlay(const poolcore::PoolOptions& saved) const {
+    poolcore::PoolOptions o = given.applied_to(saved);
+    const poolcore::PoolOptions& run = headless.pool;
+    o.forkserver = run.forkserver;         // started by main() before any thread
+    o.worker_program = run.worker_program; // found by main() beside the app
+    o.kill_grace = run.kill_grace;
+    o.max_restarts = run.max_restarts;
+    o.restart_window = run.restart_window;
+    o.max_frame_bytes = run.max_frame_bytes;
+    o.putlocks = run.putlocks;
+    return o;
+}
+
 CommandLine parse_command_line(const QStringList& arguments) {
     QCommandLineParser p;
     p.setApplicationDescription(
@@ -99,8 +136,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
 
     HeadlessOptions& h = cl.headless;
     try {
+        PoolOptionOverrides& given = cl.given;
+        // The desktop app takes 0 for one per CPU, as its Settings page does.
         if (p.isSet("processes"))
-            h.pool.processes = int(to_integer(p, "processes", 1, 1024));
+            given.processes = int(
+                to_integer(p, "processes", p.isSet("headless") ? 1 : 0, poolcore::kMaxProcesses));
         if (p.isSet("count"))
             h.count = to_integer(p, "count", 0, 1'000'000'000);
         if (p.isSet("payload"))
@@ -109,7 +149,7 @@ CommandLine parse_command_line(const QStringList& arguments) {
             const QString v = p.value("pool");
             if (v != "async" && v != "blocking")
                 throw BadArgument("--pool takes async or blocking, got '" + v.toStdString() + "'");
-            h.pool.threads = v == "blocking";
+            given.threads = v == "blocking";
         }
         if (p.isSet("loop")) {
             const QString v = p.value("loop");
@@ -122,28 +162,28 @@ CommandLine parse_command_line(const QStringList& arguments) {
             if (!s)
                 throw BadArgument("--strategy takes fair or fcfs, got '" +
                                   p.value("strategy").toStdString() + "'");
-            h.pool.strategy = *s;
+            given.strategy = *s;
         }
         if (p.isSet("start-method")) {
             const auto m = poolcore::parse_start_method(p.value("start-method").toStdString());
             if (!m)
                 throw BadArgument("--start-method takes fork, forkserver or spawn, got '" +
                                   p.value("start-method").toStdString() + "'");
-            h.pool.start_method = *m;
+            given.start_method = *m;
         }
         if (p.isSet("prefetch"))
-            h.pool.prefetch = int(to_integer(p, "prefetch", 1, 1024));
+            given.prefetch = int(to_integer(p, "prefetch", 1, 1024));
         if (p.isSet("soft-time-limit"))
-            h.pool.soft_time_limit = poolcore::Seconds(to_seconds(p, "soft-time-limit"));
+            given.soft_time_limit = poolcore::Seconds(to_seconds(p, "soft-time-limit"));
         if (p.isSet("time-limit"))
-            h.pool.time_limit = poolcore::Seconds(to_seconds(p, "time-limit"));
+            given.time_limit = poolcore::Seconds(to_seconds(p, "time-limit"));
         if (p.isSet("max-tasks-per-child"))
-            h.pool.max_tasks_per_child = int(to_integer(p, "max-tasks-per-child", 1, 1 << 30));
+            given.max_tasks_per_child = int(to_integer(p, "max-tasks-per-child", 1, 1 << 30));
         if (p.isSet("max-memory-per-child"))
-            h.pool.max_memory_per_child_kib =
+            given.max_memory_per_child_kib =
                 std::uint64_t(to_integer(p, "max-memory-per-child", 1024, 1ll << 40));
         if (p.isSet("alive-timeout"))
-            h.pool.proc_alive_timeout = poolcore::Seconds(to_seconds(p, "alive-timeout"));
+            given.proc_alive_timeout = poolcore::Seconds(to_seconds(p, "alive-timeout"));
         if (p.isSet("chaos-kill-ms"))
             h.chaos_kill_ms = int(to_integer(p, "chaos-kill-ms", 1, 3'600'000));
         if (p.isSet("timeout"))
@@ -158,6 +198,7 @@ CommandLine parse_command_line(const QStringList& arguments) {
                                   spec.toStdString() + "'");
             h.tasks.push_back(std::move(call));
         }
+        h.pool = given.applied_to(h.pool);
         if (h.pool.soft_time_limit && h.pool.time_limit &&
             *h.pool.soft_time_limit > *h.pool.time_limit)
             throw BadArgument("--soft-time-limit must be less than or equal to --time-limit");

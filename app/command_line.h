@@ -27,10 +27,35 @@ struct HeadlessOptions {
     double timeout_s = 600;
 };
 
+// The pool options the command line gave, each set only when its option was given: a value
+// given on purpose wins even where it equals the default (--processes 0 over a saved 4).
+struct PoolOptionOverrides {
+    std::optional<int> processes;
+    std::optional<bool> threads;
+    std::optional<poolcore::StartMethod> start_method;
+    std::optional<poolcore::Strategy> strategy;
+    std::optional<int> prefetch;
+    std::optional<poolcore::Seconds> soft_time_limit;
+    std::optional<poolcore::Seconds> time_limit;
+    std::optional<int> max_tasks_per_child;
+    std::optional<std::uint64_t> max_memory_per_child_kib;
+    std::optional<poolcore::Seconds> proc_alive_timeout;
+
+    // `options` with every given field put over it.
+    poolcore::PoolOptions applied_to(poolcore::PoolOptions options) const;
+};
+
 struct CommandLine {
     enum class Mode { Gui, Headless, Help, Version, Error } mode = Mode::Gui;
-    HeadlessOptions headless;
+    HeadlessOptions headless; // its pool: the defaults with what was given put over them
+    PoolOptionOverrides given;
     QString text; // the help text, or the one-line error
+
+    // The desktop app's pool settings: those saved by an earlier session with the ones given on
+    // the command line put over them. What main() prepared for this run and no option or page
+    // sets (the forkserver it started, the worker program it found, the pool's internal limits)
+    // comes from `headless.pool` as it is.
+    poolcore::PoolOptions overlay(const poolcore::PoolOptions& saved) const;
 };
 
 CommandLine parse_command_line(const QStringList& arguments);

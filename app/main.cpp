@@ -4,7 +4,7 @@
 #include "app/worker_program_path.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <QCoreApplication>
 #include <cstdio>
@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
 #ifdef POOLSCOPE_HAVE_GUI
     {
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, true);
-        return poolscope::run_gui(argc, argv, cl.headless.pool);
+        return poolscope::run_gui(
+            argc, argv, [&cl](const poolcore::PoolOptions& saved) { return cl.overlay(saved); });
     }
 #else
         std::fputs("poolscope: this build has no desktop interface; use --headless\n", stderr);

@@ -10,7 +10,7 @@
 #include "poolcore/forkserver.h"
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <QCoreApplication>
 #include <atomic>

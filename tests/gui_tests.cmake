@@ -1,9 +1,11 @@
 poolscope_add_test(NAME test_qt_event_loop SOURCES test_qt_event_loop.cpp
-    LIBS poolscope_qt_bridge LABELS quick gui)
+    LIBS poolscope_qtloop LABELS quick gui)
 if(TARGET poolscope_ui)
     poolscope_add_test(NAME test_chart_series SOURCES test_chart_series.cpp
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_gui_models SOURCES test_gui_models.cpp
+        LIBS poolscope_ui LABELS quick gui)
+    poolscope_add_test(NAME test_pool_sources SOURCES test_pool_sources.cpp
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_chart_widgets SOURCES test_chart_widgets.cpp
         LIBS poolscope_ui QCustomPlotQt6::QCustomPlotQt6 LABELS gui)

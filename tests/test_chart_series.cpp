@@ -4,7 +4,9 @@
 // File menu exports.
 
 #include "ui/charts/time_series.h"
-#include "ui/stats_history.h"
+#include "ui/monitor/counter_rate.h"
+#include "ui/monitor/sample_deriver.h"
+#include "ui/monitor/stats_history.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

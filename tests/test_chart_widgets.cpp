@@ -4,7 +4,7 @@
 
 #include "gui_test_util.h"
 #include "ui/charts/live_charts.h"
-#include "ui/stats_history.h"
+#include "ui/monitor/sample.h"
 
 #include <QImage>
 #include <QTemporaryDir>

@@ -78,6 +78,41 @@ private slots:
                  StartMethod::Spawn); // the desktop app takes it too
     }
 
+    // The desktop app's settings: a saved session with the command line put over it.
+    static poolcore::PoolOptions savedSettings() {
+        poolcore::PoolOptions saved;
+        saved.processes = 4;
+        saved.strategy = poolcore::Strategy::Fcfs;
+        saved.prefetch = 8;
+        saved.time_limit = poolcore::Seconds(30);
+        return saved;
+    }
+
+    void processesZeroGivenOverridesSavedProcesses() {
+        const auto cl = parse({"--processes", "0"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Gui);
+        QCOMPARE(cl.overlay(savedSettings()).processes, 0); // one per CPU, as asked
+    }
+
+    void optionNotGivenKeepsSavedValue() {
+        const auto cl = parse({"--processes", "2"});
+        const auto o = cl.overlay(savedSettings());
+        QCOMPARE(o.processes, 2);
+        QCOMPARE(o.strategy, poolcore::Strategy::Fcfs);
+        QCOMPARE(o.prefetch, 8);
+        QCOMPARE(o.time_limit->count(), 30.0);
+        QVERIFY(!o.threads);
+    }
+
+    void defaultValueGivenExplicitlyOverridesSavedOne() {
+        const auto cl = parse({"--strategy", "fair", "--prefetch", "4"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Gui);
+        const auto o = cl.overlay(savedSettings());
+        QCOMPARE(o.strategy, poolcore::Strategy::Fair);
+        QCOMPARE(o.prefetch, 4);
+        QCOMPARE(o.processes, 4);
+    }
+
     void badArgumentsGiveOneLineErrors_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("expected");

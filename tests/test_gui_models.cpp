@@ -5,7 +5,7 @@
 
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
-#include "ui/pool_events.h"
+#include "ui/sources/pool_events.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

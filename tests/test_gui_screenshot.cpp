@@ -6,13 +6,13 @@
 #include "gui_test_util.h"
 #include "test_main.h"
 #include "ui/charts/chart_view.h"
-#include "ui/load_generator.h"
 #include "ui/main_window.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
+#include "ui/sources/load_generator.h"
 
 #include <QApplication>
 #include <QImage>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The headless runner end to end, on both event loops, checking the scripted report.
 #include "app/headless_run.h"
+#include "qtloop/qt_event_loop.h"
 #include "test_main.h"
-#include "ui/bridge/qt_event_loop.h"
 
 #include <QProcess>
 #include <QTest>

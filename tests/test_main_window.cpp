@@ -7,7 +7,6 @@
 #include "gui_test_util.h"
 #include "process_util.h"
 #include "test_main.h"
-#include "ui/load_generator.h"
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
@@ -16,7 +15,8 @@
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
-#include "ui/stop_progress.h"
+#include "ui/pages/stop_progress.h"
+#include "ui/sources/load_generator.h"
 
 #include <QAction>
 #include <QApplication>

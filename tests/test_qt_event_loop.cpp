@@ -5,7 +5,7 @@
 // Pool driven by it.
 
 #include "poolcore/pool.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <QCoreApplication>
 #include <QtTest>

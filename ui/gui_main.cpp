@@ -2,6 +2,7 @@
 #include "ui/gui_main.h"
 
 #include "ui/main_window.h"
+#include "ui/pages/settings_page.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -44,7 +45,7 @@ void watchQuitSignals(MainWindow& window) {
 
 } // namespace
 
-int run_gui(int argc, char** argv, const poolcore::PoolOptions& defaults) {
+int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));
@@ -54,7 +55,7 @@ int run_gui(int argc, char** argv, const poolcore::PoolOptions& defaults) {
 
     MainWindow window;
     window.restoreSession();
-    window.applyCommandLine(defaults);
+    window.settingsPage()->setOptions(overlay(window.settingsPage()->options()));
     watchQuitSignals(window);
     window.show();
     window.startPool();

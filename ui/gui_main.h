@@ -3,11 +3,16 @@
 
 #include "poolcore/options.h"
 
+#include <functional>
+
 namespace poolscope {
 
+// Puts the pool options given on the command line over the saved ones (CommandLine::overlay).
+using PoolOptionsOverlay = std::function<poolcore::PoolOptions(const poolcore::PoolOptions& saved)>;
+
 // Runs the desktop application: opens the main window and starts an embedded pool with the
-// saved settings, over which the pool options given on the command line (`defaults`) win.
+// saved settings, put through `overlay` so that the options given on the command line win.
 // Returns the process exit code.
-int run_gui(int argc, char** argv, const poolcore::PoolOptions& defaults);
+int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay);
 
 } // namespace poolscope

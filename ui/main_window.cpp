@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
-#include "ui/charts/live_charts.h"
+#include "ui/charts/chart_registry.h"
+#include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
-#include "ui/load_generator.h"
+#include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
-#include "ui/stop_progress.h"
+#include "ui/pages/stop_progress.h"
+#include "ui/sources/load_generator.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -32,6 +34,7 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <map>
 
 // The resources are compiled into this static library; the linker keeps them only if someone
 // asks for them by name.
@@ -48,11 +51,6 @@ namespace poolscope {
 using poolcore::PoolState;
 
 namespace {
-
-QString stateName(PoolState s) {
-    const auto name = poolcore::to_string(s);
-    return QString::fromLatin1(name.data(), qsizetype(name.size()));
-}
 
 void setTextIfChanged(QLabel* label, const QString& text) {
     if (label->text() != text)
@@ -75,6 +73,7 @@ QWidget* scrollable(QWidget* page) {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
+      monitor_(new PoolMonitor(*controller_, this)),
       generator_(new LoadGenerator(*controller_, this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
@@ -106,7 +105,7 @@ MainWindow::MainWindow(QWidget* parent)
     createMenus();
     createStatusBar();
 
-    connect(controller_, &PoolController::sampled, this, &MainWindow::onSampled);
+    connect(monitor_, &PoolMonitor::sampleDerived, this, &MainWindow::onSampleDerived);
     connect(controller_, &PoolController::availabilityChanged, this, &MainWindow::updateActions);
     connect(controller_, &PoolController::eventsArrived, event_log_page_, &EventLogPage::append);
     connect(controller_, &PoolController::actionFailed, this,
@@ -220,50 +219,21 @@ void MainWindow::createActions() {
     }
 }
 
-QString MainWindow::unavailableReason(PoolAction a) const {
-    const PoolState s = controller_->state();
-    const bool running = s == PoolState::Run || s == PoolState::Close;
-    switch (a) {
-    case PoolAction::Start:
-        if (!settings_page_->isValid())
-            return tr("fix the settings marked on the left first");
-        return tr("the pool is running: Stop or Terminate it first");
-    case PoolAction::Stop:
-        if (controller_->isStopping())
-            return tr("a graceful stop is already under way; Terminate ends it at once");
-        return tr("the pool is not running");
-    case PoolAction::Terminate:
-        return tr("the pool is not running");
-    case PoolAction::Restart:
-    case PoolAction::Close:
-    case PoolAction::Grow:
-        if (running)
-            return a == PoolAction::Grow && controller_->lastSnapshot().target_processes >= 1024
-                       ? tr("the pool has the most processes it may have (1024)")
-                       : tr("the pool is closed to changes (state %1)").arg(stateName(s));
-        return tr("the pool is not running");
-    case PoolAction::Shrink:
-        if (s == PoolState::Run)
-            return tr("the pool has only one process");
-        return running ? tr("the pool is closed to changes (state %1)").arg(stateName(s))
-                       : tr("the pool is not running");
-    }
-    return {};
-}
-
 void MainWindow::updateActions() {
     for (int i = 0; i < kPoolActionCount; ++i) {
         const auto a = PoolAction(i);
         QAction* act = actions_[std::size_t(i)];
-        bool enabled = controller_->isAvailable(a);
-        if (a == PoolAction::Start)
-            enabled = enabled && settings_page_->isValid();
-        act->setEnabled(enabled);
+        // Start also needs settings it can start with, which only the window knows.
+        const Availability now =
+            a == PoolAction::Start && !settings_page_->isValid()
+                ? Availability::no(tr("fix the settings marked on the left first"))
+                : controller_->availability(a);
+        act->setEnabled(now.available);
         QString tip = action_tips_[std::size_t(i)];
         if (!act->shortcut().isEmpty())
             tip += QStringLiteral(" (%1)").arg(act->shortcut().toString(QKeySequence::NativeText));
-        if (!enabled)
-            tip += QLatin1Char('\n') + tr("Not available now: %1.").arg(unavailableReason(a));
+        if (!now.available)
+            tip += QLatin1Char('\n') + tr("Not available now: %1.").arg(now.reason);
         act->setToolTip(tip);
         act->setStatusTip(action_tips_[std::size_t(i)]);
     }
@@ -288,29 +258,35 @@ void MainWindow::createDocks() {
                              scrollable(load_page_), Qt::LeftDockWidgetArea);
     splitDockWidget(settings, load, Qt::Vertical);
 
-    auto* processes = new ProcessCountChart;
-    auto* throughput = new ThroughputChart;
-    auto* latency = new LatencyChart;
-    auto* writes = new WriteStatsChart;
-    auto* queue = new QueueDepthChart;
-    auto* memory = new MemoryChart;
-    charts_ = {processes, throughput, latency, writes, queue, memory};
-    const QString names[] = {QStringLiteral("processesChart"), QStringLiteral("throughputChart"),
-                             QStringLiteral("latencyChart"),   QStringLiteral("writesChart"),
-                             QStringLiteral("queueChart"),     QStringLiteral("memoryChart")};
+    // The charts, as the registry lists them: each docks in its area, then lines up with the one
+    // before it there.
     std::vector<QDockWidget*> chart_docks;
-    for (std::size_t i = 0; i < charts_.size(); ++i) {
-        charts_[i]->setObjectName(names[i]);
-        chart_docks.push_back(dock(charts_[i]->title(), names[i] + QStringLiteral("Dock"),
-                                   charts_[i],
-                                   i < 3 ? Qt::RightDockWidgetArea : Qt::BottomDockWidgetArea));
+    for (const ChartRow& row : chartRows()) {
+        ChartView* chart = row.make();
+        const QString name = QString::fromLatin1(row.object_name);
+        chart->setObjectName(name);
+        charts_.push_back(chart);
+        chart_docks.push_back(dock(chart->title(), name + QStringLiteral("Dock"), chart, row.area));
     }
-    splitDockWidget(chart_docks[0], chart_docks[1], Qt::Vertical);
-    splitDockWidget(chart_docks[1], chart_docks[2], Qt::Vertical);
-    splitDockWidget(chart_docks[3], chart_docks[4], Qt::Horizontal);
-    splitDockWidget(chart_docks[4], chart_docks[5], Qt::Horizontal);
-    resizeDocks({settings, chart_docks[0]}, {340, 480}, Qt::Horizontal);
-    resizeDocks({chart_docks[3]}, {300}, Qt::Vertical);
+    QList<QDockWidget*> across{settings}, down;
+    QList<int> widths{340}, heights;
+    std::map<Qt::DockWidgetArea, QDockWidget*> last_in_area;
+    const auto rows = chartRows();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const ChartRow& row = rows[i];
+        if (QDockWidget* before = last_in_area[row.area])
+            splitDockWidget(before, chart_docks[i], row.split);
+        last_in_area[row.area] = chart_docks[i];
+        if (row.extent > 0) {
+            const bool side =
+                row.area == Qt::LeftDockWidgetArea || row.area == Qt::RightDockWidgetArea;
+            (side ? across : down).push_back(chart_docks[i]);
+            (side ? widths : heights).push_back(row.extent);
+        }
+    }
+    resizeDocks(across, widths, Qt::Horizontal);
+    if (!down.isEmpty())
+        resizeDocks(down, heights, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {
@@ -403,7 +379,7 @@ void MainWindow::updateStatusBar(const Sample& s) {
     const QLocale locale;
     using poolcore::Outcome;
     auto total = [&](Outcome o) { return locale.toString(qulonglong(s.totals[std::size_t(o)])); };
-    QString state = stateName(s.state);
+    QString state = stateText(s.state);
     if (controller_->isStopping())
         state += tr(" (stopping)");
     setTextIfChanged(state_label_, tr("Pool: %1").arg(state));
@@ -421,12 +397,10 @@ void MainWindow::updateStatusBar(const Sample& s) {
                      tr("%1 jobs/s").arg(locale.toString(s.finished_per_s, 'f', 0)));
 }
 
-void MainWindow::onSampled(const poolcore::StatsSnapshot& snapshot) {
-    Sample sample = deriver_.derive(controller_->elapsedSeconds(), snapshot);
+void MainWindow::onSampleDerived(const Sample& sample) {
     for (ChartView* chart : charts_)
         chart->addSample(sample);
     updateStatusBar(sample);
-    history_.append(std::move(sample));
 }
 
 bool MainWindow::startPool() {
@@ -445,9 +419,9 @@ bool MainWindow::exportStatistics(const QString& path, QString* error) const {
     std::string content;
     if (suffix == QLatin1String("json")) {
         const auto info = controller_->info();
-        content = history_.to_json(controller_->lastSnapshot(), info ? &*info : nullptr);
+        content = monitor_->history().to_json(controller_->lastSnapshot(), info ? &*info : nullptr);
     } else if (suffix == QLatin1String("csv")) {
-        content = history_.to_csv();
+        content = monitor_->history().to_csv();
     } else {
         if (error)
             *error = tr("Choose a file name ending in .json or .csv.");
@@ -497,40 +471,6 @@ void MainWindow::resetLayout() {
     restoreState(default_layout_);
     for (QDockWidget* d : docks_)
         d->show();
-}
-
-void MainWindow::applyCommandLine(const poolcore::PoolOptions& given) {
-    const poolcore::PoolOptions defaults;
-    poolcore::PoolOptions o = settings_page_->options();
-    if (given.processes != defaults.processes)
-        o.processes = given.processes;
-    if (given.threads != defaults.threads)
-        o.threads = given.threads;
-    if (given.start_method)
-        o.start_method = given.start_method;
-    o.forkserver = given.forkserver;         // started by main() before any thread
-    o.worker_program = given.worker_program; // found by main() beside the app
-    if (given.strategy != defaults.strategy)
-        o.strategy = given.strategy;
-    if (given.prefetch != defaults.prefetch)
-        o.prefetch = given.prefetch;
-    if (given.soft_time_limit != defaults.soft_time_limit)
-        o.soft_time_limit = given.soft_time_limit;
-    if (given.time_limit != defaults.time_limit)
-        o.time_limit = given.time_limit;
-    if (given.max_tasks_per_child != defaults.max_tasks_per_child)
-        o.max_tasks_per_child = given.max_tasks_per_child;
-    if (given.max_memory_per_child_kib != defaults.max_memory_per_child_kib)
-        o.max_memory_per_child_kib = given.max_memory_per_child_kib;
-    if (given.proc_alive_timeout != defaults.proc_alive_timeout)
-        o.proc_alive_timeout = given.proc_alive_timeout;
-    // Settings the page does not show come from the command line as they are.
-    o.kill_grace = given.kill_grace;
-    o.max_restarts = given.max_restarts;
-    o.restart_window = given.restart_window;
-    o.max_frame_bytes = given.max_frame_bytes;
-    o.putlocks = given.putlocks;
-    settings_page_->setOptions(o);
 }
 
 void MainWindow::restoreSession() {

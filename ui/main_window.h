@@ -2,8 +2,8 @@
 #pragma once
 
 #include "poolcore/options.h"
-#include "ui/pool_controller.h"
-#include "ui/stats_history.h"
+#include "ui/monitor/pool_monitor.h"
+#include "ui/sources/pool_controller.h"
 #include "ui/theme.h"
 
 #include <QMainWindow>
@@ -37,9 +37,6 @@ public:
 
     // Loads settings, layout and theme saved by an earlier session, and saves them on close.
     void restoreSession();
-    // Puts the pool settings given on the command line over the restored ones: every field that
-    // differs from PoolOptions' default counts as given.
-    void applyCommandLine(const poolcore::PoolOptions& given);
     // Presses Start.
     bool startPool();
 
@@ -54,7 +51,7 @@ public:
     StopProgress* stopProgress() const { return stop_progress_; }
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
-    const StatsHistory& history() const { return history_; }
+    const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
 
     // Writes the statistics as JSON or CSV, by the file's suffix.
@@ -70,8 +67,7 @@ private:
     void createDocks();
     void createStatusBar();
     void updateActions();
-    QString unavailableReason(PoolAction a) const;
-    void onSampled(const poolcore::StatsSnapshot& snapshot);
+    void onSampleDerived(const Sample& sample);
     void updateStatusBar(const Sample& sample);
     void exportStatisticsWithDialog(const QString& suffix);
     void saveChartWithDialog(ChartView* chart);
@@ -79,6 +75,7 @@ private:
     void saveSession() const;
 
     PoolController* controller_;
+    PoolMonitor* monitor_;
     LoadGenerator* generator_;
     std::array<QAction*, kPoolActionCount> actions_{};
     std::array<QString, kPoolActionCount> action_tips_;
@@ -96,8 +93,6 @@ private:
     QLabel* processes_label_ = nullptr;
     QLabel* outcomes_label_ = nullptr;
     QLabel* throughput_label_ = nullptr;
-    SampleDeriver deriver_;
-    StatsHistory history_;
     Theme theme_ = Theme::System;
     bool persist_ = false;
     bool quitting_ = false;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/theme.h"
 
+#include "poolcore/enum_text.h"
+
 #include <QApplication>
 #include <QPalette>
 #include <QStyle>
@@ -8,24 +10,23 @@
 
 namespace poolscope {
 
+namespace {
+
+constexpr poolcore::EnumTable<Theme, 3> kThemeKeys{{
+    {Theme::System, "system"},
+    {Theme::Light, "light"},
+    {Theme::Dark, "dark"},
+}};
+
+} // namespace
+
 QString themeKey(Theme theme) {
-    switch (theme) {
-    case Theme::Light:
-        return QStringLiteral("light");
-    case Theme::Dark:
-        return QStringLiteral("dark");
-    case Theme::System:
-        break;
-    }
-    return QStringLiteral("system");
+    const auto key = poolcore::enum_text(kThemeKeys, theme, "system");
+    return QString::fromLatin1(key.data(), qsizetype(key.size()));
 }
 
 Theme themeFromKey(const QString& key) {
-    if (key == QLatin1String("light"))
-        return Theme::Light;
-    if (key == QLatin1String("dark"))
-        return Theme::Dark;
-    return Theme::System;
+    return poolcore::enum_parse(kThemeKeys, key.toStdString()).value_or(Theme::System);
 }
 
 namespace {

@@ -3,18 +3,24 @@
 add_library(poolscope_ui STATIC
     gui_main.h gui_main.cpp
     main_window.h main_window.cpp
-    pool_backend.h pool_backend.cpp
-    pool_controller.h pool_controller.cpp
-    pool_events.h pool_events.cpp
-    load_generator.h load_generator.cpp
-    stats_history.h stats_history.cpp
-    stop_progress.h stop_progress.cpp
+    sources/pool_action.h sources/pool_action.cpp
+    sources/pool_source.h sources/pool_source.cpp
+    sources/job_records.h sources/job_records.cpp
+    sources/pool_controller.h sources/pool_controller.cpp
+    sources/pool_events.h sources/pool_events.cpp
+    sources/load_generator.h sources/load_generator.cpp
+    monitor/sample.h
+    monitor/counter_rate.h monitor/counter_rate.cpp
+    monitor/sample_deriver.h monitor/sample_deriver.cpp
+    monitor/stats_history.h monitor/stats_history.cpp
+    monitor/pool_monitor.h monitor/pool_monitor.cpp
     export_file.h export_file.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp
     charts/chart_view.h charts/chart_view.cpp
     charts/live_charts.h charts/live_charts.cpp
+    charts/chart_registry.h charts/chart_registry.cpp
     models/process_table_model.h models/process_table_model.cpp
     models/event_log_model.h models/event_log_model.cpp
     pages/settings_page.h pages/settings_page.cpp
@@ -22,11 +28,12 @@ add_library(poolscope_ui STATIC
     pages/process_page.h pages/process_page.cpp
     pages/event_log_page.h pages/event_log_page.cpp
     pages/info_page.h pages/info_page.cpp
+    pages/stop_progress.h pages/stop_progress.cpp
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(poolscope_ui
-    PUBLIC poolscope_qt_bridge poolcore Qt6::Widgets
+    PUBLIC poolscope_qtloop poolcore Qt6::Widgets
     PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)
 
 include(GNUInstallDirs)

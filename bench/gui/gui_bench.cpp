@@ -8,10 +8,10 @@
 #include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
 #include "ui/charts/chart_view.h"
-#include "ui/load_generator.h"
 #include "ui/main_window.h"
 #include "ui/pages/settings_page.h"
-#include "ui/pool_controller.h"
+#include "ui/sources/load_generator.h"
+#include "ui/sources/pool_controller.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

@@ -3,7 +3,7 @@
 
 #include "ui/charts/chart_palette.h"
 #include "ui/charts/time_series.h"
-#include "ui/stats_history.h"
+#include "ui/monitor/sample.h"
 
 #include <QWidget>
 #include <chrono>

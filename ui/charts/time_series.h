@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Widget-free series maintenance for the live charts: a bounded history per series, the rolling
-// window the charts show, and per-second rates derived from cumulative counters. Everything here
-// is plain C++ so that it is unit-tested without a plot.
+// Widget-free series maintenance for the live charts: a bounded history per series and the
+// rolling window the charts show. Everything here is plain C++ so that it is unit-tested without
+// a plot.
 
 #include <cstddef>
 #include <deque>
@@ -85,24 +85,6 @@ private:
     double min_width_;
     bool following_ = true;
     ValueRange pinned_; // the user's range while not following
-};
-
-// Turns a cumulative counter sampled many times a second into a per-second rate, averaged over
-// `span` seconds so that a chart updated at 20 Hz does not jitter with every sample's luck.
-// A counter that goes down (a new pool started from zero) restarts the measurement.
-class CounterRate {
-public:
-    explicit CounterRate(double span_seconds = 1.0) : span_(span_seconds) {}
-    double add(double time, double count);
-    void reset() { samples_.clear(); }
-
-private:
-    struct Point {
-        double time;
-        double count;
-    };
-    double span_;
-    std::deque<Point> samples_;
 };
 
 } // namespace poolscope

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/models/event_log_model.h"
 
+#include "poolcore/enum_text.h"
+
 #include <QBrush>
 #include <QDateTime>
 #include <QGuiApplication>
@@ -10,16 +12,15 @@ namespace poolscope {
 
 namespace {
 
+constexpr poolcore::EnumTable<poolcore::Severity, 3> kSeverityNames{{
+    {poolcore::Severity::Info, "info"},
+    {poolcore::Severity::Warning, "warning"},
+    {poolcore::Severity::Error, "error"},
+}};
+
 QString severityName(poolcore::Severity s) {
-    switch (s) {
-    case poolcore::Severity::Info:
-        return QStringLiteral("info");
-    case poolcore::Severity::Warning:
-        return QStringLiteral("warning");
-    case poolcore::Severity::Error:
-        return QStringLiteral("error");
-    }
-    return {};
+    const auto name = poolcore::enum_text(kSeverityNames, s, "");
+    return QString::fromLatin1(name.data(), qsizetype(name.size()));
 }
 
 QString csvField(QString text) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "ui/pool_events.h"
+#include "ui/sources/pool_events.h"
 
 #include <QWidget>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/pages/info_page.h"
 
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 
 #include <QClipboard>
 #include <QFontDatabase>

@@ -2,7 +2,7 @@
 #include "ui/pages/load_page.h"
 
 #include "poolcore/task_registry.h"
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 
 #include <QButtonGroup>
 #include <QComboBox>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "ui/load_generator.h"
+#include "ui/sources/load_generator.h"
 
 #include <QWidget>
 

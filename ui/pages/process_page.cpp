@@ -2,7 +2,7 @@
 #include "ui/pages/process_page.h"
 
 #include "ui/models/process_table_model.h"
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 
 #include <QAction>
 #include <QHeaderView>

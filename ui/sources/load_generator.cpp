@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/load_generator.h"
+#include "ui/sources/load_generator.h"
 
 #include "poolcore/task_registry.h"
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 
 #include <QPointer>
 #include <algorithm>

@@ -4,8 +4,11 @@
 #include "poolcore/job.h"
 #include "poolcore/options.h"
 #include "poolcore/stats.h"
-#include "ui/bridge/qt_event_loop.h"
-#include "ui/pool_events.h"
+#include "qtloop/qt_event_loop.h"
+#include "ui/sources/job_records.h"
+#include "ui/sources/pool_action.h"
+#include "ui/sources/pool_events.h"
+#include "ui/sources/pool_source.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -16,20 +19,17 @@
 
 namespace poolscope {
 
-class PoolBackend;
-
-enum class PoolAction { Start, Restart, Stop, Terminate, Close, Grow, Shrink };
-inline constexpr int kPoolActionCount = 7;
-
-// Owns the pool the window shows and is the only thing that talks to it. An event-loop pool
-// runs on the GUI thread's QtEventLoop; a thread-driven one (BlockingPool) on its own thread.
-// The controller samples the pool's stats on a timer and emits one `sampled` signal per tick
-// for the charts, the table and the status bar; pool events reach the GUI the same way, a batch
-// per tick, never a signal per job.
+// Owns the pool the window shows and is the only thing that talks to it, through the
+// PoolSource its factory builds at Start (by default the local ones of make_pool_source: an
+// event-loop pool on the GUI thread's QtEventLoop, or a thread-driven BlockingPool on its own
+// thread). The controller samples the pool's stats on a timer and emits one `sampled` signal per
+// tick for the charts, the table and the status bar; pool events and finished jobs reach the GUI
+// the same way, a batch per tick, never a signal per job.
 class PoolController : public QObject {
     Q_OBJECT
 public:
     explicit PoolController(QObject* parent = nullptr);
+    explicit PoolController(PoolSourceFactory make_source, QObject* parent = nullptr);
     ~PoolController() override; // ends the pool and its workers, blocking if it must
 
     // The commands. Each refuses with actionFailed (and returns false) when it cannot be done.
@@ -49,9 +49,10 @@ public:
     void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks = {});
     bool callbacksOnGuiThread() const;
 
-    // Whether `action` means something in the pool's present state.
-    bool isAvailable(PoolAction action) const;
-    bool hasPool() const { return backend_ != nullptr; }
+    // Whether `action` can be taken now, and if not why: what the source supports, then what
+    // means something in the pool's present state.
+    Availability availability(PoolAction action) const;
+    bool hasPool() const { return source_ != nullptr; }
     poolcore::PoolState state() const;
     // A graceful stop is under way: the pool is closed and winding down.
     bool isStopping() const { return stopping_; }
@@ -60,6 +61,8 @@ public:
     const poolcore::PoolOptions& options() const { return options_; }
     const poolcore::StatsSnapshot& lastSnapshot() const { return last_; }
     std::optional<poolcore::Info> info() const;
+    // Job records lost so far because the GUI fell behind the pool.
+    std::uint64_t jobRecordsDropped() const { return job_records_dropped_; }
     double elapsedSeconds() const { return double(clock_.nsecsElapsed()) / 1e9; }
 
     void setSampleInterval(std::chrono::milliseconds interval);
@@ -83,16 +86,21 @@ Q_SIGNALS:
     // Something that decides which actions are available may have changed.
     void availabilityChanged();
     void eventsArrived(const QList<poolscope::PoolEvent>& events);
+    // The jobs that finished since the previous tick, oldest first.
+    void jobsArrived(const QList<poolscope::JobRecord>& jobs);
     void actionFailed(const QString& action, const QString& message);
 
 private:
     template <typename Fn> bool command(const char* name, Fn&& fn);
+    bool sendSignal(const char* name, bool (PoolSource::*send)(pid_t, int), pid_t pid, int signal,
+                    const std::string& refusal, const QString& recipient);
     void refreshState();
     void reportFailure(const QString& action, const QString& message);
 
-    QtEventLoop loop_; // must outlive the backend, which registers with it
+    QtEventLoop loop_; // must outlive the source, which registers with it
     PoolEventQueue events_;
-    std::unique_ptr<PoolBackend> backend_;
+    PoolSourceFactory make_source_;
+    std::unique_ptr<PoolSource> source_;
     poolcore::PoolOptions options_;
     QTimer sampler_;
     QElapsedTimer clock_;
@@ -101,8 +109,7 @@ private:
     int reported_target_ = -1;
     bool stopping_ = false;
     std::uint64_t jobs_at_stop_ = 0;
+    std::uint64_t job_records_dropped_ = 0;
 };
-
-QString actionName(PoolAction action);
 
 } // namespace poolscope

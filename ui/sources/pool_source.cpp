@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/pool_backend.h"
+#include "ui/sources/pool_source.h"
 
 #include "poolcore/blocking_pool.h"
 #include "poolcore/pool.h"
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -16,14 +16,17 @@ namespace poolscope {
 
 namespace {
 
-class EventLoopBackend final : public PoolBackend {
+class LocalEventLoopSource final : public PoolSource {
 public:
-    EventLoopBackend(const poolcore::PoolOptions& options, QtEventLoop& loop,
-                     poolcore::PoolObserver* observer)
+    LocalEventLoopSource(const poolcore::PoolOptions& options, QtEventLoop& loop,
+                         poolcore::PoolObserver* observer)
         : pool_(options) {
         pool_.register_with_event_loop(loop);
         pool_.add_observer(observer);
+        pool_.add_observer(&job_records_);
     }
+
+    Availability availability(PoolAction) const override { return Availability::yes(); }
 
     void start() override { pool_.start(); }
     void restart() override { pool_.restart(); }
@@ -41,6 +44,7 @@ public:
     poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
     poolcore::Info info() const override { return pool_.info(); }
     bool runs_on_gui_thread() const override { return true; }
+    JobRecordBatch take_job_records() override { return job_records_.drain(); }
 
     void shut_down(std::chrono::milliseconds timeout) override {
         pool_.terminate();
@@ -49,19 +53,21 @@ public:
     }
 
 private:
+    JobRecordBuffer job_records_; // outlives pool_, which reports to it
     poolcore::Pool pool_;
 };
 
-class ThreadBackend final : public PoolBackend {
+class LocalThreadSource final : public PoolSource {
 public:
-    ThreadBackend(const poolcore::PoolOptions& options, poolcore::PoolObserver* observer,
-                  ErrorReporter report)
+    LocalThreadSource(const poolcore::PoolOptions& options, poolcore::PoolObserver* observer,
+                      ErrorReporter report)
         : pool_(options), report_(std::move(report)) {
         pool_.add_observer(observer);
+        pool_.add_observer(&job_records_);
         submitter_ = std::thread([this] { submit_loop(); });
     }
 
-    ~ThreadBackend() override {
+    ~LocalThreadSource() override {
         // Terminating first wakes a submitter waiting in apply_async for a free slot.
         pool_.terminate(std::chrono::seconds(5));
         {
@@ -73,6 +79,8 @@ public:
         for (auto& h : helpers_)
             h.thread.join();
     }
+
+    Availability availability(PoolAction) const override { return Availability::yes(); }
 
     void start() override {
         in_background("start", [this] {
@@ -117,6 +125,7 @@ public:
     poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
     poolcore::Info info() const override { return pool_.info(); }
     bool runs_on_gui_thread() const override { return false; }
+    JobRecordBatch take_job_records() override { return job_records_.drain(); }
 
     void shut_down(std::chrono::milliseconds timeout) override { pool_.terminate(timeout); }
 
@@ -168,6 +177,7 @@ private:
         }
     }
 
+    JobRecordBuffer job_records_; // outlives pool_, which reports to it
     poolcore::BlockingPool pool_;
     ErrorReporter report_;
     struct Helper {
@@ -184,16 +194,12 @@ private:
 
 } // namespace
 
-std::unique_ptr<PoolBackend> make_event_loop_backend(const poolcore::PoolOptions& options,
-                                                     QtEventLoop& loop,
-                                                     poolcore::PoolObserver* observer) {
-    return std::make_unique<EventLoopBackend>(options, loop, observer);
-}
-
-std::unique_ptr<PoolBackend> make_thread_backend(const poolcore::PoolOptions& options,
-                                                 poolcore::PoolObserver* observer,
-                                                 PoolBackend::ErrorReporter report) {
-    return std::make_unique<ThreadBackend>(options, observer, std::move(report));
+std::unique_ptr<PoolSource> make_pool_source(const poolcore::PoolOptions& options,
+                                             QtEventLoop& loop, poolcore::PoolObserver* observer,
+                                             PoolSource::ErrorReporter report) {
+    if (options.threads)
+        return std::make_unique<LocalThreadSource>(options, observer, std::move(report));
+    return std::make_unique<LocalEventLoopSource>(options, loop, observer);
 }
 
 } // namespace poolscope

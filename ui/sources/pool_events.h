@@ -29,6 +29,8 @@ enum class EventKind {
 };
 inline constexpr int kEventKindCount = 10;
 QString displayName(EventKind kind);
+// The pool state as the window and the event log name it.
+QString stateText(poolcore::PoolState state);
 
 struct PoolEvent {
     qint64 time_ms = 0; // since the epoch

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/stop_progress.h"
+#include "ui/pages/stop_progress.h"
 
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

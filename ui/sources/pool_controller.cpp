@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/pool_controller.h"
+#include "ui/sources/pool_controller.h"
 
 #include "platform/process_launcher.h"
-#include "ui/pool_backend.h"
+#include "ui/sources/pool_source.h"
 
 #include <QMetaObject>
 #include <QPointer>
@@ -12,30 +12,14 @@ namespace poolscope {
 using poolcore::PoolState;
 using poolcore::Severity;
 
-QString actionName(PoolAction action) {
-    switch (action) {
-    case PoolAction::Start:
-        return QStringLiteral("Start");
-    case PoolAction::Restart:
-        return QStringLiteral("Restart");
-    case PoolAction::Stop:
-        return QStringLiteral("Stop");
-    case PoolAction::Terminate:
-        return QStringLiteral("Terminate");
-    case PoolAction::Close:
-        return QStringLiteral("Close");
-    case PoolAction::Grow:
-        return QStringLiteral("Grow");
-    case PoolAction::Shrink:
-        return QStringLiteral("Shrink");
-    }
-    return {};
-}
+PoolController::PoolController(QObject* parent) : PoolController(make_pool_source, parent) {}
 
-PoolController::PoolController(QObject* parent) : QObject(parent) {
+PoolController::PoolController(PoolSourceFactory make_source, QObject* parent)
+    : QObject(parent), make_source_(std::move(make_source)) {
     qRegisterMetaType<poolcore::StatsSnapshot>("poolcore::StatsSnapshot");
     qRegisterMetaType<poolcore::PoolState>("poolcore::PoolState");
     qRegisterMetaType<QList<poolscope::PoolEvent>>("QList<poolscope::PoolEvent>");
+    qRegisterMetaType<QList<poolscope::JobRecord>>("QList<poolscope::JobRecord>");
     clock_.start();
     sampler_.setInterval(std::chrono::milliseconds(50));
     connect(&sampler_, &QTimer::timeout, this, &PoolController::sampleNow);
@@ -54,41 +38,57 @@ std::chrono::milliseconds PoolController::sampleInterval() const {
 }
 
 PoolState PoolController::state() const {
-    return backend_ ? backend_->state() : PoolState::Init;
+    return source_ ? source_->state() : PoolState::Init;
 }
 
 bool PoolController::callbacksOnGuiThread() const {
-    return !backend_ || backend_->runs_on_gui_thread();
+    return !source_ || source_->runs_on_gui_thread();
 }
 
 std::optional<poolcore::Info> PoolController::info() const {
-    if (!backend_)
+    if (!source_)
         return std::nullopt;
-    return backend_->info();
+    return source_->info();
 }
 
-bool PoolController::isAvailable(PoolAction action) const {
+Availability PoolController::availability(PoolAction action) const {
+    if (source_)
+        if (Availability supported = source_->availability(action); !supported.available)
+            return supported;
     const PoolState s = state();
     const bool running = s == PoolState::Run;
     const bool active = s == PoolState::Run || s == PoolState::Close;
-    const int target = backend_ ? last_.target_processes : 0;
+    const int target = source_ ? last_.target_processes : 0;
+    const auto unless = [](bool ok, const QString& why) {
+        return ok ? Availability::yes() : Availability::no(why);
+    };
+    const QString not_running = tr("the pool is not running");
+    const QString closed = tr("the pool is closed to changes (state %1)").arg(stateText(s));
     switch (action) {
     case PoolAction::Start:
-        return s == PoolState::Init || s == PoolState::Stopped;
-    case PoolAction::Restart:
-        return running;
+        return unless(s == PoolState::Init || s == PoolState::Stopped,
+                      tr("the pool is running: Stop or Terminate it first"));
     case PoolAction::Stop:
-        return active && !stopping_;
+        if (stopping_)
+            return Availability::no(
+                tr("a graceful stop is already under way; Terminate ends it at once"));
+        return unless(active, not_running);
     case PoolAction::Terminate:
-        return active;
+        return unless(active, not_running);
+    case PoolAction::Restart:
     case PoolAction::Close:
-        return running;
+        return unless(running, active ? closed : not_running);
     case PoolAction::Grow:
-        return running && target < 1024;
+        if (active && target >= poolcore::kMaxProcesses)
+            return Availability::no(tr("the pool has the most processes it may have (%1)")
+                                        .arg(poolcore::kMaxProcesses));
+        return unless(running, active ? closed : not_running);
     case PoolAction::Shrink:
-        return running && target > 1;
+        if (running)
+            return unless(target > 1, tr("the pool has only one process"));
+        return Availability::no(active ? closed : not_running);
     }
-    return false;
+    return Availability::no(not_running);
 }
 
 void PoolController::reportFailure(const QString& action, const QString& message) {
@@ -103,7 +103,7 @@ void PoolController::log(EventKind kind, Severity severity, const QString& text)
 
 template <typename Fn> bool PoolController::command(const char* name, Fn&& fn) {
     const QString action = QString::fromLatin1(name);
-    if (!backend_) {
+    if (!source_) {
         reportFailure(action, QStringLiteral("there is no pool: start one first"));
         return false;
     }
@@ -119,7 +119,7 @@ template <typename Fn> bool PoolController::command(const char* name, Fn&& fn) {
 }
 
 bool PoolController::start(const poolcore::PoolOptions& options) {
-    if (!isAvailable(PoolAction::Start)) {
+    if (!availability(PoolAction::Start).available) {
         reportFailure(QStringLiteral("Start"),
                       QStringLiteral("the pool is already running; stop it first"));
         return false;
@@ -132,29 +132,24 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
         return false;
     }
     // The previous pool, if any, is stopped: replacing it applies the new settings.
-    backend_.reset();
+    source_.reset();
     stopping_ = false;
     options_ = options;
     try {
-        if (options.threads) {
-            QPointer<PoolController> self(this);
-            backend_ = make_thread_backend(
-                options, &events_, [self](const std::string& action, const std::string& error) {
-                    QMetaObject::invokeMethod(
-                        self.data(),
-                        [self, a = QString::fromStdString(action),
-                         e = QString::fromStdString(error)] {
-                            if (self)
-                                self->reportFailure(a, e);
-                        },
-                        Qt::QueuedConnection);
-                });
-        } else {
-            backend_ = make_event_loop_backend(options, loop_, &events_);
-        }
-        backend_->start();
+        QPointer<PoolController> self(this);
+        source_ = make_source_(
+            options, loop_, &events_, [self](const std::string& action, const std::string& error) {
+                QMetaObject::invokeMethod(
+                    self.data(),
+                    [self, a = QString::fromStdString(action), e = QString::fromStdString(error)] {
+                        if (self)
+                            self->reportFailure(a, e);
+                    },
+                    Qt::QueuedConnection);
+            });
+        source_->start();
     } catch (const std::exception& e) {
-        backend_.reset();
+        source_.reset();
         reportFailure(QStringLiteral("Start"), QString::fromStdString(e.what()));
         refreshState();
         return false;
@@ -171,7 +166,7 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
 
 bool PoolController::restart() {
     return command("Restart", [&] {
-        backend_->restart();
+        source_->restart();
         events_.post(EventKind::Restart, Severity::Info,
                      QStringLiteral("restart requested: every worker will be replaced"));
     });
@@ -181,12 +176,12 @@ bool PoolController::stop() {
     if (stopping_)
         return true;
     return command("Stop", [&] {
-        const PoolState s = backend_->state();
+        const PoolState s = source_->state();
         if (s != PoolState::Run && s != PoolState::Close)
             throw poolcore::PoolError("the pool is not running");
         jobs_at_stop_ = last_.pending + last_.in_flight;
         stopping_ = true;
-        backend_->stop();
+        source_->stop();
         events_.post(
             EventKind::Control, Severity::Info,
             QStringLiteral("stopping gracefully: %1 job(s) to finish first").arg(jobs_at_stop_));
@@ -195,11 +190,11 @@ bool PoolController::stop() {
 
 bool PoolController::terminate() {
     return command("Terminate", [&] {
-        const PoolState s = backend_->state();
+        const PoolState s = source_->state();
         if (s != PoolState::Run && s != PoolState::Close)
             throw poolcore::PoolError("the pool is not running");
         stopping_ = false;
-        backend_->terminate();
+        source_->terminate();
         events_.post(EventKind::Control, Severity::Warning,
                      QStringLiteral("terminating: queued and running jobs fail, workers are "
                                     "killed"));
@@ -208,55 +203,50 @@ bool PoolController::terminate() {
 
 bool PoolController::close() {
     return command("Close", [&] {
-        if (backend_->state() != PoolState::Run)
+        if (source_->state() != PoolState::Run)
             throw poolcore::PoolError("only a running pool can be closed");
-        backend_->close();
+        source_->close();
     });
 }
 
 bool PoolController::grow() {
-    return command("Grow", [&] { backend_->grow(1); });
+    return command("Grow", [&] { source_->grow(1); });
 }
 
 bool PoolController::shrink() {
-    return command("Shrink", [&] { backend_->shrink(1); });
+    return command("Shrink", [&] { source_->shrink(1); });
+}
+
+bool PoolController::sendSignal(const char* name, bool (PoolSource::*send)(pid_t, int), pid_t pid,
+                                int signal, const std::string& refusal, const QString& recipient) {
+    return command(name, [&] {
+        if (!(source_.get()->*send)(pid, signal))
+            throw poolcore::PoolError(refusal);
+        const auto signal_text = poolcore::signal_name(signal);
+        events_.post(
+            EventKind::Control, Severity::Info,
+            QStringLiteral("sent %1 to %2")
+                .arg(QString::fromLatin1(signal_text.data(), qsizetype(signal_text.size())),
+                     recipient));
+    });
 }
 
 bool PoolController::terminateJob(pid_t pid, int signal) {
-    bool sent = false;
-    const bool ok = command("Terminate job", [&] {
-        sent = backend_->terminate_job(pid, signal);
-        if (!sent)
-            throw poolcore::PoolError("worker pid " + std::to_string(pid) +
-                                      " is not running a job");
-        events_.post(EventKind::Control, Severity::Info,
-                     QStringLiteral("sent %1 to the job of worker pid %2")
-                         .arg(QString::fromLatin1(poolcore::signal_name(signal).data(),
-                                                  qsizetype(poolcore::signal_name(signal).size())))
-                         .arg(pid));
-    });
-    return ok && sent;
+    return sendSignal("Terminate job", &PoolSource::terminate_job, pid, signal,
+                      "worker pid " + std::to_string(pid) + " is not running a job",
+                      QStringLiteral("the job of worker pid %1").arg(pid));
 }
 
 bool PoolController::killWorker(pid_t pid, int signal) {
-    bool sent = false;
-    const bool ok = command("Kill worker", [&] {
-        sent = backend_->kill_worker(pid, signal);
-        if (!sent)
-            throw poolcore::PoolError("there is no worker with pid " + std::to_string(pid));
-        events_.post(EventKind::Control, Severity::Info,
-                     QStringLiteral("sent %1 to worker pid %2")
-                         .arg(QString::fromLatin1(poolcore::signal_name(signal).data(),
-                                                  qsizetype(poolcore::signal_name(signal).size())))
-                         .arg(pid));
-    });
-    return ok && sent;
+    return sendSignal("Kill worker", &PoolSource::kill_worker, pid, signal,
+                      "there is no worker with pid " + std::to_string(pid),
+                      QStringLiteral("worker pid %1").arg(pid));
 }
 
 void PoolController::submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) {
-    if (!backend_)
+    if (!source_)
         throw poolcore::PoolError("there is no pool: start one first");
-    backend_->submit(std::move(call), std::move(callbacks));
+    source_->submit(std::move(call), std::move(callbacks));
 }
 
 void PoolController::refreshState() {
@@ -274,24 +264,30 @@ void PoolController::refreshState() {
 }
 
 void PoolController::sampleNow() {
-    if (backend_)
-        last_ = backend_->stats();
+    JobRecordBatch jobs;
+    if (source_) {
+        last_ = source_->stats();
+        jobs = source_->take_job_records();
+        job_records_dropped_ += jobs.dropped;
+    }
     auto batch = events_.drain();
     refreshState();
     if (!batch.isEmpty())
         Q_EMIT eventsArrived(batch);
-    if (backend_)
+    if (!jobs.records.isEmpty())
+        Q_EMIT jobsArrived(jobs.records);
+    if (source_)
         Q_EMIT sampled(last_);
 }
 
 void PoolController::shutDown(std::chrono::milliseconds timeout) {
     sampler_.stop();
-    if (!backend_)
+    if (!source_)
         return;
-    const PoolState s = backend_->state();
+    const PoolState s = source_->state();
     if (s != PoolState::Stopped && s != PoolState::Init)
-        backend_->shut_down(timeout);
-    backend_.reset();
+        source_->shut_down(timeout);
+    source_.reset();
 }
 
 } // namespace poolscope

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/pool_events.h"
+#include "ui/sources/pool_events.h"
+
+#include "poolcore/enum_text.h"
 
 #include <QDateTime>
 
@@ -8,30 +10,33 @@ namespace poolscope {
 using poolcore::Outcome;
 using poolcore::Severity;
 
+namespace {
+
+constexpr poolcore::EnumTable<EventKind, kEventKindCount> kEventKindNames{{
+    {EventKind::WorkerUp, "Worker up"},
+    {EventKind::WorkerExit, "Worker exit"},
+    {EventKind::JobLost, "Lost job"},
+    {EventKind::JobFailed, "Failed job"},
+    {EventKind::TimeLimit, "Time limit"},
+    {EventKind::Recycling, "Recycling"},
+    {EventKind::Restart, "Restart"},
+    {EventKind::StateChange, "State"},
+    {EventKind::Control, "Control"},
+    {EventKind::Message, "Message"},
+}};
+
+QString fromLatin1(std::string_view text) {
+    return QString::fromLatin1(text.data(), qsizetype(text.size()));
+}
+
+} // namespace
+
 QString displayName(EventKind kind) {
-    switch (kind) {
-    case EventKind::WorkerUp:
-        return QStringLiteral("Worker up");
-    case EventKind::WorkerExit:
-        return QStringLiteral("Worker exit");
-    case EventKind::JobLost:
-        return QStringLiteral("Lost job");
-    case EventKind::JobFailed:
-        return QStringLiteral("Failed job");
-    case EventKind::TimeLimit:
-        return QStringLiteral("Time limit");
-    case EventKind::Recycling:
-        return QStringLiteral("Recycling");
-    case EventKind::Restart:
-        return QStringLiteral("Restart");
-    case EventKind::StateChange:
-        return QStringLiteral("State");
-    case EventKind::Control:
-        return QStringLiteral("Control");
-    case EventKind::Message:
-        return QStringLiteral("Message");
-    }
-    return QStringLiteral("?");
+    return fromLatin1(poolcore::enum_text(kEventKindNames, kind, "?"));
+}
+
+QString stateText(poolcore::PoolState state) {
+    return fromLatin1(poolcore::to_string(state));
 }
 
 namespace {
@@ -144,11 +149,9 @@ void PoolEventQueue::on_job_finished(const poolcore::JobResult& r) {
 }
 
 void PoolEventQueue::on_state_changed(poolcore::PoolState state) {
-    const auto name = poolcore::to_string(state);
     std::lock_guard lock(mutex_);
     push({now_ms(), EventKind::StateChange, Severity::Info, -1, 0,
-          QStringLiteral("pool state is now %1")
-              .arg(QString::fromUtf8(name.data(), qsizetype(name.size())))});
+          QStringLiteral("pool state is now %1").arg(stateText(state))});
 }
 
 void PoolEventQueue::on_message(Severity severity, const std::string& text) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "ui/bridge/qt_event_loop.h"
+#include "qtloop/qt_event_loop.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>

@@ -2,12 +2,9 @@
 #pragma once
 
 #include "poolcore/stats.h"
-#include "ui/charts/time_series.h"
 
 #include <array>
 #include <cstdint>
-#include <deque>
-#include <string>
 #include <vector>
 
 namespace poolscope {
@@ -43,33 +40,6 @@ struct Sample {
     std::uint64_t submitted = 0;
     std::uint64_t total_writes = 0;
     std::vector<WorkerSample> workers; // workers that hold a slot, by slot
-};
-
-// Derives samples from successive snapshots, keeping the counter history the rates need.
-class SampleDeriver {
-public:
-    Sample derive(double time, const poolcore::StatsSnapshot& snapshot);
-
-private:
-    CounterRate succeeded_, failed_, lost_, timed_out_, finished_, writes_;
-};
-
-// The bounded history of samples the File menu exports.
-class StatsHistory {
-public:
-    explicit StatsHistory(std::size_t capacity = 36000) : capacity_(capacity) {}
-    void append(Sample sample);
-    const std::deque<Sample>& samples() const { return samples_; }
-    void clear() { samples_.clear(); }
-
-    // One row per sample, with a header; the gauges and rates the charts show.
-    std::string to_csv() const;
-    // {"snapshot": the latest StatsSnapshot, "info": Celery's info report, "history": [...]}.
-    std::string to_json(const poolcore::StatsSnapshot& latest, const poolcore::Info* info) const;
-
-private:
-    std::size_t capacity_;
-    std::deque<Sample> samples_;
 };
 
 } // namespace poolscope

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/monitor/pool_monitor.h"
+
+#include "ui/sources/pool_controller.h"
+
+namespace poolscope {
+
+PoolMonitor::PoolMonitor(PoolController& controller, QObject* parent)
+    : QObject(parent), controller_(controller) {
+    connect(&controller_, &PoolController::sampled, this, &PoolMonitor::onSampled);
+}
+
+void PoolMonitor::onSampled(const poolcore::StatsSnapshot& snapshot) {
+    Sample sample = deriver_.derive(controller_.elapsedSeconds(), snapshot);
+    Q_EMIT sampleDerived(sample);
+    history_.append(std::move(sample));
+}
+
+} // namespace poolscope

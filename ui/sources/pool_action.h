@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QString>
+
+namespace poolscope {
+
+// The commands the window offers on a pool.
+enum class PoolAction { Start, Restart, Stop, Terminate, Close, Grow, Shrink };
+inline constexpr int kPoolActionCount = 7;
+
+// Whether an action may be taken now, and when not, why: the one answer both the enabled state
+// of a button and its "Not available now: ..." tooltip come from.
+struct Availability {
+    bool available = true;
+    QString reason; // empty when available
+
+    static Availability yes() { return {}; }
+    static Availability no(QString why) { return {false, std::move(why)}; }
+};
+
+QString actionName(PoolAction action);
+
+} // namespace poolscope

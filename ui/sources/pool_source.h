@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "poolcore/job.h"
+#include "poolcore/observer.h"
+#include "poolcore/options.h"
+#include "poolcore/stats.h"
+#include "ui/sources/job_records.h"
+#include "ui/sources/pool_action.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace poolscope {
+
+class QtEventLoop;
+
+// Where the window's data comes from: the one pool the controller drives, whichever kind it is.
+// A source delivers stats snapshots, the info report, events (to the observer it was built
+// with) and job records, and carries out the actions it supports. The local event-loop pool and
+// the local thread-driven pool are the first two; a pool in another process, a cluster or a
+// recording plug in here, built by a factory like make_pool_source.
+//
+// No method blocks the GUI thread: start, stop and terminate only begin what they name; the
+// state says when it is done. Synchronous refusals throw poolcore::PoolError; asynchronous
+// failures go to the error reporter given at construction (which may be called on any thread).
+class PoolSource {
+public:
+    using ErrorReporter = std::function<void(const std::string& action, const std::string& error)>;
+
+    virtual ~PoolSource() = default;
+
+    // Whether this source can carry out `action` at all, whatever the pool's state, and if not
+    // why (a recording would say "a recording cannot be controlled").
+    virtual Availability availability(PoolAction action) const = 0;
+
+    virtual void start() = 0;
+    virtual void restart() = 0;
+    virtual void grow(int n) = 0;
+    virtual int shrink(int n) = 0;
+    virtual void close() = 0;
+    virtual void stop() = 0;
+    virtual void terminate() = 0;
+    virtual void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) = 0;
+    virtual bool terminate_job(pid_t pid, int signal) = 0;
+    virtual bool kill_worker(pid_t pid, int signal) = 0;
+
+    virtual poolcore::PoolState state() const = 0;
+    virtual poolcore::StatsSnapshot stats() const = 0;
+    virtual poolcore::Info info() const = 0;
+    // True when job callbacks and observer calls arrive on the GUI thread.
+    virtual bool runs_on_gui_thread() const = 0;
+    // The jobs that finished since the last call, collected for one batch per sampling tick.
+    virtual JobRecordBatch take_job_records() = 0;
+
+    // At application exit only: ends the pool within `timeout` (terminating it if need be),
+    // blocking the caller.
+    virtual void shut_down(std::chrono::milliseconds timeout) = 0;
+};
+
+// The local sources: a thread-driven pool (BlockingPool on its own thread, whose blocking calls
+// run on helper threads) when options.threads, else a poolcore::Pool registered with `loop` and
+// driven by the GUI thread's event loop. Events go to `observer`; `report` hears asynchronous
+// failures.
+std::unique_ptr<PoolSource> make_pool_source(const poolcore::PoolOptions& options,
+                                             QtEventLoop& loop, poolcore::PoolObserver* observer,
+                                             PoolSource::ErrorReporter report);
+
+// How a controller builds its source, so that another kind plugs in without editing it.
+using PoolSourceFactory = std::function<decltype(make_pool_source)>;
+
+} // namespace poolscope
