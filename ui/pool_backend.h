@@ -52,8 +52,8 @@ std::unique_ptr<PoolBackend> make_event_loop_backend(const poolcore::PoolOptions
                                                      QtEventLoop& loop,
                                                      poolcore::PoolObserver* observer);
 
-// poolcore::BlockingPool on its own thread. Its blocking calls (start, stop, terminate, and
-// apply_async waiting for a free slot) run on helper threads.
+// poolcore::BlockingPool on its own thread. Its blocking calls (start, stop, terminate) run on
+// helper threads; submit never waits (BlockingPool::submit).
 std::unique_ptr<PoolBackend> make_thread_backend(const poolcore::PoolOptions& options,
                                                  poolcore::PoolObserver* observer,
                                                  PoolBackend::ErrorReporter report);
