@@ -4,6 +4,7 @@
 // Each test runs with both start methods a thread-driven pool can use without an override.
 #include "pool_harness.h"
 #include "poolcore/blocking_pool.h"
+#include "poolcore/load_driver.h"
 
 #include <future>
 #include <memory>
@@ -148,8 +149,8 @@ private Q_SLOTS:
         JobCallbacks first;
         first.on_success = first.on_error = next;
         pool.submit(TaskCall::parse("noop"), first);
-        QVERIFY(wait_until([&] { return done.load() == kChain; }));
-        QVERIFY(refusal_thrown);
+        // The last callback tries the impossible call after counting itself: wait for both.
+        QVERIFY(wait_until([&] { return done.load() == kChain && refusal_thrown; }));
         QCOMPARE(failed.load(), 0);
         QVERIFY(pool.stop());
     }
@@ -220,6 +221,35 @@ private Q_SLOTS:
         QVERIFY(wait_until([&] { return outcomes.total() >= expected; }));
         QVERIFY(pool.stop());
         QVERIFY(outcomes.each_once(taken));
+    }
+
+    void aLoadDriverRefillsFromThePoolsThread_data() { add_rows(); }
+    void aLoadDriverRefillsFromThePoolsThread() {
+        // Headless mode's shape: this thread starts the window, the pool's thread refills it.
+        HARNESS_VARIANT();
+        BlockingPool pool(options(variant, 2));
+        pool.start();
+        QVERIFY(pool.did_start_ok());
+        LoadDriver::Settings settings;
+        settings.window = 64;
+        settings.total = 5000;
+        std::atomic<long long> most_outstanding{0};
+        LoadDriver* watched = nullptr;
+        settings.on_outcome = [&](const JobResult&) {
+            const long long now = watched->outstanding();
+            long long seen = most_outstanding.load();
+            while (now > seen && !most_outstanding.compare_exchange_weak(seen, now)) {
+            }
+        };
+        LoadDriver driver([&](TaskCall c, JobCallbacks cb) { pool.submit(std::move(c), cb); },
+                          [](long long) { return TaskCall::parse("noop"); }, settings);
+        watched = &driver;
+        driver.refill();
+        QVERIFY(wait_until([&] { return driver.complete(); }, 60s));
+        QCOMPARE(driver.submitted(), 5000LL);
+        QCOMPARE(driver.succeeded(), 5000LL);
+        QVERIFY(most_outstanding.load() <= 64);
+        QVERIFY(pool.stop());
     }
 };
 
