@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <iomanip>
@@ -23,13 +24,61 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using poolcore::Outcome;
 
+// Latencies in a log-linear histogram: exact below 128 ns, then 128 steps per power of two, so
+// a percentile is within 0.4% of the exact one in 58 KiB, however many jobs a run has (keeping
+// every latency cost 8 bytes a job: 800 MB for a run of 100 million).
+class LatencyHistogram {
+public:
+    void add(std::int64_t ns) {
+        const auto v = std::uint64_t(std::max<std::int64_t>(0, ns));
+        ++buckets_[index(v)];
+        ++count_;
+        max_ = std::max(max_, v);
+    }
+    // The sample of rank p * (count - 1), rounded, in nanoseconds.
+    double percentile(double p) const {
+        const auto rank = std::uint64_t(p * double(count_ - 1) + 0.5);
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < buckets_.size(); ++i) {
+            seen += buckets_[i];
+            if (seen > rank)
+                return std::min(middle(i), double(max_));
+        }
+        return double(max_);
+    }
+    bool empty() const { return count_ == 0; }
+    std::uint64_t max() const { return max_; }
+
+private:
+    static constexpr int kStepBits = 7;
+    static constexpr std::uint64_t kSteps = 1u << kStepBits;
+
+    static std::size_t index(std::uint64_t v) {
+        if (v < kSteps)
+            return std::size_t(v);
+        const int shift = std::bit_width(v) - 1 - kStepBits;
+        return std::size_t(kSteps * std::uint64_t(shift) + (v >> shift));
+    }
+    static double middle(std::size_t i) {
+        if (i < kSteps)
+            return double(i);
+        const std::uint64_t shift = (i - kSteps) / kSteps;
+        const std::uint64_t low = (kSteps + (i - kSteps) % kSteps) << shift;
+        return double(low) + double((std::uint64_t(1) << shift) - 1) / 2;
+    }
+
+    std::array<std::uint64_t, kSteps*(64 - kStepBits + 1)> buckets_{};
+    std::uint64_t count_ = 0;
+    std::uint64_t max_ = 0;
+};
+
 // Tallies outcomes and latencies; callbacks may run on the pool's own thread.
 class Tally {
 public:
     void record(const poolcore::JobResult& r) {
         std::lock_guard lock(mutex_);
         ++counts_[std::size_t(r.outcome)];
-        latencies_ns_.push_back(r.latency.count());
+        latencies_.add(r.latency.count());
         last_ = Clock::now();
         done_.fetch_add(1, std::memory_order_release);
     }
@@ -43,23 +92,18 @@ public:
         return last_;
     }
     // p50, p99 and max in microseconds.
-    std::array<double, 3> latency_us() {
+    std::array<double, 3> latency_us() const {
         std::lock_guard lock(mutex_);
-        if (latencies_ns_.empty())
+        if (latencies_.empty())
             return {0, 0, 0};
-        auto& v = latencies_ns_;
-        auto at = [&](double p) {
-            const auto k = std::size_t(p * double(v.size() - 1) + 0.5);
-            std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
-            return double(v[k]) / 1000.0;
-        };
-        return {at(0.50), at(0.99), double(*std::max_element(v.begin(), v.end())) / 1000.0};
+        return {latencies_.percentile(0.50) / 1000.0, latencies_.percentile(0.99) / 1000.0,
+                double(latencies_.max()) / 1000.0};
     }
 
 private:
     mutable std::mutex mutex_;
     std::array<std::uint64_t, poolcore::kOutcomeCount> counts_{};
-    std::vector<std::int64_t> latencies_ns_;
+    LatencyHistogram latencies_;
     Clock::time_point last_ = Clock::now();
     std::atomic<long long> done_{0};
 };
@@ -150,8 +194,12 @@ poolcore::LoadDriver::Submit non_blocking_submit(poolcore::TaskPool& pool) {
 }
 
 // Enough queued to keep every worker fed between outcomes, and no more: a run of any length
-// uses memory bounded by this window.
+// uses memory bounded by this window. A thread-driven pool with its put-lock on takes only as
+// many as its workers can (what its apply_async would let through), as it always has here.
 long long load_window(const poolcore::PoolOptions& options) {
+    const int per_worker = options.strategy == poolcore::Strategy::Fair ? 1 : options.prefetch;
+    if (options.threads && options.putlocks)
+        return std::max(1, options.effective_processes() * per_worker);
     return std::max<long long>(1024,
                                4LL * options.effective_processes() * std::max(1, options.prefetch));
 }
@@ -189,7 +237,7 @@ struct RunFacts {
     poolcore::StatsSnapshot stats;
 };
 
-nlohmann::json make_report(const RunFacts& run, Tally& tally,
+nlohmann::json make_report(const RunFacts& run, const Tally& tally,
                            const poolcore::PoolOptions& options) {
     const auto [p50, p99, max] = tally.latency_us();
     return {
