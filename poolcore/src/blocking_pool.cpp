@@ -86,53 +86,107 @@ std::size_t BlockingPool::slot_capacity() const {
     return std::size_t(std::max(1, target_.load()) * per_worker);
 }
 
-std::future<JobResult> BlockingPool::apply_async(TaskCall call_args, JobCallbacks callbacks) {
-    if (state_ != PoolState::Run)
-        throw PoolError(state_ == PoolState::Close
-                            ? "the pool is closed: it accepts no new jobs"
-                            : "the pool is not running (state " +
-                                  std::string(to_string(state_.load())) + "): start it first");
-    if (options_.putlocks) {
-        std::unique_lock lock(mutex_);
+void BlockingPool::check_accepting() const {
+    const PoolState state = state_.load();
+    if (state == PoolState::Run)
+        return;
+    if (state == PoolState::Close)
+        throw PoolError(kPoolClosedRefusal);
+    throw PoolError("the pool is not running (state " + std::string(to_string(state)) +
+                    "): start it first");
+}
+
+void BlockingPool::take_slot(bool wait) {
+    if (!options_.putlocks)
+        return;
+    std::unique_lock lock(mutex_);
+    if (wait) {
         changed_.wait(
             lock, [this] { return outstanding_ < slot_capacity() || state_ != PoolState::Run; });
         if (state_ != PoolState::Run)
             throw PoolError("the pool stopped accepting jobs while this call waited for a slot");
-        ++outstanding_;
     }
+    ++outstanding_;
+}
+
+void BlockingPool::release_slot() {
+    if (!options_.putlocks)
+        return;
+    {
+        std::lock_guard lock(mutex_);
+        --outstanding_;
+    }
+    changed_.notify_all();
+}
+
+void BlockingPool::hand_over(TaskCall call_args, JobCallbacks callbacks, Refused on_refused) {
+    if (options_.putlocks) {
+        // The job holds its slot until its outcome, whichever way it came in.
+        auto releasing = [this](std::function<void(const JobResult&)> cb) {
+            return [this, cb = std::move(cb)](const JobResult& r) {
+                release_slot();
+                if (cb)
+                    cb(r);
+            };
+        };
+        callbacks.on_success = releasing(std::move(callbacks.on_success));
+        callbacks.on_error = releasing(std::move(callbacks.on_error));
+    }
+    auto queue = [this](TaskCall& c, JobCallbacks& cb, Refused& refused) {
+        try {
+            pool_->apply_async(std::move(c), std::move(cb));
+        } catch (...) {
+            release_slot();
+            refused(std::current_exception());
+        }
+    };
+    if (std::this_thread::get_id() == thread_id_) {
+        queue(call_args, callbacks, on_refused);
+        return;
+    }
+    loop_.post([queue, c = std::move(call_args), cb = std::move(callbacks),
+                r = std::move(on_refused)]() mutable { queue(c, cb, r); });
+}
+
+void BlockingPool::submit(TaskCall call_args, JobCallbacks callbacks) {
+    check_accepting();
+    take_slot(false);
+    const bool on_pool_thread = std::this_thread::get_id() == thread_id_;
+    auto on_error = callbacks.on_error;
+    hand_over(std::move(call_args), std::move(callbacks),
+              [on_pool_thread, on_error = std::move(on_error)](std::exception_ptr refusal) {
+                  if (on_pool_thread) // the caller is right here: refuse it as apply_async does
+                      std::rethrow_exception(refusal);
+                  JobResult r;
+                  r.outcome = Outcome::TaskError;
+                  try {
+                      std::rethrow_exception(refusal);
+                  } catch (const std::exception& e) {
+                      r.value = e.what();
+                  } catch (...) {
+                      r.value = "the pool refused the job";
+                  }
+                  if (on_error)
+                      on_error(r);
+              });
+}
+
+std::future<JobResult> BlockingPool::apply_async(TaskCall call_args, JobCallbacks callbacks) {
+    check_accepting();
+    take_slot(true);
     auto promise = std::make_shared<std::promise<JobResult>>();
     auto future = promise->get_future();
-    auto done = [this, promise](auto& user_cb, const JobResult& r) {
-        if (options_.putlocks) {
-            {
-                std::lock_guard lock(mutex_);
-                --outstanding_;
-            }
-            changed_.notify_all();
-        }
-        promise->set_value(r);
-        if (user_cb)
-            user_cb(r);
+    auto resolving = [promise](std::function<void(const JobResult&)> cb) {
+        return [promise, cb = std::move(cb)](const JobResult& r) {
+            promise->set_value(r);
+            if (cb)
+                cb(r);
+        };
     };
-    JobCallbacks wrapped = callbacks;
-    wrapped.on_success = [done, cb = callbacks.on_success](const JobResult& r) mutable {
-        done(cb, r);
-    };
-    wrapped.on_error = [done, cb = callbacks.on_error](const JobResult& r) mutable { done(cb, r); };
-    loop_.post([this, promise, c = std::move(call_args), w = std::move(wrapped)]() mutable {
-        try {
-            pool_->apply_async(std::move(c), std::move(w));
-        } catch (...) {
-            if (options_.putlocks) {
-                {
-                    std::lock_guard lock(mutex_);
-                    --outstanding_;
-                }
-                changed_.notify_all();
-            }
-            promise->set_exception(std::current_exception());
-        }
-    });
+    callbacks.on_success = resolving(std::move(callbacks.on_success));
+    callbacks.on_error = resolving(std::move(callbacks.on_error));
+    hand_over(std::move(call_args), std::move(callbacks),
+              [promise](std::exception_ptr refusal) { promise->set_exception(refusal); });
     return future;
 }
 

@@ -23,12 +23,11 @@ TaskPool::~TaskPool() {
     }
 }
 
-template <typename A, typename B>
-decltype(auto) TaskPool::dispatch(A&& on_pool, B&& on_blocking) const {
+template <typename Verb> decltype(auto) TaskPool::visit(Verb&& verb) const {
     if (pool_)
-        return on_pool(*pool_);
+        return verb(*pool_);
     if (blocking_)
-        return on_blocking(*blocking_);
+        return verb(*blocking_);
     throw PoolError("the pool has not been started: call on_start() first");
 }
 
@@ -60,14 +59,11 @@ void TaskPool::on_start() {
 }
 
 bool TaskPool::did_start_ok() const {
-    if (!pool_ && !blocking_)
-        return false;
-    return dispatch([](Pool& p) { return p.did_start_ok(); },
-                    [](BlockingPool& p) { return p.did_start_ok(); });
+    return started() && visit([](auto& p) { return p.did_start_ok(); });
 }
 
 void TaskPool::restart() {
-    dispatch([](Pool& p) { p.restart(); }, [](BlockingPool& p) { p.restart(); });
+    visit([](auto& p) { p.restart(); });
 }
 
 bool TaskPool::register_with_event_loop(EventLoop& loop) {
@@ -81,82 +77,72 @@ bool TaskPool::register_with_event_loop(EventLoop& loop) {
     return true;
 }
 
+// Stop and terminate differ by kind: the event-loop pool only begins them, so this joins it.
 void TaskPool::on_stop() {
-    if (!pool_ && !blocking_)
-        return;
-    dispatch(
-        [](Pool& p) {
-            p.stop();
-            p.join(std::chrono::hours(24));
-        },
-        [](BlockingPool& p) { p.stop(std::chrono::hours(24)); });
+    if (pool_) {
+        pool_->stop();
+        pool_->join(std::chrono::hours(24));
+    } else if (blocking_) {
+        blocking_->stop(std::chrono::hours(24));
+    }
 }
 
 void TaskPool::on_terminate() {
-    if (!pool_ && !blocking_)
-        return;
-    dispatch(
-        [](Pool& p) {
-            p.terminate();
-            p.join(std::chrono::seconds(10));
-        },
-        [](BlockingPool& p) { p.terminate(); });
+    if (pool_) {
+        pool_->terminate();
+        pool_->join(std::chrono::seconds(10));
+    } else if (blocking_) {
+        blocking_->terminate();
+    }
 }
 
 void TaskPool::on_close() {
-    if (!pool_ && !blocking_)
-        return;
-    dispatch([](Pool& p) { p.close(); }, [](BlockingPool& p) { p.close(); });
+    if (started())
+        visit([](auto& p) { p.close(); });
 }
 
 int TaskPool::num_processes() const {
-    if (!pool_ && !blocking_)
+    if (!started())
         return options_.effective_processes();
-    return dispatch([](Pool& p) { return p.num_processes(); },
-                    [](BlockingPool& p) { return p.num_processes(); });
+    return visit([](auto& p) { return p.num_processes(); });
 }
 
 void TaskPool::apply_async(TaskCall call, JobCallbacks callbacks) {
-    dispatch([&](Pool& p) { p.apply_async(std::move(call), std::move(callbacks)); },
-             [&](BlockingPool& p) { p.apply_async(std::move(call), std::move(callbacks)); });
+    visit([&](auto& p) { p.apply_async(std::move(call), std::move(callbacks)); });
 }
 
 void TaskPool::grow(int n) {
-    dispatch([n](Pool& p) { p.grow(n); }, [n](BlockingPool& p) { p.grow(n); });
+    visit([n](auto& p) { p.grow(n); });
 }
 
 int TaskPool::shrink(int n) {
-    return dispatch([n](Pool& p) { return p.shrink(n); },
-                    [n](BlockingPool& p) { return p.shrink(n); });
+    return visit([n](auto& p) { return p.shrink(n); });
 }
 
 bool TaskPool::terminate_job(pid_t pid, int signal) {
-    return dispatch([=](Pool& p) { return p.terminate_job(pid, signal); },
-                    [=](BlockingPool& p) { return p.terminate_job(pid, signal); });
+    return visit([=](auto& p) { return p.terminate_job(pid, signal); });
 }
 
 bool TaskPool::kill_worker(pid_t pid, int signal) {
-    return dispatch([=](Pool& p) { return p.kill_worker(pid, signal); },
-                    [=](BlockingPool& p) { return p.kill_worker(pid, signal); });
+    return visit([=](auto& p) { return p.kill_worker(pid, signal); });
 }
 
 PoolState TaskPool::state() const {
-    if (!pool_ && !blocking_)
+    if (!started())
         return PoolState::Init;
-    return dispatch([](Pool& p) { return p.state(); }, [](BlockingPool& p) { return p.state(); });
+    return visit([](auto& p) { return p.state(); });
 }
 
 Info TaskPool::info() const {
-    return dispatch([](Pool& p) { return p.info(); }, [](BlockingPool& p) { return p.info(); });
+    return visit([](auto& p) { return p.info(); });
 }
 
 StatsSnapshot TaskPool::stats() const {
-    return dispatch([](Pool& p) { return p.stats(); }, [](BlockingPool& p) { return p.stats(); });
+    return visit([](auto& p) { return p.stats(); });
 }
 
 std::vector<std::pair<int, std::uint64_t>> TaskPool::write_stats() const {
-    return dispatch([](Pool& p) { return p.write_stats(); },
-                    [](BlockingPool& p) { return p.write_stats(); });
+    return visit([](auto& p) { return p.write_stats(); });
 }
 
 void TaskPool::add_observer(PoolObserver* observer) {

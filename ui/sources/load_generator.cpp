@@ -4,7 +4,6 @@
 #include "poolcore/task_registry.h"
 #include "ui/sources/pool_controller.h"
 
-#include <QPointer>
 #include <algorithm>
 #include <cmath>
 
@@ -13,7 +12,7 @@ namespace poolscope {
 using Clock = std::chrono::steady_clock;
 
 LoadGenerator::LoadGenerator(PoolController& controller, QObject* parent)
-    : QObject(parent), controller_(controller), counters_(std::make_shared<Counters>()) {
+    : QObject(parent), controller_(controller) {
     pump_timer_.setInterval(std::chrono::milliseconds(10));
     pump_timer_.setTimerType(Qt::PreciseTimer);
     connect(&pump_timer_, &QTimer::timeout, this, &LoadGenerator::pump);
@@ -28,10 +27,10 @@ LoadGenerator::LoadGenerator(PoolController& controller, QObject* parent)
 LoadGenerator::~LoadGenerator() = default;
 
 long long LoadGenerator::completed() const {
-    return counters_->completed.load();
+    return driver_ ? driver_->completed() : 0;
 }
 long long LoadGenerator::failed() const {
-    return counters_->failed.load();
+    return driver_ ? driver_->failed() : 0;
 }
 
 long long LoadGenerator::window() const {
@@ -79,9 +78,26 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     if (running_)
         stop();
     spec_ = spec;
-    payload_.assign(spec.payload_bytes, 'x');
-    counters_ = std::make_shared<Counters>(); // callbacks of an earlier run count elsewhere
-    submitted_ = 0;
+    const bool burst = spec_.mode == LoadSpec::Mode::Burst;
+    poolcore::LoadDriver::Settings settings;
+    settings.window = window();
+    if (burst)
+        settings.total = spec_.burst_jobs;
+    settings.budgeted = !burst;
+    // On the GUI thread, an outcome tops a burst's window up at once so that the workers never
+    // wait for the next pump; on the pool's thread, the pump does it (the controller is the GUI
+    // thread's).
+    settings.refill_on_outcome = burst && controller_.callbacksOnGuiThread();
+    driver_.reset(); // callbacks of an earlier run count elsewhere
+    driver_ = std::make_unique<poolcore::LoadDriver>(
+        [this](poolcore::TaskCall call, poolcore::JobCallbacks callbacks) {
+            controller_.submit(std::move(call), std::move(callbacks));
+        },
+        [call =
+             poolcore::TaskCall{
+                 spec_.task, spec_.argument, std::string(spec_.payload_bytes, 'x'), {}, {}}](
+            long long) { return call; },
+        std::move(settings));
     behind_ = 0;
     tokens_ = 0;
     ticks_ = 0;
@@ -89,7 +105,7 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     running_ = true;
     pump_timer_.start();
     Q_EMIT runningChanged(true);
-    Q_EMIT progress(0, spec_.mode == LoadSpec::Mode::Burst ? spec_.burst_jobs : 0);
+    Q_EMIT progress(0, burst ? spec_.burst_jobs : 0);
     refill();
     return true;
 }
@@ -101,56 +117,27 @@ void LoadGenerator::stop() {
 
 void LoadGenerator::finish(const QString& reason) {
     running_ = false;
+    driver_->stop();
     pump_timer_.stop();
     Q_EMIT progress(completed(), spec_.mode == LoadSpec::Mode::Burst ? spec_.burst_jobs : 0);
     Q_EMIT runningChanged(false);
     Q_EMIT stopped(reason);
 }
 
+bool LoadGenerator::finishIfRefused() {
+    if (!running_ || !driver_->refused())
+        return false;
+    finish(
+        QStringLiteral("the pool refused a job: %1").arg(QString::fromStdString(driver_->error())));
+    return true;
+}
+
 void LoadGenerator::refill() {
-    if (!running_ || refilling_)
+    if (!running_)
         return;
-    refilling_ = true; // an outcome arriving inside apply_async must not recurse into here
-    const long long limit = window();
-    const bool burst = spec_.mode == LoadSpec::Mode::Burst;
-    auto counters = counters_;
-    QPointer<LoadGenerator> self(this);
-    const bool same_thread = controller_.callbacksOnGuiThread();
-    poolcore::JobCallbacks callbacks;
-    auto done = [counters, self, same_thread](const poolcore::JobResult& r) {
-        counters->completed.fetch_add(1, std::memory_order_relaxed);
-        if (!r.ok())
-            counters->failed.fetch_add(1, std::memory_order_relaxed);
-        // On the GUI thread, top the window up at once so that the workers never wait for the
-        // next pump; on the pool's thread, the pump does it.
-        if (same_thread && self && self->counters_ == counters &&
-            self->spec_.mode == LoadSpec::Mode::Burst)
-            self->refill();
-    };
-    callbacks.on_success = done;
-    callbacks.on_error = done;
-    while (running_) {
-        const long long outstanding = submitted_ - counters_->completed.load();
-        if (outstanding >= limit)
-            break;
-        if (burst && submitted_ >= spec_.burst_jobs)
-            break;
-        if (!burst && tokens_ < 1)
-            break;
-        poolcore::TaskCall call{spec_.task, spec_.argument, payload_, {}, {}};
-        try {
-            controller_.submit(std::move(call), callbacks);
-        } catch (const std::exception& e) {
-            refilling_ = false;
-            finish(
-                QStringLiteral("the pool refused a job: %1").arg(QString::fromStdString(e.what())));
-            return;
-        }
-        ++submitted_;
-        if (!burst)
-            tokens_ -= 1;
-    }
-    refilling_ = false;
+    driver_->set_window(window());
+    driver_->refill();
+    finishIfRefused();
 }
 
 void LoadGenerator::pump() {
@@ -159,17 +146,23 @@ void LoadGenerator::pump() {
     const auto now = Clock::now();
     const double dt = std::chrono::duration<double>(now - last_pump_).count();
     last_pump_ = now;
+    if (finishIfRefused()) // met by a refill on an outcome since the last pump
+        return;
     if (spec_.mode == LoadSpec::Mode::Rate) {
         tokens_ += spec_.jobs_per_second * dt;
-        refill();
+        const double whole = std::floor(tokens_);
+        tokens_ -= whole;
+        driver_->set_window(window());
+        driver_->grant((long long)whole);
+        if (finishIfRefused())
+            return;
         // Whatever could not be submitted now is dropped, not saved up: a pool that falls
         // behind is shown falling behind instead of being flooded later.
-        if (tokens_ >= 1) {
-            behind_ += (long long)std::floor(tokens_);
-            tokens_ -= std::floor(tokens_);
-        }
+        behind_ += driver_->take_unused_budget();
     } else {
         refill();
+        if (!running_)
+            return;
         if (completed() >= spec_.burst_jobs) {
             finish(QStringLiteral("burst of %1 jobs done").arg(spec_.burst_jobs));
             return;

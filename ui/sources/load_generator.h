@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "poolcore/load_driver.h"
+
 #include <QObject>
 #include <QString>
 #include <QTimer>
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -39,7 +40,7 @@ public:
     bool isRunning() const { return running_; }
     const LoadSpec& spec() const { return spec_; }
 
-    long long submitted() const { return submitted_; }
+    long long submitted() const { return driver_ ? driver_->submitted() : 0; }
     long long completed() const;
     long long failed() const;
     // Rate mode: jobs not submitted because too many were already outstanding.
@@ -59,21 +60,15 @@ Q_SIGNALS:
 private:
     void pump();
     void refill();
+    // Finishes the run if the driver met a refusal; true then.
+    bool finishIfRefused();
     void finish(const QString& reason);
-
-    // Job callbacks may run on the pool's own thread and may outlive this object.
-    struct Counters {
-        std::atomic<long long> completed{0};
-        std::atomic<long long> failed{0};
-    };
 
     PoolController& controller_;
     LoadSpec spec_;
-    std::string payload_;
-    std::shared_ptr<Counters> counters_;
+    // The run's jobs; its counters live on in callbacks that outlive it or this object.
+    std::unique_ptr<poolcore::LoadDriver> driver_;
     bool running_ = false;
-    bool refilling_ = false;
-    long long submitted_ = 0;
     long long behind_ = 0;
     double tokens_ = 0;
     std::chrono::steady_clock::time_point last_pump_;

@@ -6,9 +6,6 @@
 #include "qtloop/qt_event_loop.h"
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -64,18 +61,10 @@ public:
         : pool_(options), report_(std::move(report)) {
         pool_.add_observer(observer);
         pool_.add_observer(&job_records_);
-        submitter_ = std::thread([this] { submit_loop(); });
     }
 
     ~LocalThreadSource() override {
-        // Terminating first wakes a submitter waiting in apply_async for a free slot.
         pool_.terminate(std::chrono::seconds(5));
-        {
-            std::lock_guard lock(mutex_);
-            quit_ = true;
-        }
-        wake_.notify_all();
-        submitter_.join();
         for (auto& h : helpers_)
             h.thread.join();
     }
@@ -103,20 +92,10 @@ public:
         });
     }
 
+    // Never waits: BlockingPool::submit hands the job to the pool's thread, where a refusal
+    // that comes too late to throw here ends the job through on_error.
     void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) override {
-        if (pool_.state() != poolcore::PoolState::Run)
-            throw poolcore::PoolError(pool_.state() == poolcore::PoolState::Close
-                                          ? "the pool is closed: it accepts no new jobs"
-                                          : "the pool is not running: start it first");
-        bool was_empty;
-        {
-            std::lock_guard lock(mutex_);
-            was_empty = queue_.empty();
-            queue_.emplace_back(std::move(call), std::move(callbacks));
-        }
-        // The submitter sleeps only on an empty queue: one wake per batch, not one per job.
-        if (was_empty)
-            wake_.notify_one();
+        pool_.submit(std::move(call), std::move(callbacks));
     }
 
     bool terminate_job(pid_t pid, int signal) override { return pool_.terminate_job(pid, signal); }
@@ -152,31 +131,6 @@ private:
         helpers_.push_back({std::move(thread), std::move(done)});
     }
 
-    // BlockingPool::apply_async waits while every slot is taken (Celery's put-lock), so the
-    // GUI hands jobs to this thread, which may wait in its place.
-    void submit_loop() {
-        std::unique_lock lock(mutex_);
-        bool refused_reported = false;
-        for (;;) {
-            wake_.wait(lock, [this] { return quit_ || !queue_.empty(); });
-            if (quit_)
-                return;
-            auto [call, callbacks] = std::move(queue_.front());
-            queue_.pop_front();
-            lock.unlock();
-            try {
-                pool_.apply_async(std::move(call), std::move(callbacks));
-                refused_reported = false;
-            } catch (const std::exception& e) {
-                // One report per run of refusals: the pool stopped while jobs were queued here.
-                if (!refused_reported)
-                    report_("submit", e.what());
-                refused_reported = true;
-            }
-            lock.lock();
-        }
-    }
-
     JobRecordBuffer job_records_; // outlives pool_, which reports to it
     poolcore::BlockingPool pool_;
     ErrorReporter report_;
@@ -185,11 +139,6 @@ private:
         std::shared_ptr<std::atomic<bool>> done;
     };
     std::vector<Helper> helpers_; // only the GUI thread touches it
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<std::pair<poolcore::TaskCall, poolcore::JobCallbacks>> queue_;
-    bool quit_ = false;
-    std::thread submitter_;
 };
 
 } // namespace

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -26,8 +27,20 @@ public:
     void start();
     bool did_start_ok() const;
 
-    // Queues a job. With `putlocks` on, waits while as many jobs are outstanding as the workers
-    // can take (Celery's put-guard semaphore). Throws PoolError when refused.
+    // Hands a job to the pool's thread and returns at once: it never waits, however busy the
+    // workers are. Safe from any thread, the pool's own included (inside a job callback it queues
+    // the job directly). Throws PoolError when the pool does not accept jobs (kPoolClosedRefusal
+    // once closed), as apply_async does. A refusal that only the pool's thread can see (the pool
+    // closed meanwhile, or an impossible call, such as a frame beyond max_frame_bytes) ends the
+    // job through on_error, as Outcome::TaskError with the refusal as its value: every job it
+    // takes gets exactly one outcome. With `putlocks` on, its jobs count as outstanding for the
+    // put-lock that apply_async waits on.
+    void submit(TaskCall call, JobCallbacks callbacks = {});
+
+    // Celery's apply_async: with `putlocks` on, waits while as many jobs are outstanding as the
+    // workers can take (the put-guard semaphore, hence TaskPool::uses_semaphore), then submits.
+    // Throws PoolError when refused; a refusal seen on the pool's thread goes into the future.
+    // Not for a job callback with `putlocks` on: waiting there for a slot would wait forever.
     std::future<JobResult> apply_async(TaskCall call, JobCallbacks callbacks = {});
 
     void restart();
@@ -59,6 +72,16 @@ private:
     // Runs `fn` on the pool thread and returns its result (rethrowing its exception).
     template <typename Fn> auto call(Fn&& fn) const -> decltype(fn());
     std::size_t slot_capacity() const;
+    using Refused = std::function<void(std::exception_ptr)>;
+
+    // Throws the PoolError the pool would throw now, if it does not accept jobs.
+    void check_accepting() const;
+    // The put-lock's count (with `putlocks` on): `wait` waits for a free slot first.
+    void take_slot(bool wait);
+    void release_slot();
+    // The one path to the pool for a job that took its slot: queues it on the pool's thread
+    // (at once when called there); `on_refused` hears a refusal thrown there.
+    void hand_over(TaskCall call, JobCallbacks callbacks, Refused on_refused);
 
     PoolOptions options_;
     mutable PollLoop loop_;

@@ -60,7 +60,9 @@ public:
     BlockingPool* blocking_pool() { return blocking_.get(); }
 
 private:
-    template <typename A, typename B> decltype(auto) dispatch(A&& on_pool, B&& on_blocking) const;
+    bool started() const { return pool_ || blocking_; }
+    // Applies `verb` to whichever pool was started: the two kinds spell their verbs alike.
+    template <typename Verb> decltype(auto) visit(Verb&& verb) const;
 
     PoolOptions options_;
     std::unique_ptr<PollLoop> own_loop_;
