@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The behavioural suite: what Celery's and billiard's tests assert of the prefork pool, plus one
 // test per fault. Every test runs for each pool variant (see pool_harness.h).
+#include "platform/entry_flags.h"
+#include "platform/posix/launchers.h"
 #include "pool_harness.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/task_registry.h"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/pool.h"
 
+#include "engine/launcher_factory.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

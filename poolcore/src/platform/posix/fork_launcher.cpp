@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The fork start method: the worker is a fork() of the pool's own process.
+#include "platform/entry_flags.h"
+#include "platform/posix/launchers.h"
 #include "platform/posix/posix_process.h"
 #include "worker/worker_main.h"
 

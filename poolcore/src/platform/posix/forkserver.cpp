@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/forkserver.h"
 
+#include "platform/entry_flags.h"
+#include "platform/posix/launchers.h"
 #include "platform/posix/posix_process.h"
-#include "poolcore/worker_entry.h"
 #include "worker/worker_main.h"
 
 #include <cerrno>

@@ -2,7 +2,7 @@
 #pragma once
 
 // What the POSIX launchers (fork, forkserver, spawn) share: descriptor plumbing, exit watching,
-// signals, reaping and memory readings. Private to poolcore/platform.
+// spawning, signals and reaping. Private to poolcore/platform.
 
 #include "platform/process_launcher.h"
 
@@ -14,6 +14,14 @@
 namespace poolcore::posix {
 
 [[noreturn]] void throw_errno(const char* what);
+
+// The file the kernel runs this program from: "/proc/self/exe" on Linux (still the right image
+// if the file was replaced since), the executable's path on macOS.
+std::string program_image_path();
+// This program's file name, as argv[0] for a fresh image of it.
+std::string program_file_name();
+// Why `path` cannot be executed: empty when it is an executable regular file.
+std::string executable_file_problem(const std::string& path);
 
 void set_nonblocking(int fd);
 // A connected AF_UNIX stream pair, both ends close-on-exec (and SIGPIPE-free where the platform
@@ -47,9 +55,6 @@ ExitStatus wait_for_child(pid_t pid);
 // run_worker_if_requested() in main(); another program is trusted to have it.
 pid_t spawn_program(const std::string& program, const std::vector<std::string>& arguments,
                     const std::vector<int>& descriptors);
-
-// Resident memory of any process now, in KiB; 0 if unknown.
-std::uint64_t resident_kib_of(pid_t pid);
 
 // Threads this process runs now (1 where the platform cannot tell).
 int running_thread_count();
