@@ -2,6 +2,7 @@
 // The behavioural suite: what Celery's and billiard's tests assert of the prefork pool, plus one
 // test per fault. Every test runs for each pool variant (see pool_harness.h).
 #include "platform/entry_flags.h"
+#include "platform/posix/forkserver_client.h"
 #include "platform/posix/launchers.h"
 #include "pool_harness.h"
 #include "poolcore/forkserver.h"
@@ -912,8 +913,8 @@ private slots:
             QVERIFY(::kill(killed, SIGKILL) == 0);
             std::vector<std::string> notices;
             LaunchedWorker worker =
-                server->launch(poolcore::WorkerSettings{},
-                               [&](const std::string& text) { notices.push_back(text); });
+                server->client().launch(poolcore::WorkerSettings{},
+                                        [&](const std::string& text) { notices.push_back(text); });
             QCOMPARE(notices.size(), std::size_t(1));
             QVERIFY2(notices[0].starts_with("the forkserver (pid " + std::to_string(killed) +
                                             ") exited with signal 9 (SIGKILL); started a new "
@@ -922,7 +923,7 @@ private slots:
                      notices[0].c_str());
             QVERIFY(worker.pid > 0);
             worker.channel.reset(); // EOF: the worker exits, and the new server says how
-            QVERIFY(ForkServer::read_exit_status(worker.exit_fd.get(), 10s).known);
+            QVERIFY(posix::ForkServerClient::read_exit_status(worker.exit_fd.get(), 10s).known);
         }
     }
 

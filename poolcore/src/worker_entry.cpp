@@ -2,8 +2,8 @@
 #include "poolcore/worker_entry.h"
 
 #include "platform/entry_flags.h"
+#include "platform/posix/forkserver_server.h"
 #include "platform/posix/posix_process.h"
-#include "poolcore/forkserver.h"
 #include "worker/worker_main.h"
 
 #include <climits>

@@ -3,7 +3,7 @@
 
 // The one seam between the scheduler and the operating system: starting a worker, watching it
 // exit, signalling it, reaping it and reading its memory. One implementation per start method
-// (platform/posix/: fork_launcher.cpp, forkserver.cpp, spawn_launcher.cpp); a Windows backend
+// (platform/posix/: fork_launcher.cpp, forkserver_launcher.cpp, spawn_launcher.cpp); a Windows backend
 // implements the same interface, and engine/launcher_factory.cpp picks one.
 
 #include "poolcore/observer.h"

@@ -19,7 +19,7 @@ std::unique_ptr<ProcessLauncher> make_fork_launcher(bool allow_with_threads = fa
 // (spawn_launcher.cpp).
 std::unique_ptr<ProcessLauncher> make_spawn_launcher(std::string program = {});
 // Workers forked by `server`; if it dies, the launcher says so and starts a new one
-// (forkserver.cpp).
+// (forkserver_launcher.cpp).
 std::unique_ptr<ProcessLauncher> make_forkserver_launcher(std::shared_ptr<ForkServer> server);
 
 } // namespace poolcore
