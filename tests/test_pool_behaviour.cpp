@@ -738,9 +738,12 @@ private slots:
                 return w;
             }
             ExitStatus reap(pid_t pid, int fd) override { return inner->reap(pid, fd); }
-            bool send_signal(pid_t pid, int s, std::uint32_t t) override {
-                return inner->send_signal(pid, s, t);
+            bool soft_limit(pid_t pid, std::uint32_t t) override {
+                return inner->soft_limit(pid, t);
             }
+            bool terminate(pid_t pid) override { return inner->terminate(pid); }
+            bool kill(pid_t pid) override { return inner->kill(pid); }
+            bool deliver(pid_t pid, int s) override { return inner->deliver(pid, s); }
             std::uint64_t resident_kib(pid_t) override { return 0; }
             std::unique_ptr<ProcessLauncher> inner = make_fork_launcher();
         };

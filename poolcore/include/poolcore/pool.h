@@ -2,13 +2,13 @@
 #pragma once
 
 #include "engine/channel.h"
-#include "poolcore/job.h"
 #include "engine/loop_binding.h"
-#include "poolcore/observer.h"
-#include "poolcore/options.h"
-#include "platform/process_launcher.h"
 #include "engine/restart_limiter.h"
 #include "engine/scheduler.h"
+#include "platform/process_launcher.h"
+#include "poolcore/job.h"
+#include "poolcore/observer.h"
+#include "poolcore/options.h"
 #include "poolcore/stats.h"
 
 #include <deque>
@@ -61,9 +61,12 @@ public:
     bool join(EventLoop::Duration timeout = std::chrono::seconds(30));
 
     // Sends `signal` to the worker `pid` if it is running a job; that job ends as Terminated if
-    // the worker dies of it. False when no such busy worker exists.
+    // the worker dies of it. False when no such busy worker exists. POSIX signals, as Celery
+    // takes them; where the platform has none, SIGTERM and SIGKILL are still understood and any
+    // other signal is refused (false).
     bool terminate_job(pid_t pid, int signal);
-    // Sends `signal` to a worker whatever it does: its job is lost, as in a real crash.
+    // Sends `signal` to a worker whatever it does: its job is lost, as in a real crash. The same
+    // signals as terminate_job().
     bool kill_worker(pid_t pid, int signal);
 
     PoolState state() const { return state_; }
@@ -134,7 +137,10 @@ private:
     void handle_ready(Worker& w, wire::ReadyMessage& m);
     void after_job(Worker& w);
     void retire(Worker& w, ExitReason reason);
-    void kill(Worker& w, int signal, ExitReason reason);
+    void mark_exiting(Worker& w, ExitReason reason);
+    void kill(Worker& w, ExitReason reason);
+    // Asks it to exit, and kills it once options.kill_grace has passed.
+    void terminate_then_kill(Worker& w, ExitReason reason);
     void protocol_error(Worker& w, const std::string& error);
     void vacate_slot(Worker& w);
     Worker* find_worker(WorkerId id);

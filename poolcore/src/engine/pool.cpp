@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <signal.h>
 
 namespace poolcore {
 
@@ -50,7 +49,7 @@ Pool::~Pool() {
     binding_.bind(nullptr);
     launcher_->set_notice_handler(nullptr); // observers may be gone already
     for (auto& [id, w] : workers_)
-        launcher_->send_signal(w->pid, SIGKILL);
+        launcher_->kill(w->pid);
     for (auto& [id, w] : workers_)
         launcher_->reap(w->pid, w->exit_fd.get());
 }
@@ -145,7 +144,7 @@ void Pool::terminate() {
     for (JobId id : ids)
         finish(id, Outcome::Terminated, "terminated: the pool was terminated");
     for (auto& [id, w] : workers_)
-        kill(*w, SIGKILL, ExitReason::Killed);
+        kill(*w, ExitReason::Killed);
     check_drained();
 }
 
@@ -376,7 +375,7 @@ void Pool::spawn(int slot) {
             w->fault = "did not start within " + seconds_text(options_.proc_alive_timeout);
             say(Severity::Error,
                 "worker pid " + std::to_string(w->pid) + " " + w->fault + "; killing it");
-            kill(*w, SIGKILL, ExitReason::Killed);
+            kill(*w, ExitReason::Killed);
         });
     ++workers_started_;
     workers_.emplace(id, std::move(w));
@@ -433,7 +432,7 @@ void Pool::read_frames(Worker& w) {
         if (w.state != WorkerState::Exiting) {
             if (status == Channel::IoStatus::Error)
                 w.fault = w.channel->error();
-            kill(w, SIGKILL, ExitReason::Died);
+            kill(w, ExitReason::Died);
         }
     }
 }
@@ -561,26 +560,35 @@ void Pool::retire(Worker& w, ExitReason reason) {
         w.kill_timer = binding_.call_later(std::chrono::seconds(2), [this, id] {
             if (Worker* w = find_worker(id)) {
                 w->kill_timer = 0;
-                launcher_->send_signal(w->pid, SIGKILL);
+                launcher_->kill(w->pid);
             }
         });
     maintain();
     check_restart_progress();
 }
 
-void Pool::kill(Worker& w, int signal, ExitReason reason) {
+void Pool::mark_exiting(Worker& w, ExitReason reason) {
     if (!w.exit_reason)
         w.exit_reason = reason;
     w.state = WorkerState::Exiting;
     binding_.cancel(w.alive_timer);
-    launcher_->send_signal(w.pid, signal);
+}
+
+void Pool::kill(Worker& w, ExitReason reason) {
+    mark_exiting(w, reason);
+    launcher_->kill(w.pid);
+}
+
+void Pool::terminate_then_kill(Worker& w, ExitReason reason) {
+    mark_exiting(w, reason);
+    launcher_->terminate(w.pid);
     const WorkerId id = w.id;
-    if (signal != SIGKILL && !w.kill_timer)
+    if (!w.kill_timer)
         w.kill_timer =
             binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
                 if (Worker* w = find_worker(id)) {
                     w->kill_timer = 0;
-                    launcher_->send_signal(w->pid, SIGKILL);
+                    launcher_->kill(w->pid);
                 }
             });
 }
@@ -590,7 +598,7 @@ void Pool::protocol_error(Worker& w, const std::string& error) {
     say(Severity::Error, "worker pid " + std::to_string(w.pid) + ": " + w.fault + "; killing it");
     if (w.channel->is_open())
         binding_.remove_reader(w.channel->fd());
-    kill(w, SIGKILL, ExitReason::Killed);
+    kill(w, ExitReason::Killed);
 }
 
 void Pool::on_worker_exit(WorkerId id) {
@@ -777,7 +785,7 @@ void Pool::flush(Worker& w) {
     default:
         binding_.remove_writer(fd);
         w.fault = w.channel->error();
-        kill(w, SIGKILL, ExitReason::Died);
+        kill(w, ExitReason::Died);
         break;
     }
 }
@@ -812,7 +820,7 @@ void Pool::on_soft_timeout(JobId id) {
     if (again == jobs_.end())
         return;
     if (Worker* w = find_worker(again->second.worker))
-        launcher_->send_signal(w->pid, SIGUSR1, static_cast<std::uint32_t>(id));
+        launcher_->soft_limit(w->pid, static_cast<std::uint32_t>(id));
 }
 
 void Pool::on_hard_timeout(JobId id) {
@@ -833,7 +841,7 @@ void Pool::on_hard_timeout(JobId id) {
     finish(id, Outcome::TimeLimit,
            "TimeLimitExceeded(" + seconds_text(limit) + ") for job " + std::to_string(id));
     if ((w = find_worker(wid)))
-        kill(*w, SIGTERM, ExitReason::TimeLimit);
+        terminate_then_kill(*w, ExitReason::TimeLimit);
 }
 
 void Pool::finish(JobId id, Outcome outcome, std::string value) {
@@ -887,12 +895,12 @@ bool Pool::terminate_job(pid_t pid, int signal) {
     if (it == jobs_.end() || it->second.phase != Phase::Accepted)
         return false;
     it->second.terminate_requested = true;
-    return launcher_->send_signal(pid, signal);
+    return launcher_->deliver(pid, signal);
 }
 
 bool Pool::kill_worker(pid_t pid, int signal) {
     Worker* w = find_worker_by_pid(pid);
-    return w && launcher_->send_signal(pid, signal);
+    return w && launcher_->deliver(pid, signal);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 #pragma once
 
 // The one seam between the scheduler and the operating system: starting a worker, watching it
-// exit, signalling it, reaping it and reading its memory. One implementation per start method
-// (platform/posix/: fork_launcher.cpp, forkserver_launcher.cpp, spawn_launcher.cpp); a Windows backend
-// implements the same interface, and engine/launcher_factory.cpp picks one.
+// exit, limiting, terminating and killing it, reaping it and reading its memory. One implementation
+// per start method (platform/posix/: fork_launcher.cpp, forkserver_launcher.cpp,
+// spawn_launcher.cpp); a Windows backend implements the same interface, and
+// engine/launcher_factory.cpp picks one.
 
 #include "poolcore/observer.h"
 #include "poolcore/unique_fd.h"
@@ -44,9 +45,17 @@ public:
     // or after the pool killed the worker; may wait a moment for it, never indefinitely.
     virtual ExitStatus reap(pid_t pid, int exit_fd) = 0;
 
-    // Delivers `signal`; `job_tag` rides along where the platform can carry it (sigqueue) so a
-    // worker can ignore a soft-limit signal aimed at a job it has already finished.
-    virtual bool send_signal(pid_t pid, int signal, std::uint32_t job_tag = 0) = 0;
+    // What the pool does to a worker, as verbs rather than signals; each is false when the
+    // worker is gone. soft_limit() tells the worker that job `job_tag` ran out of time (POSIX:
+    // SIGUSR1 carrying the tag, so a worker can ignore one aimed at a job it has already
+    // finished); terminate() asks it to exit (SIGTERM); kill() ends it at once (SIGKILL).
+    virtual bool soft_limit(pid_t pid, std::uint32_t job_tag) = 0;
+    virtual bool terminate(pid_t pid) = 0;
+    virtual bool kill(pid_t pid) = 0;
+    // A signal the pool's user chose (Pool::terminate_job, Pool::kill_worker): POSIX only. A
+    // backend without signals maps SIGTERM and SIGKILL to terminate() and kill() and refuses any
+    // other (false).
+    virtual bool deliver(pid_t pid, int signal) = 0;
 
     // Resident memory now (not the peak), in KiB; 0 if unknown.
     virtual std::uint64_t resident_kib(pid_t pid) = 0;

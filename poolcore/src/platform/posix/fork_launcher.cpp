@@ -7,9 +7,7 @@
 
 #include <cstdio>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdexcept>
-#include <system_error>
 #include <unistd.h>
 
 namespace poolcore {
@@ -58,13 +56,7 @@ public:
         death_write.reset();
         posix::set_nonblocking(parent_end.get());
         w.channel = std::move(parent_end);
-        w.exit_fd = death_read.valid() ? std::move(death_read) : posix::open_pidfd(pid);
-        if (!w.exit_fd.valid()) {
-            const int error = errno;
-            ::kill(pid, SIGKILL);
-            posix::wait_for_child(pid);
-            throw std::system_error(error, std::generic_category(), "pidfd_open");
-        }
+        w.exit_fd = posix::watch_exit_or_kill(pid, std::move(death_read));
         return w;
     }
 

@@ -163,6 +163,17 @@ ExitStatus wait_for_child(pid_t pid) {
     }
 }
 
+UniqueFd watch_exit_or_kill(pid_t pid, UniqueFd death_read) {
+    UniqueFd watch = death_read.valid() ? std::move(death_read) : open_pidfd(pid);
+    if (!watch.valid()) {
+        const int error = errno;
+        ::kill(pid, SIGKILL);
+        wait_for_child(pid);
+        throw std::system_error(error, std::generic_category(), "pidfd_open");
+    }
+    return watch;
+}
+
 int running_thread_count() {
 #ifdef __linux__
     std::FILE* f = std::fopen("/proc/self/status", "r");
@@ -203,6 +214,22 @@ bool PosixLauncher::send_signal(pid_t pid, int signal, std::uint32_t job_tag) {
     (void)job_tag;
 #endif
     return ::kill(pid, signal) == 0;
+}
+
+bool PosixLauncher::soft_limit(pid_t pid, std::uint32_t job_tag) {
+    return send_signal(pid, SIGUSR1, job_tag);
+}
+
+bool PosixLauncher::terminate(pid_t pid) {
+    return send_signal(pid, SIGTERM);
+}
+
+bool PosixLauncher::kill(pid_t pid) {
+    return send_signal(pid, SIGKILL);
+}
+
+bool PosixLauncher::deliver(pid_t pid, int signal) {
+    return send_signal(pid, signal);
 }
 
 std::uint64_t PosixLauncher::resident_kib(pid_t pid) {

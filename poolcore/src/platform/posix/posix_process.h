@@ -59,11 +59,24 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
 // Threads this process runs now (1 where the platform cannot tell).
 int running_thread_count();
 
-// The process mechanisms every POSIX launcher shares: signals and memory readings.
+// The exit watch of `pid`, a child just started: `death_read` (the read end of a death pipe
+// whose write end only the child holds) when valid, else a pidfd. When there is neither, the
+// child is killed and reaped, and std::system_error thrown: a worker the pool cannot watch must
+// not outlive the launch.
+UniqueFd watch_exit_or_kill(pid_t pid, UniqueFd death_read);
+
+// The process mechanisms every POSIX launcher shares: the verbs as signals, and memory readings.
 class PosixLauncher : public ProcessLauncher {
 public:
-    bool send_signal(pid_t pid, int signal, std::uint32_t job_tag) override;
+    bool soft_limit(pid_t pid, std::uint32_t job_tag) override;
+    bool terminate(pid_t pid) override;
+    bool kill(pid_t pid) override;
+    bool deliver(pid_t pid, int signal) override;
     std::uint64_t resident_kib(pid_t pid) override;
+
+private:
+    // `job_tag` rides along where the platform can carry it (sigqueue).
+    static bool send_signal(pid_t pid, int signal, std::uint32_t job_tag = 0);
 };
 
 } // namespace poolcore::posix
