@@ -4,6 +4,7 @@
 #include "platform/entry_flags.h"
 #include "platform/posix/forkserver_client.h"
 #include "platform/posix/launchers.h"
+#include "protocol/wire_protocol.h"
 #include "pool_harness.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/task_registry.h"
