@@ -50,17 +50,10 @@ public:
         if (pid == 0)
             become_worker(parent, child_end.get(), death_write.get(), settings);
 
-        LaunchedWorker w;
-        w.pid = pid;
         child_end.reset();
         death_write.reset();
-        posix::set_nonblocking(parent_end.get());
-        w.channel = std::move(parent_end);
-        w.exit_fd = posix::watch_exit_or_kill(pid, std::move(death_read));
-        return w;
+        return posix::adopt_child(pid, std::move(parent_end), std::move(death_read));
     }
-
-    ExitStatus reap(pid_t pid, int) override { return posix::wait_for_child(pid); }
 
 private:
     [[noreturn]] static void become_worker(pid_t parent, int channel, int death_write,

@@ -174,6 +174,15 @@ UniqueFd watch_exit_or_kill(pid_t pid, UniqueFd death_read) {
     return watch;
 }
 
+LaunchedWorker adopt_child(pid_t pid, UniqueFd channel, UniqueFd death_read) {
+    LaunchedWorker w;
+    w.pid = pid;
+    set_nonblocking(channel.get());
+    w.channel = std::move(channel);
+    w.exit_fd = watch_exit_or_kill(pid, std::move(death_read));
+    return w;
+}
+
 int running_thread_count() {
 #ifdef __linux__
     std::FILE* f = std::fopen("/proc/self/status", "r");
@@ -230,6 +239,10 @@ bool PosixLauncher::kill(pid_t pid) {
 
 bool PosixLauncher::deliver(pid_t pid, int signal) {
     return send_signal(pid, signal);
+}
+
+ExitStatus PosixLauncher::reap(pid_t pid, int) {
+    return wait_for_child(pid);
 }
 
 std::uint64_t PosixLauncher::resident_kib(pid_t pid) {

@@ -64,6 +64,9 @@ int running_thread_count();
 // child is killed and reaped, and std::system_error thrown: a worker the pool cannot watch must
 // not outlive the launch.
 UniqueFd watch_exit_or_kill(pid_t pid, UniqueFd death_read);
+// The pool's handle on `pid`, a worker this process just started: `channel` (the parent's end)
+// made non-blocking, and its exit watched (watch_exit_or_kill()).
+LaunchedWorker adopt_child(pid_t pid, UniqueFd channel, UniqueFd death_read);
 
 // The process mechanisms every POSIX launcher shares: the verbs as signals, and memory readings.
 class PosixLauncher : public ProcessLauncher {
@@ -73,6 +76,9 @@ public:
     bool kill(pid_t pid) override;
     bool deliver(pid_t pid, int signal) override;
     std::uint64_t resident_kib(pid_t pid) override;
+    // A worker that is this process's own child (fork, spawn); the forkserver's workers are the
+    // server's children, and its launcher reads their status from the server instead.
+    ExitStatus reap(pid_t pid, int exit_fd) override;
 
 private:
     // `job_tag` rides along where the platform can carry it (sigqueue).

@@ -47,15 +47,8 @@ public:
                                                 std::to_string(settings.max_frame),
                                                 settings.measure_private_memory ? "1" : "0"},
                                                handed_over);
-        LaunchedWorker w;
-        w.pid = pid;
-        posix::set_nonblocking(parent_end.get());
-        w.channel = std::move(parent_end);
-        w.exit_fd = posix::watch_exit_or_kill(pid, std::move(death_read));
-        return w;
+        return posix::adopt_child(pid, std::move(parent_end), std::move(death_read));
     }
-
-    ExitStatus reap(pid_t pid, int) override { return posix::wait_for_child(pid); }
 
 private:
     std::string program_;
