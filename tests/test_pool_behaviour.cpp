@@ -4,10 +4,10 @@
 #include "platform/entry_flags.h"
 #include "platform/posix/forkserver_client.h"
 #include "platform/posix/launchers.h"
-#include "protocol/wire_protocol.h"
 #include "pool_harness.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/task_registry.h"
+#include "protocol/wire_protocol.h"
 
 #include <algorithm>
 #include <cstring>

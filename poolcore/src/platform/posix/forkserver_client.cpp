@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The pool's side of the forkserver: the handle's body, requests, and a dead server's
+// The pool's side of the forkserver: starting the server, requests, and a dead server's
 // replacement.
 #include "platform/posix/forkserver_client.h"
 
@@ -7,7 +7,6 @@
 #include "platform/posix/forkserver_protocol.h"
 #include "platform/posix/forkserver_server.h"
 #include "platform/posix/posix_process.h"
-#include "poolcore/forkserver.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -23,27 +22,6 @@
 #include <unistd.h>
 
 namespace poolcore {
-
-// --- the handle ------------------------------------------------------------------------------
-
-ForkServer::ForkServer(std::unique_ptr<posix::ForkServerClient> client)
-    : client_(std::move(client)) {}
-
-std::shared_ptr<ForkServer> ForkServer::start() {
-    return std::shared_ptr<ForkServer>(new ForkServer(std::make_unique<posix::ForkServerClient>()));
-}
-
-ForkServer::~ForkServer() = default;
-
-pid_t ForkServer::pid() const {
-    return client_->pid();
-}
-
-posix::ForkServerClient& ForkServer::client() const {
-    return *client_;
-}
-
-// --- the client ------------------------------------------------------------------------------
 
 namespace posix {
 
