@@ -32,7 +32,7 @@ public:
     // Frees `slot` if `id` still holds it.
     void vacate(int slot, WorkerId id);
 
-    // "pid 123: signal 9 (SIGKILL) (died)": how the last worker in `slot` ended.
+    // "pid 123: exitcode 1 (died)": how the last worker in `slot` ended.
     void record_exit(int slot, std::string text);
     // Empty when no worker left `slot` yet, or for a slot that does not exist.
     const std::string& last_exit(int slot) const;
