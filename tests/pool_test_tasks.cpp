@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "pool_test_tasks.h"
 
-#include "platform/process_launcher.h"
+#include "platform/entry_flags.h"
 #include "poolcore/task_registry.h"
 #include "protocol/wire_protocol.h"
 

@@ -2,6 +2,7 @@
 // The behavioural suite, faults: one test per way a worker can fail (killed, crashed, a broken
 // frame, a crash loop, an orphan, a worker that never comes up) and what the pool does about it.
 // Every test runs for each pool variant (see pool_harness.h).
+#include "platform/posix/launchers.h"
 #include "platform/process_launcher.h"
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
@@ -224,9 +225,12 @@ private slots:
                 return w;
             }
             ExitStatus reap(pid_t pid, int fd) override { return inner->reap(pid, fd); }
-            bool send_signal(pid_t pid, int s, std::uint32_t t) override {
-                return inner->send_signal(pid, s, t);
+            bool soft_limit(pid_t pid, std::uint32_t t) override {
+                return inner->soft_limit(pid, t);
             }
+            bool terminate(pid_t pid) override { return inner->terminate(pid); }
+            bool kill(pid_t pid) override { return inner->kill(pid); }
+            bool deliver(pid_t pid, int s) override { return inner->deliver(pid, s); }
             std::uint64_t resident_kib(pid_t) override { return 0; }
             std::unique_ptr<ProcessLauncher> inner = make_fork_launcher();
         };

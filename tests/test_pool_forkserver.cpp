@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The behavioural suite, the forkserver: a server that dies, is killed just before a launch, or
 // stops answering is named to the user and replaced.
+#include "platform/posix/forkserver_client.h"
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
 #include "poolcore/forkserver.h"
@@ -60,8 +61,8 @@ private slots:
             QVERIFY(::kill(killed, SIGKILL) == 0);
             std::vector<std::string> notices;
             LaunchedWorker worker =
-                server->launch(poolcore::WorkerSettings{},
-                               [&](const std::string& text) { notices.push_back(text); });
+                server->client().launch(poolcore::WorkerSettings{},
+                                        [&](const std::string& text) { notices.push_back(text); });
             QCOMPARE(notices.size(), std::size_t(1));
             QVERIFY2(notices[0].starts_with("the forkserver (pid " + std::to_string(killed) +
                                             ") exited with signal 9 (SIGKILL); started a new "
@@ -70,7 +71,7 @@ private slots:
                      notices[0].c_str());
             QVERIFY(worker.pid > 0);
             worker.channel.reset(); // EOF: the worker exits, and the new server says how
-            QVERIFY(ForkServer::read_exit_status(worker.exit_fd.get(), 10s).known);
+            QVERIFY(posix::ForkServerClient::read_exit_status(worker.exit_fd.get(), 10s).known);
         }
     }
 

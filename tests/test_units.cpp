@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Small units of poolcore that need no worker process.
-#include "poolcore/options.h"
-#include "poolcore/forkserver.h"
-#include "platform/process_launcher.h"
-#include "poolcore/poll_loop.h"
-#include "poolcore/pool.h"
 #include "engine/restart_limiter.h"
 #include "engine/scheduler.h"
+#include "platform/posix/launchers.h"
+#include "poolcore/forkserver.h"
+#include "poolcore/options.h"
+#include "poolcore/poll_loop.h"
+#include "poolcore/pool.h"
 #include "poolcore/stats.h"
 #include "poolcore/task_registry.h"
 

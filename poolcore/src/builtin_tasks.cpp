@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The built-in tasks: small, predictable behaviours for exercising the pool under load and faults.
-#include "platform/process_launcher.h"
+#include "platform/posix/process_memory.h"
+#include "poolcore/observer.h"
 #include "poolcore/task_registry.h"
 
 #include <cerrno>

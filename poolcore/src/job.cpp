@@ -1,24 +1,22 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/job.h"
 
+#include "poolcore/enum_text.h"
+
 namespace poolcore {
 
+namespace {
+constexpr EnumTable<Outcome, kOutcomeCount> kOutcomeNames{
+    {{Outcome::Success, "success"},
+     {Outcome::TaskError, "task-error"},
+     {Outcome::SoftTimeLimit, "soft-time-limit"},
+     {Outcome::WorkerLost, "worker-lost"},
+     {Outcome::TimeLimit, "time-limit"},
+     {Outcome::Terminated, "terminated"}}};
+} // namespace
+
 std::string_view to_string(Outcome outcome) {
-    switch (outcome) {
-    case Outcome::Success:
-        return "success";
-    case Outcome::TaskError:
-        return "task-error";
-    case Outcome::SoftTimeLimit:
-        return "soft-time-limit";
-    case Outcome::WorkerLost:
-        return "worker-lost";
-    case Outcome::TimeLimit:
-        return "time-limit";
-    case Outcome::Terminated:
-        return "terminated";
-    }
-    return "unknown";
+    return enum_text(kOutcomeNames, outcome);
 }
 
 TaskCall TaskCall::parse(std::string_view spec, std::string payload) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/options.h"
 
+#include "poolcore/enum_text.h"
 #include "poolcore/worker_entry.h"
 
 #include <thread>
@@ -8,38 +9,33 @@
 
 namespace poolcore {
 
+namespace {
+constexpr EnumTable<Strategy, 2> kStrategyNames{
+    {{Strategy::Fair, "fair"}, {Strategy::Fcfs, "fcfs"}}};
+// Celery's other spellings of the same strategies, accepted but never shown.
+constexpr EnumTable<Strategy, 2> kStrategyAliases{
+    {{Strategy::Fair, "default"}, {Strategy::Fcfs, "fast"}}};
+constexpr EnumTable<StartMethod, 3> kStartMethodNames{{{StartMethod::Fork, "fork"},
+                                                       {StartMethod::Forkserver, "forkserver"},
+                                                       {StartMethod::Spawn, "spawn"}}};
+} // namespace
+
 std::string_view to_string(Strategy s) {
-    return s == Strategy::Fair ? "fair" : "fcfs";
+    return enum_text(kStrategyNames, s, "fcfs");
 }
 
 std::optional<Strategy> parse_strategy(std::string_view text) {
-    if (text == "fair" || text == "default")
-        return Strategy::Fair;
-    if (text == "fcfs" || text == "fast")
-        return Strategy::Fcfs;
-    return std::nullopt;
+    if (auto strategy = enum_parse(kStrategyNames, text))
+        return strategy;
+    return enum_parse(kStrategyAliases, text);
 }
 
 std::string_view to_string(StartMethod m) {
-    switch (m) {
-    case StartMethod::Fork:
-        return "fork";
-    case StartMethod::Forkserver:
-        return "forkserver";
-    case StartMethod::Spawn:
-        return "spawn";
-    }
-    return "fork";
+    return enum_text(kStartMethodNames, m, "fork");
 }
 
 std::optional<StartMethod> parse_start_method(std::string_view text) {
-    if (text == "fork")
-        return StartMethod::Fork;
-    if (text == "forkserver")
-        return StartMethod::Forkserver;
-    if (text == "spawn")
-        return StartMethod::Spawn;
-    return std::nullopt;
+    return enum_parse(kStartMethodNames, text);
 }
 
 StartMethod PoolOptions::effective_start_method() const {
@@ -62,8 +58,9 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
     auto add = [&](std::string field, std::string message) {
         out.push_back({std::move(field), std::move(message)});
     };
-    if (processes < 0 || processes > 1024)
-        add("processes", "must be between 1 and 1024 (0 means one per CPU)");
+    if (processes < 0 || processes > kMaxProcesses)
+        add("processes",
+            "must be between 1 and " + std::to_string(kMaxProcesses) + " (0 means one per CPU)");
     if (prefetch < 1 || prefetch > 1024)
         add("prefetch", "must be between 1 and 1024");
     if (soft_time_limit && soft_time_limit->count() <= 0)

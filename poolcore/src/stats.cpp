@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/stats.h"
 
+#include "poolcore/enum_text.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -13,52 +15,15 @@ std::string two_decimals(double v) {
     std::snprintf(buf, sizeof buf, "%.2f", v);
     return buf;
 }
+
+constexpr EnumTable<WorkerState, 4> kWorkerStateNames{{{WorkerState::Starting, "starting"},
+                                                       {WorkerState::Idle, "idle"},
+                                                       {WorkerState::Busy, "busy"},
+                                                       {WorkerState::Exiting, "exiting"}}};
 } // namespace
 
 std::string_view to_string(WorkerState s) {
-    switch (s) {
-    case WorkerState::Starting:
-        return "starting";
-    case WorkerState::Idle:
-        return "idle";
-    case WorkerState::Busy:
-        return "busy";
-    case WorkerState::Exiting:
-        return "exiting";
-    }
-    return "unknown";
-}
-
-std::string_view to_string(PoolState s) {
-    switch (s) {
-    case PoolState::Init:
-        return "INIT";
-    case PoolState::Run:
-        return "RUN";
-    case PoolState::Close:
-        return "CLOSE";
-    case PoolState::Terminate:
-        return "TERMINATE";
-    case PoolState::Stopped:
-        return "STOPPED";
-    }
-    return "UNKNOWN";
-}
-
-std::string_view to_string(ExitReason r) {
-    switch (r) {
-    case ExitReason::Died:
-        return "died";
-    case ExitReason::Recycled:
-        return "recycled";
-    case ExitReason::Retired:
-        return "retired";
-    case ExitReason::TimeLimit:
-        return "time-limit";
-    case ExitReason::Killed:
-        return "killed";
-    }
-    return "unknown";
+    return enum_text(kWorkerStateNames, s);
 }
 
 WriteStats WriteStats::from_counts(const std::vector<std::pair<int, std::uint64_t>>& counts,

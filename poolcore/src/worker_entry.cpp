@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "poolcore/worker_entry.h"
 
-#include "poolcore/forkserver.h"
+#include "platform/entry_flags.h"
+#include "platform/posix/forkserver_server.h"
 #include "platform/posix/posix_process.h"
 #include "worker/worker_main.h"
 
-#include <atomic>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace poolcore {
 
 namespace {
-// Written once by main() before any pool exists; read by launchers.
-std::atomic<bool> g_entry_installed{false};
-
 long long number(const char* text) {
     char* end = nullptr;
     const long long n = std::strtoll(text, &end, 10);
@@ -23,12 +22,8 @@ long long number(const char* text) {
 }
 } // namespace
 
-bool worker_entry_installed() {
-    return g_entry_installed.load(std::memory_order_relaxed);
-}
-
 void run_worker_if_requested(int argc, char** argv) {
-    g_entry_installed.store(true, std::memory_order_relaxed);
+    mark_worker_entry_installed();
     if (argc < 3)
         return;
     if (std::strcmp(argv[1], entry::kWorkerFlag) == 0 && argc == 5) {
@@ -49,6 +44,20 @@ void run_worker_if_requested(int argc, char** argv) {
         posix::die_with_parent(pid_t(parent));
         run_forkserver(kWorkerChannelFd);
     }
+}
+
+std::string this_program_file() {
+    try {
+        const std::string path = posix::program_file_name();
+        char resolved[PATH_MAX];
+        return ::realpath(path.c_str(), resolved) ? std::string(resolved) : path;
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::string worker_program_problem(const std::string& program) {
+    return posix::executable_file_problem(program);
 }
 
 } // namespace poolcore

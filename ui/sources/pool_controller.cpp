@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/sources/pool_controller.h"
 
-#include "platform/process_launcher.h"
+#include "poolcore/observer.h"
 #include "ui/sources/pool_source.h"
 
 #include <QMetaObject>

@@ -12,17 +12,16 @@
 // its workers die with the server. If the server dies on its own, its workers die too: the pool
 // sees them exit, and the next launch says what happened and starts a new server.
 
-#include "platform/process_launcher.h"
-
-#include <chrono>
-#include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
+#include <sys/types.h>
 
 namespace poolcore {
 
+namespace posix {
+class ForkServerClient;
+}
+
+// A running forkserver. Hand it to PoolOptions::forkserver; the pools that use it share it.
 class ForkServer {
 public:
     // Starts a server: by fork() while this process runs one thread, otherwise by spawning this
@@ -33,36 +32,16 @@ public:
     ForkServer(const ForkServer&) = delete;
     ForkServer& operator=(const ForkServer&) = delete;
 
+    // The server's pid now (a server that died is replaced by the next launch).
     pid_t pid() const;
 
-    // Has the server fork one worker. A dead server is first replaced, and `notice` hears that.
-    // Never waits for an unresponsive server longer than a few seconds; throws instead.
-    LaunchedWorker launch(const WorkerSettings& settings,
-                          const std::function<void(const std::string&)>& notice);
-
-    // The exit status the server relays on a worker's exit fd, waiting at most `patience` for it;
-    // unknown when the server died before it could tell.
-    static ExitStatus read_exit_status(int exit_fd, std::chrono::milliseconds patience);
+    // The pool's side of the conversation with the server, for poolcore's launcher (defined in
+    // src/platform/posix/forkserver_client.h; an embedder has no use for it).
+    posix::ForkServerClient& client() const;
 
 private:
-    ForkServer() = default;
-    void start_process();
-    // Why the server is gone, if it is (and reaps it); empty while it runs.
-    std::optional<std::string> collect_death();
-    // The server's socket broke, so it is exiting: waits briefly to learn how it ended (and kills
-    // it if it somehow lives on), and returns that.
-    std::string await_death();
-    // One request; empty when the socket broke (the server died), throws on any other failure.
-    std::optional<LaunchedWorker> request_worker(const WorkerSettings& settings);
-    void stop_process();
-    [[noreturn]] void fail(const std::string& why);
-
-    mutable std::mutex mutex_;
-    pid_t pid_ = 0;
-    UniqueFd control_;
+    explicit ForkServer(std::unique_ptr<posix::ForkServerClient> client);
+    std::unique_ptr<posix::ForkServerClient> client_;
 };
-
-// The server's side; never returns. For run_worker_if_requested() and the fork above.
-[[noreturn]] void run_forkserver(int control_fd);
 
 } // namespace poolcore

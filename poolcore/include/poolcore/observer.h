@@ -2,11 +2,28 @@
 #pragma once
 
 #include "poolcore/job.h"
-#include "platform/process_launcher.h"
 
 #include <string>
+#include <string_view>
+#include <sys/types.h>
 
 namespace poolcore {
+
+// How a worker process ended.
+struct ExitStatus {
+    bool known = true;     // false when someone else reaped the process
+    bool signaled = false; // killed by `code` as a signal; otherwise exited with `code`
+    int code = 0;
+
+    bool clean() const { return known && !signaled && code == 0; }
+    // "exitcode 1", "signal 9 (SIGKILL)", as Celery words it.
+    std::string describe() const;
+};
+
+// "SIGKILL" for 9; "SIG?" for a number it does not know.
+std::string_view signal_name(int signal);
+// "9", "KILL" or "SIGKILL" -> 9; 0 when the text names no signal.
+int parse_signal(std::string_view text);
 
 enum class PoolState { Init, Run, Close, Terminate, Stopped };
 std::string_view to_string(PoolState s);

@@ -58,7 +58,11 @@ struct TaskDescription {
 };
 
 // The named tasks a worker can run. Register before on_start: a forked worker sees the registry
-// as it was at fork time. This is the one piece of process-global mutable state in poolcore.
+// as it was at fork time. The registry is poolcore's one process-wide table an embedder writes
+// to. Two other process-wide facts live in the platform layer, each written once: whether main()
+// called run_worker_if_requested() (platform/entry_flags.cpp), and whether the kernel has pidfd
+// (cached on first use in platform/posix/posix_process.cpp). Both are facts about the program and
+// the machine, not state a pool owns, so two pools in one process agree on them.
 class TaskRegistry {
 public:
     static TaskRegistry& global();

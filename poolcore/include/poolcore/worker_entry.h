@@ -19,12 +19,8 @@
 namespace poolcore {
 
 // Runs a worker or a forkserver and never returns when `argv` asks for one; returns at once
-// otherwise (and records that the program has the entry, see worker_entry_installed()).
+// otherwise (and records that the program has the entry, so that spawning may use it).
 void run_worker_if_requested(int argc, char** argv);
-
-// Whether this program called run_worker_if_requested(): a spawn without it would start a
-// second copy of the program instead of a worker, so the spawn launcher refuses.
-bool worker_entry_installed();
 
 // The file this program runs from, links resolved: for finding a worker program installed
 // beside it (PoolOptions::worker_program). Empty if the system cannot tell.
@@ -33,10 +29,5 @@ std::string this_program_file();
 // Why `program` cannot be started as a worker program (PoolOptions::worker_program): empty when
 // it is an executable regular file.
 std::string worker_program_problem(const std::string& program);
-
-namespace entry {
-inline constexpr const char* kWorkerFlag = "--poolcore-worker";
-inline constexpr const char* kForkServerFlag = "--poolcore-forkserver";
-} // namespace entry
 
 } // namespace poolcore

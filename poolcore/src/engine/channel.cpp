@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "engine/channel.h"
 
+#include "platform/posix/socket_flags.h"
+
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
@@ -9,11 +11,6 @@
 namespace poolcore {
 
 namespace {
-#ifdef MSG_NOSIGNAL
-constexpr int kSendFlags = MSG_NOSIGNAL;
-#else
-constexpr int kSendFlags = 0; // macOS: SO_NOSIGPIPE is set on the socket instead
-#endif
 constexpr std::size_t kReadChunk = 64 * 1024;
 } // namespace
 
@@ -30,7 +27,8 @@ void Channel::queue_job(JobId id, std::string_view task, std::string_view argume
 
 Channel::IoStatus Channel::write_some() {
     while (sent_ < out_.size()) {
-        const ssize_t n = ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, kSendFlags);
+        const ssize_t n =
+            ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, posix::kSendWithoutSigpipe);
         if (n > 0) {
             sent_ += std::size_t(n);
             flushed_total_ += std::uint64_t(n);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "poolcore/pool.h"
+#include "engine/launcher_factory.h"
+#include "engine/pool_state.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <signal.h>
 
 namespace poolcore {
 
@@ -16,6 +16,12 @@ std::string seconds_text(Seconds s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g s", s.count());
     return buf;
+}
+
+// "<what> (state RUN)<after>": a verb refused in the state the pool is in.
+std::string refused_in_state(std::string_view what, PoolState state, std::string_view after = {}) {
+    return std::string(what) + " (state " + std::string(to_string(state)) + ")" +
+           std::string(after);
 }
 
 template <typename Fn, typename... Args> std::string call_guarded(Fn& fn, Args&&... args) {
@@ -33,10 +39,9 @@ template <typename Fn, typename... Args> std::string call_guarded(Fn& fn, Args&&
 
 } // namespace
 
-Pool::Pool(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
+Pool::State::State(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
     : options_(std::move(options)), scheduler_(options_.strategy, options_.prefetch),
-      restart_limiter_(options_.max_restarts,
-                       duration_cast<Clock::duration>(options_.restart_window)) {
+      crash_loop_(options_.max_restarts, duration_cast<Clock::duration>(options_.restart_window)) {
     options_.validate();
     launcher_ = launcher ? std::move(launcher) : make_launcher(options_);
     launcher_->set_notice_handler(
@@ -44,29 +49,25 @@ Pool::Pool(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
     target_ = options_.effective_processes();
 }
 
-Pool::~Pool() {
+Pool::State::~State() {
     binding_.bind(nullptr);
     launcher_->set_notice_handler(nullptr); // observers may be gone already
     for (auto& [id, w] : workers_)
-        launcher_->send_signal(w->pid, SIGKILL);
+        launcher_->kill(w->pid);
     for (auto& [id, w] : workers_)
         launcher_->reap(w->pid, w->exit_fd.get());
 }
 
-void Pool::register_with_event_loop(EventLoop& loop) {
-    binding_.bind(&loop);
-}
-
-void Pool::add_observer(PoolObserver* observer) {
+void Pool::State::add_observer(PoolObserver* observer) {
     if (observer && std::find(observers_.begin(), observers_.end(), observer) == observers_.end())
         observers_.push_back(observer);
 }
 
-void Pool::remove_observer(PoolObserver* observer) {
+void Pool::State::remove_observer(PoolObserver* observer) {
     observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
 }
 
-template <typename F> void Pool::notify(F&& f) {
+template <typename F> void Pool::State::notify(F&& f) {
     // Indexed, not iterated: an observer may remove itself; no copy, as this runs per job.
     for (std::size_t i = 0; i < observers_.size(); ++i) {
         try {
@@ -77,58 +78,56 @@ template <typename F> void Pool::notify(F&& f) {
     }
 }
 
-void Pool::say(Severity severity, const std::string& text) {
+void Pool::State::say(Severity severity, const std::string& text) {
     notify([&](PoolObserver& o) { o.on_message(severity, text); });
 }
 
-void Pool::set_state(PoolState s) {
-    if (s == state_)
+void Pool::State::set_state(PoolState s) {
+    if (s == pool_state_)
         return;
-    state_ = s;
+    pool_state_ = s;
     notify([&](PoolObserver& o) { o.on_state_changed(s); });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
-void Pool::start() {
-    if (state_ != PoolState::Init && state_ != PoolState::Stopped)
-        throw PoolError("the pool is already running (state " + std::string(to_string(state_)) +
-                        ")");
+void Pool::State::start() {
+    if (pool_state_ != PoolState::Init && pool_state_ != PoolState::Stopped)
+        throw PoolError(refused_in_state("the pool is already running", pool_state_));
     if (!binding_.loop())
         throw PoolError("register the pool with an event loop before starting it");
     if (auto why = launcher_->refusal(); !why.empty())
         throw PoolError(why);
     target_ = options_.effective_processes();
-    slots_.assign(std::size_t(target_), 0);
-    last_exit_by_slot_.assign(std::size_t(target_), std::string());
+    slots_.reset(std::size_t(target_));
     start_ok_ = false;
     start_failed_ = false;
     start_waiting_ = target_;
     stop_requested_ = false;
     restart_in_progress_ = false;
-    restart_limiter_.reset();
+    crash_loop_.reset();
     set_state(PoolState::Run);
     maintain();
     for (auto& [id, w] : workers_)
         w->counts_for_start = true;
 }
 
-void Pool::close() {
-    if (state_ == PoolState::Run)
+void Pool::State::close() {
+    if (pool_state_ == PoolState::Run)
         set_state(PoolState::Close);
 }
 
-void Pool::stop() {
-    if (state_ != PoolState::Run && state_ != PoolState::Close)
+void Pool::State::stop() {
+    if (pool_state_ != PoolState::Run && pool_state_ != PoolState::Close)
         return;
     stop_requested_ = true;
     set_state(PoolState::Close);
     check_drained();
 }
 
-void Pool::terminate() {
-    if (state_ == PoolState::Init || state_ == PoolState::Stopped)
+void Pool::State::terminate() {
+    if (pool_state_ == PoolState::Init || pool_state_ == PoolState::Stopped)
         return;
     set_state(PoolState::Terminate);
     stop_requested_ = false;
@@ -143,19 +142,21 @@ void Pool::terminate() {
     for (JobId id : ids)
         finish(id, Outcome::Terminated, "terminated: the pool was terminated");
     for (auto& [id, w] : workers_)
-        kill(*w, SIGKILL, ExitReason::Killed);
+        kill(*w, ExitReason::Killed);
     check_drained();
 }
 
-bool Pool::join(EventLoop::Duration timeout) {
-    auto stopped = [this] { return state_ == PoolState::Stopped || state_ == PoolState::Init; };
+bool Pool::State::join(EventLoop::Duration timeout) {
+    auto stopped = [this] {
+        return pool_state_ == PoolState::Stopped || pool_state_ == PoolState::Init;
+    };
     if (stopped() || !binding_.loop())
         return stopped();
     return binding_.loop()->run_until(stopped, timeout);
 }
 
-void Pool::check_drained() {
-    if (stop_requested_ && state_ == PoolState::Close && jobs_.empty()) {
+void Pool::State::check_drained() {
+    if (stop_requested_ && pool_state_ == PoolState::Close && jobs_.empty()) {
         std::vector<Worker*> live;
         for (auto& [id, w] : workers_)
             if (w->state != WorkerState::Exiting)
@@ -163,7 +164,7 @@ void Pool::check_drained() {
         for (Worker* w : live)
             retire(*w, ExitReason::Retired);
     }
-    const bool winding_down = stop_requested_ || state_ == PoolState::Terminate;
+    const bool winding_down = stop_requested_ || pool_state_ == PoolState::Terminate;
     if (winding_down && workers_.empty() && jobs_.empty()) {
         stop_requested_ = false;
         binding_.cancel(resume_timer_);
@@ -171,15 +172,14 @@ void Pool::check_drained() {
     }
 }
 
-void Pool::restart() {
-    if (state_ != PoolState::Run)
-        throw PoolError("restart needs a running pool (state is " + std::string(to_string(state_)) +
-                        ")");
+void Pool::State::restart() {
+    if (pool_state_ != PoolState::Run)
+        throw PoolError(refused_in_state("restart needs a running pool", pool_state_));
     ++generation_;
     restart_in_progress_ = true;
     restart_probe_sent_ = false;
     std::vector<WorkerId> current;
-    for (WorkerId id : slots_)
+    for (WorkerId id : slots_.ids())
         if (id)
             current.push_back(id);
     int now = 0, later = 0;
@@ -200,15 +200,15 @@ void Pool::restart() {
     check_restart_progress();
 }
 
-void Pool::check_restart_progress() {
+void Pool::State::check_restart_progress() {
     if (!restart_in_progress_ || restart_probe_sent_)
         return;
-    if (state_ != PoolState::Run) {
+    if (pool_state_ != PoolState::Run) {
         restart_in_progress_ = false;
         return;
     }
     int ready = 0;
-    for (WorkerId id : slots_) {
+    for (WorkerId id : slots_.ids()) {
         if (!id)
             continue;
         const Worker* w = find_worker(id);
@@ -222,30 +222,28 @@ void Pool::check_restart_progress() {
     enqueue(TaskCall{"noop", {}, {}, {}, {}}, {}, true);
 }
 
-void Pool::grow(int n) {
-    if (state_ != PoolState::Run)
-        throw PoolError("grow needs a running pool (state is " + std::string(to_string(state_)) +
-                        ")");
+void Pool::State::grow(int n) {
+    if (pool_state_ != PoolState::Run)
+        throw PoolError(refused_in_state("grow needs a running pool", pool_state_));
     if (n < 1)
         throw PoolError("grow needs a positive count");
-    if (target_ + n > 1024)
-        throw PoolError("cannot grow past 1024 processes");
+    if (target_ + n > kMaxProcesses)
+        throw PoolError("cannot grow past " + std::to_string(kMaxProcesses) + " processes");
     target_ += n;
     say(Severity::Info, "grow: " + std::to_string(target_) + " processes");
     maintain();
 }
 
-int Pool::shrink(int n) {
-    if (state_ != PoolState::Run)
-        throw PoolError("shrink needs a running pool (state is " + std::string(to_string(state_)) +
-                        ")");
+int Pool::State::shrink(int n) {
+    if (pool_state_ != PoolState::Run)
+        throw PoolError(refused_in_state("shrink needs a running pool", pool_state_));
     if (n < 1)
         throw PoolError("shrink needs a positive count");
     if (target_ - n < 1)
         throw PoolError("cannot shrink below one process (there are " + std::to_string(target_) +
                         ")");
     std::vector<Worker*> idle;
-    for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
+    for (auto it = slots_.ids().rbegin(); it != slots_.ids().rend(); ++it) {
         Worker* w = *it ? find_worker(*it) : nullptr;
         if (w && w->queued.empty() &&
             (w->state == WorkerState::Idle || w->state == WorkerState::Starting))
@@ -265,25 +263,25 @@ int Pool::shrink(int n) {
 // ---------------------------------------------------------------------------------------------
 // Workers
 
-Pool::Worker* Pool::find_worker(WorkerId id) {
+Pool::State::Worker* Pool::State::find_worker(WorkerId id) {
     auto it = workers_.find(id);
     return it == workers_.end() ? nullptr : it->second.get();
 }
 
-Pool::Worker* Pool::find_worker_by_pid(pid_t pid) {
+Pool::State::Worker* Pool::State::find_worker_by_pid(pid_t pid) {
     for (auto& [id, w] : workers_)
         if (w->pid == pid)
             return w.get();
     return nullptr;
 }
 
-int Pool::alive_processes() const {
+int Pool::State::alive_processes() const {
     return int(workers_.size());
 }
 
-std::vector<pid_t> Pool::pids() const {
+std::vector<pid_t> Pool::State::pids() const {
     std::vector<pid_t> out;
-    for (WorkerId id : slots_) {
+    for (WorkerId id : slots_.ids()) {
         auto it = workers_.find(id);
         if (id && it != workers_.end())
             out.push_back(it->second->pid);
@@ -291,53 +289,40 @@ std::vector<pid_t> Pool::pids() const {
     return out;
 }
 
-void Pool::maintain() {
-    if ((state_ != PoolState::Run && state_ != PoolState::Close) || stop_requested_)
+void Pool::State::maintain() {
+    if ((pool_state_ != PoolState::Run && pool_state_ != PoolState::Close) || stop_requested_)
         return;
     if (resume_timer_)
         return;
-    if (restart_limiter_.tripped()) {
-        const auto wait = std::max<Clock::duration>(restart_limiter_.resume_at() - Clock::now(),
-                                                    std::chrono::milliseconds(10));
-        ++crash_loop_pauses_untold_;
-        const auto now = Clock::now();
-        if (crash_loop_told_ == Clock::time_point{} ||
-            now - crash_loop_told_ >= duration_cast<Clock::duration>(options_.restart_window)) {
-            std::string text = std::to_string(restart_limiter_.count()) + " workers died within " +
+    if (const auto wait = crash_loop_.pause()) {
+        if (const auto pauses = crash_loop_.pause_to_tell()) {
+            std::string text = std::to_string(crash_loop_.crashes()) + " workers died within " +
                                seconds_text(options_.restart_window) +
                                " (more than max_restarts=" + std::to_string(options_.max_restarts) +
                                "): replacing them is paused for " +
-                               seconds_text(duration_cast<Seconds>(wait)) +
+                               seconds_text(duration_cast<Seconds>(*wait)) +
                                " to break a crash loop";
-            if (crash_loop_pauses_untold_ > 1)
-                text += " (" + std::to_string(crash_loop_pauses_untold_) +
-                        " pauses since the last notice)";
+            if (*pauses > 1)
+                text += " (" + std::to_string(*pauses) + " pauses since the last notice)";
             say(Severity::Error, text);
-            crash_loop_told_ = now;
-            crash_loop_pauses_untold_ = 0;
         }
-        resume_timer_ = binding_.call_later(wait, [this] {
+        resume_timer_ = binding_.call_later(*wait, [this] {
             resume_timer_ = 0;
             maintain();
             schedule_writes();
         });
         return;
     }
-    int occupied = int(std::count_if(slots_.begin(), slots_.end(), [](WorkerId id) { return id; }));
-    for (std::size_t slot = 0; occupied < target_; ++slot) {
-        if (slot >= slots_.size()) {
-            slots_.push_back(0);
-            last_exit_by_slot_.emplace_back();
-        }
-        if (slots_[slot])
-            continue;
+    int occupied = slots_.occupied();
+    for (int slot = 0; occupied < target_; ++slot) {
+        slot = slots_.next_vacant(slot);
         try {
-            spawn(int(slot));
+            spawn(slot);
             ++occupied;
         } catch (const std::exception& e) {
             say(Severity::Error,
                 std::string("could not start a worker: ") + e.what() + "; trying again in 1 s");
-            if (state_ == PoolState::Run && !start_ok_)
+            if (pool_state_ == PoolState::Run && !start_ok_)
                 start_failed_ = true;
             resume_timer_ = binding_.call_later(std::chrono::seconds(1), [this] {
                 resume_timer_ = 0;
@@ -349,7 +334,7 @@ void Pool::maintain() {
     }
 }
 
-void Pool::spawn(int slot) {
+void Pool::State::spawn(int slot) {
     LaunchedWorker launched = launcher_->launch(
         WorkerSettings{options_.max_frame_bytes, options_.max_memory_per_child_kib.has_value()});
     auto w = std::make_unique<Worker>();
@@ -360,7 +345,7 @@ void Pool::spawn(int slot) {
     w->exit_fd = std::move(launched.exit_fd);
     w->generation = generation_;
     const WorkerId id = w->id;
-    slots_[std::size_t(slot)] = id;
+    slots_.occupy(slot, id);
     binding_.add_reader(w->channel->fd(), [this, id] { on_worker_readable(id); });
     binding_.watch_exit(ExitHandle{w->exit_fd.get()}, [this, id] { on_worker_exit(id); });
     w->alive_timer = binding_.call_later(
@@ -374,18 +359,18 @@ void Pool::spawn(int slot) {
             w->fault = "did not start within " + seconds_text(options_.proc_alive_timeout);
             say(Severity::Error,
                 "worker pid " + std::to_string(w->pid) + " " + w->fault + "; killing it");
-            kill(*w, SIGKILL, ExitReason::Killed);
+            kill(*w, ExitReason::Killed);
         });
     ++workers_started_;
     workers_.emplace(id, std::move(w));
 }
 
-bool Pool::accepting_writes(const Worker& w) const {
+bool Pool::State::accepting_writes(const Worker& w) const {
     return (w.state == WorkerState::Idle || w.state == WorkerState::Busy) && w.slot >= 0 &&
            w.channel->is_open();
 }
 
-int Pool::worker_capacity(const Worker& w) const {
+int Pool::State::worker_capacity(const Worker& w) const {
     if (!accepting_writes(w) || w.retire_when_idle)
         return 0;
     int cap = scheduler_.capacity(w.queued.size());
@@ -399,7 +384,7 @@ int Pool::worker_capacity(const Worker& w) const {
     return cap;
 }
 
-void Pool::on_worker_readable(WorkerId id) {
+void Pool::State::on_worker_readable(WorkerId id) {
     Worker* w = find_worker(id);
     if (!w || !w->channel->is_open())
         return;
@@ -407,7 +392,7 @@ void Pool::on_worker_readable(WorkerId id) {
     schedule_writes();
 }
 
-void Pool::read_frames(Worker& w) {
+void Pool::State::read_frames(Worker& w) {
     const int fd = w.channel->fd();
     const auto status = w.channel->read_available();
     auto& decoder = w.channel->decoder();
@@ -431,12 +416,12 @@ void Pool::read_frames(Worker& w) {
         if (w.state != WorkerState::Exiting) {
             if (status == Channel::IoStatus::Error)
                 w.fault = w.channel->error();
-            kill(w, SIGKILL, ExitReason::Died);
+            kill(w, ExitReason::Died);
         }
     }
 }
 
-void Pool::handle_message(Worker& w, wire::Message& message) {
+void Pool::State::handle_message(Worker& w, wire::Message& message) {
     if (auto* up = std::get_if<wire::WorkerUpMessage>(&message))
         handle_up(w, *up);
     else if (auto* ack = std::get_if<wire::AckMessage>(&message))
@@ -445,7 +430,7 @@ void Pool::handle_message(Worker& w, wire::Message& message) {
         handle_ready(w, *ready);
 }
 
-void Pool::handle_up(Worker& w, const wire::WorkerUpMessage& m) {
+void Pool::State::handle_up(Worker& w, const wire::WorkerUpMessage& m) {
     if (w.up || m.pid != w.pid) {
         protocol_error(w, w.up ? "second worker-up frame"
                                : "worker-up names pid " + std::to_string(m.pid));
@@ -466,7 +451,7 @@ void Pool::handle_up(Worker& w, const wire::WorkerUpMessage& m) {
     check_restart_progress();
 }
 
-void Pool::handle_ack(Worker& w, const wire::AckMessage& m) {
+void Pool::State::handle_ack(Worker& w, const wire::AckMessage& m) {
     if (w.queued.empty() || w.queued.front() != m.job_id) {
         protocol_error(w, "ack for job " + std::to_string(m.job_id) +
                               ", which is not the next job written to it");
@@ -492,7 +477,7 @@ void Pool::handle_ack(Worker& w, const wire::AckMessage& m) {
     notify([&](PoolObserver& o) { o.on_job_accepted(id, pid); });
 }
 
-void Pool::handle_ready(Worker& w, wire::ReadyMessage& m) {
+void Pool::State::handle_ready(Worker& w, wire::ReadyMessage& m) {
     if (w.queued.empty() || w.queued.front() != m.job_id) {
         if (w.state != WorkerState::Exiting) // else: its job already ended by time limit
             protocol_error(w, "result for job " + std::to_string(m.job_id) +
@@ -514,7 +499,7 @@ void Pool::handle_ready(Worker& w, wire::ReadyMessage& m) {
         after_job(*again);
 }
 
-void Pool::after_job(Worker& w) {
+void Pool::State::after_job(Worker& w) {
     if (w.state == WorkerState::Exiting)
         return;
     if (!w.queued.empty())
@@ -538,13 +523,8 @@ void Pool::after_job(Worker& w) {
     }
 }
 
-void Pool::vacate_slot(Worker& w) {
-    if (w.slot >= 0 && std::size_t(w.slot) < slots_.size() && slots_[std::size_t(w.slot)] == w.id)
-        slots_[std::size_t(w.slot)] = 0;
-}
-
-void Pool::retire(Worker& w, ExitReason reason) {
-    vacate_slot(w);
+void Pool::State::retire(Worker& w, ExitReason reason) {
+    slots_.vacate(w.slot, w.id);
     w.state = WorkerState::Exiting;
     if (!w.exit_reason)
         w.exit_reason = reason;
@@ -559,39 +539,48 @@ void Pool::retire(Worker& w, ExitReason reason) {
         w.kill_timer = binding_.call_later(std::chrono::seconds(2), [this, id] {
             if (Worker* w = find_worker(id)) {
                 w->kill_timer = 0;
-                launcher_->send_signal(w->pid, SIGKILL);
+                launcher_->kill(w->pid);
             }
         });
     maintain();
     check_restart_progress();
 }
 
-void Pool::kill(Worker& w, int signal, ExitReason reason) {
+void Pool::State::mark_exiting(Worker& w, ExitReason reason) {
     if (!w.exit_reason)
         w.exit_reason = reason;
     w.state = WorkerState::Exiting;
     binding_.cancel(w.alive_timer);
-    launcher_->send_signal(w.pid, signal);
+}
+
+void Pool::State::kill(Worker& w, ExitReason reason) {
+    mark_exiting(w, reason);
+    launcher_->kill(w.pid);
+}
+
+void Pool::State::terminate_then_kill(Worker& w, ExitReason reason) {
+    mark_exiting(w, reason);
+    launcher_->terminate(w.pid);
     const WorkerId id = w.id;
-    if (signal != SIGKILL && !w.kill_timer)
+    if (!w.kill_timer)
         w.kill_timer =
             binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
                 if (Worker* w = find_worker(id)) {
                     w->kill_timer = 0;
-                    launcher_->send_signal(w->pid, SIGKILL);
+                    launcher_->kill(w->pid);
                 }
             });
 }
 
-void Pool::protocol_error(Worker& w, const std::string& error) {
+void Pool::State::protocol_error(Worker& w, const std::string& error) {
     w.fault = error.rfind("protocol error", 0) == 0 ? error : "protocol error: " + error;
     say(Severity::Error, "worker pid " + std::to_string(w.pid) + ": " + w.fault + "; killing it");
     if (w.channel->is_open())
         binding_.remove_reader(w.channel->fd());
-    kill(w, SIGKILL, ExitReason::Killed);
+    kill(w, ExitReason::Killed);
 }
 
-void Pool::on_worker_exit(WorkerId id) {
+void Pool::State::on_worker_exit(WorkerId id) {
     Worker* wp = find_worker(id);
     if (!wp)
         return;
@@ -612,17 +601,15 @@ void Pool::on_worker_exit(WorkerId id) {
     w.exit_fd.reset();
     const ExitReason reason = w.exit_reason.value_or(ExitReason::Died);
     const int slot = w.slot;
-    vacate_slot(w);
+    slots_.vacate(w.slot, w.id);
     ++workers_exited_;
-    if (slot >= 0 && std::size_t(slot) < last_exit_by_slot_.size())
-        last_exit_by_slot_[std::size_t(slot)] = "pid " + std::to_string(w.pid) + ": " +
-                                                status.describe() + " (" +
-                                                std::string(to_string(reason)) + ")";
+    slots_.record_exit(slot, "pid " + std::to_string(w.pid) + ": " + status.describe() + " (" +
+                                 std::string(to_string(reason)) + ")");
 
     const bool counts_as_crash = reason == ExitReason::Died || reason == ExitReason::Killed;
-    const bool running = (state_ == PoolState::Run || state_ == PoolState::Close);
+    const bool running = (pool_state_ == PoolState::Run || pool_state_ == PoolState::Close);
     if (counts_as_crash && running)
-        restart_limiter_.record(); // observers hear of the crash itself through on_worker_exit
+        crash_loop_.record_crash(); // observers hear of the crash itself through on_worker_exit
     if (!w.up && w.counts_for_start) {
         start_failed_ = true;
         start_ok_ = false;
@@ -665,12 +652,12 @@ void Pool::on_worker_exit(WorkerId id) {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-JobId Pool::apply_async(TaskCall call, JobCallbacks callbacks) {
-    if (state_ != PoolState::Run) {
-        if (state_ == PoolState::Close)
-            throw PoolError("the pool is closed: it accepts no new jobs");
-        throw PoolError("the pool is not running (state " + std::string(to_string(state_)) +
-                        "): start it first");
+JobId Pool::State::apply_async(TaskCall call, JobCallbacks callbacks) {
+    if (pool_state_ != PoolState::Run) {
+        if (pool_state_ == PoolState::Close)
+            throw PoolError(kPoolClosedRefusal);
+        throw PoolError(
+            refused_in_state("the pool is not running", pool_state_, ": start it first"));
     }
     if (call.task.empty())
         throw PoolError("a job needs a task name");
@@ -691,7 +678,7 @@ JobId Pool::apply_async(TaskCall call, JobCallbacks callbacks) {
     return enqueue(std::move(call), std::move(callbacks), false);
 }
 
-JobId Pool::enqueue(TaskCall call, JobCallbacks callbacks, bool restart_probe) {
+JobId Pool::State::enqueue(TaskCall call, JobCallbacks callbacks, bool restart_probe) {
     const JobId id = next_job_id_++;
     Job job;
     job.id = id;
@@ -708,14 +695,14 @@ JobId Pool::enqueue(TaskCall call, JobCallbacks callbacks, bool restart_probe) {
     return id;
 }
 
-void Pool::schedule_writes() {
+void Pool::State::schedule_writes() {
     if (scheduling_ || pending_.empty())
         return;
-    if (state_ != PoolState::Run && state_ != PoolState::Close)
+    if (pool_state_ != PoolState::Run && pool_state_ != PoolState::Close)
         return;
     scheduling_ = true;
     std::vector<Worker*> ready;
-    for (WorkerId id : slots_) {
+    for (WorkerId id : slots_.ids()) {
         if (!id)
             continue;
         Worker* w = find_worker(id);
@@ -753,7 +740,7 @@ void Pool::schedule_writes() {
     scheduling_ = false;
 }
 
-void Pool::flush(Worker& w) {
+void Pool::State::flush(Worker& w) {
     const int slot = w.slot;
     const auto status = w.channel->flush([&](JobId) {
         if (slot < 0)
@@ -775,19 +762,19 @@ void Pool::flush(Worker& w) {
     default:
         binding_.remove_writer(fd);
         w.fault = w.channel->error();
-        kill(w, SIGKILL, ExitReason::Died);
+        kill(w, ExitReason::Died);
         break;
     }
 }
 
-void Pool::on_worker_writable(WorkerId id) {
+void Pool::State::on_worker_writable(WorkerId id) {
     Worker* w = find_worker(id);
     if (!w || !w->channel->is_open())
         return;
     flush(*w);
 }
 
-void Pool::arm_time_limits(Job& job) {
+void Pool::State::arm_time_limits(Job& job) {
     const JobId id = job.id;
     if (job.soft_limit)
         job.soft_timer = binding_.call_later(duration_cast<Clock::duration>(*job.soft_limit),
@@ -797,11 +784,16 @@ void Pool::arm_time_limits(Job& job) {
                                              [this, id] { on_hard_timeout(id); });
 }
 
-void Pool::on_soft_timeout(JobId id) {
+Pool::State::Job* Pool::State::accepted_job(JobId id) {
     auto it = jobs_.find(id);
-    if (it == jobs_.end() || it->second.phase != Phase::Accepted)
+    return it == jobs_.end() || it->second.phase != Phase::Accepted ? nullptr : &it->second;
+}
+
+void Pool::State::on_soft_timeout(JobId id) {
+    Job* found = accepted_job(id);
+    if (!found)
         return;
-    Job& job = it->second;
+    Job& job = *found;
     job.soft_timer = 0;
     const Seconds limit = *job.soft_limit;
     if (auto error = call_guarded(job.callbacks.on_timeout, id, true, limit); !error.empty())
@@ -810,14 +802,14 @@ void Pool::on_soft_timeout(JobId id) {
     if (again == jobs_.end())
         return;
     if (Worker* w = find_worker(again->second.worker))
-        launcher_->send_signal(w->pid, SIGUSR1, static_cast<std::uint32_t>(id));
+        launcher_->soft_limit(w->pid, static_cast<std::uint32_t>(id));
 }
 
-void Pool::on_hard_timeout(JobId id) {
-    auto it = jobs_.find(id);
-    if (it == jobs_.end() || it->second.phase != Phase::Accepted)
+void Pool::State::on_hard_timeout(JobId id) {
+    Job* found = accepted_job(id);
+    if (!found)
         return;
-    Job& job = it->second;
+    Job& job = *found;
     job.hard_timer = 0;
     const Seconds limit = *job.hard_limit;
     const WorkerId wid = job.worker;
@@ -831,10 +823,10 @@ void Pool::on_hard_timeout(JobId id) {
     finish(id, Outcome::TimeLimit,
            "TimeLimitExceeded(" + seconds_text(limit) + ") for job " + std::to_string(id));
     if ((w = find_worker(wid)))
-        kill(*w, SIGTERM, ExitReason::TimeLimit);
+        terminate_then_kill(*w, ExitReason::TimeLimit);
 }
 
-void Pool::finish(JobId id, Outcome outcome, std::string value) {
+void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     auto it = jobs_.find(id);
     if (it == jobs_.end())
         return;
@@ -877,7 +869,7 @@ void Pool::finish(JobId id, Outcome outcome, std::string value) {
     check_drained();
 }
 
-bool Pool::terminate_job(pid_t pid, int signal) {
+bool Pool::State::terminate_job(pid_t pid, int signal) {
     Worker* w = find_worker_by_pid(pid);
     if (!w || w->queued.empty())
         return false;
@@ -885,98 +877,120 @@ bool Pool::terminate_job(pid_t pid, int signal) {
     if (it == jobs_.end() || it->second.phase != Phase::Accepted)
         return false;
     it->second.terminate_requested = true;
-    return launcher_->send_signal(pid, signal);
+    return launcher_->deliver(pid, signal);
 }
 
-bool Pool::kill_worker(pid_t pid, int signal) {
+bool Pool::State::kill_worker(pid_t pid, int signal) {
     Worker* w = find_worker_by_pid(pid);
-    return w && launcher_->send_signal(pid, signal);
+    return w && launcher_->deliver(pid, signal);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reports
+// The public face: every call is one step through the pointer.
+
+Pool::Pool(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
+    : state_(std::make_unique<State>(std::move(options), std::move(launcher))) {}
+
+Pool::~Pool() = default;
+
+void Pool::register_with_event_loop(EventLoop& loop) {
+    state_->binding_.bind(&loop);
+}
+
+EventLoop* Pool::event_loop() const {
+    return state_->binding_.loop();
+}
+
+void Pool::add_observer(PoolObserver* observer) {
+    state_->add_observer(observer);
+}
+
+void Pool::remove_observer(PoolObserver* observer) {
+    state_->remove_observer(observer);
+}
+
+void Pool::start() {
+    state_->start();
+}
+
+bool Pool::did_start_ok() const {
+    return state_->start_ok_;
+}
+
+bool Pool::start_failed() const {
+    return state_->start_failed_;
+}
+
+JobId Pool::apply_async(TaskCall call, JobCallbacks callbacks) {
+    return state_->apply_async(std::move(call), std::move(callbacks));
+}
+
+void Pool::restart() {
+    state_->restart();
+}
+
+void Pool::grow(int n) {
+    state_->grow(n);
+}
+
+int Pool::shrink(int n) {
+    return state_->shrink(n);
+}
+
+void Pool::close() {
+    state_->close();
+}
+
+void Pool::stop() {
+    state_->stop();
+}
+
+void Pool::terminate() {
+    state_->terminate();
+}
+
+bool Pool::join(EventLoop::Duration timeout) {
+    return state_->join(timeout);
+}
+
+bool Pool::terminate_job(pid_t pid, int signal) {
+    return state_->terminate_job(pid, signal);
+}
+
+bool Pool::kill_worker(pid_t pid, int signal) {
+    return state_->kill_worker(pid, signal);
+}
+
+PoolState Pool::state() const {
+    return state_->pool_state_;
+}
+
+int Pool::num_processes() const {
+    return state_->target_;
+}
+
+int Pool::alive_processes() const {
+    return state_->alive_processes();
+}
+
+const PoolOptions& Pool::options() const {
+    return state_->options_;
+}
+
+std::vector<pid_t> Pool::pids() const {
+    return state_->pids();
+}
 
 Info Pool::info() const {
-    Info i;
-    i.max_concurrency = target_;
-    i.processes = pids();
-    i.max_tasks_per_child = options_.max_tasks_per_child;
-    i.put_guarded_by_semaphore = false; // the event-loop pool queues instead of blocking callers
-    i.timeouts = {options_.soft_time_limit ? options_.soft_time_limit->count() : 0.0,
-                  options_.time_limit ? options_.time_limit->count() : 0.0};
-    int total = 0, active = 0;
-    for (const auto& [id, w] : workers_) {
-        if (!accepting_writes(*w))
-            continue;
-        ++total;
-        if (binding_.has_writer(w->channel->fd()))
-            ++active;
-    }
-    i.writes = WriteStats::from_counts(scheduler_.write_counts(),
-                                       std::string(to_string(options_.strategy)), total, active);
-    return i;
+    return state_->info();
 }
 
 StatsSnapshot Pool::stats() const {
-    const auto now = Clock::now();
-    StatsSnapshot s;
-    s.state = state_;
-    s.target_processes = target_;
-    s.alive_processes = int(workers_.size());
-    s.pending = pending_.size();
-    s.in_flight = jobs_.size() - pending_.size();
-    s.outcomes = outcomes_;
-    s.submitted = submitted_;
-    s.finished = finished_;
-    s.workers_started = workers_started_;
-    s.workers_exited = workers_exited_;
-    s.total_writes = scheduler_.total_writes();
-    std::tie(s.latency_p50_us, s.latency_p99_us) = latencies_.p50_p99_us();
-    s.restart_in_progress = restart_in_progress_;
-    s.replacement_paused = resume_timer_ != 0;
-    s.workers.reserve(workers_.size());
-    for (const auto& [id, w] : workers_) {
-        WorkerStats ws;
-        ws.slot = (w->slot >= 0 && std::size_t(w->slot) < slots_.size() &&
-                   slots_[std::size_t(w->slot)] == id)
-                      ? w->slot
-                      : -1;
-        ws.pid = w->pid;
-        ws.state = w->state;
-        ws.queued = w->queued.size();
-        ws.jobs_done = w->jobs_done;
-        ws.writes = ws.slot >= 0 ? scheduler_.writes_for(ws.slot) : 0;
-        if (ws.state == WorkerState::Busy)
-            ++s.busy_processes;
-        if (!w->queued.empty()) {
-            auto it = jobs_.find(w->queued.front());
-            // A short job spends most of its life between being written and being acknowledged,
-            // so a sample that showed only accepted jobs would show a busy worker doing nothing.
-            if (it != jobs_.end() && it->second.phase != Phase::Pending) {
-                ws.current_job = it->first;
-                ws.current_task = it->second.call.task;
-                ws.current_job_accepted = it->second.phase == Phase::Accepted;
-                if (ws.current_job_accepted)
-                    ws.current_job_seconds = Seconds(now - it->second.accepted).count();
-            }
-        }
-        // Busy workers' memory moves; sample it at most four times a second.
-        if (w->up && w->state == WorkerState::Busy &&
-            now - w->rss_sampled > std::chrono::milliseconds(250)) {
-            if (auto kib = launcher_->resident_kib(w->pid))
-                w->rss_kib = kib;
-            w->rss_sampled = now;
-        }
-        ws.rss_kib = w->rss_kib;
-        if (w->slot >= 0 && std::size_t(w->slot) < last_exit_by_slot_.size())
-            ws.last_exit = last_exit_by_slot_[std::size_t(w->slot)];
-        s.workers.push_back(std::move(ws));
-    }
-    std::sort(s.workers.begin(), s.workers.end(), [](const WorkerStats& a, const WorkerStats& b) {
-        const int sa = a.slot < 0 ? 1 << 30 : a.slot, sb = b.slot < 0 ? 1 << 30 : b.slot;
-        return sa != sb ? sa < sb : a.pid < b.pid;
-    });
-    return s;
+    return state_->stats();
+}
+
+std::vector<std::pair<int, std::uint64_t>> Pool::write_stats() const {
+    return state_->scheduler_.write_counts();
 }
 
 } // namespace poolcore

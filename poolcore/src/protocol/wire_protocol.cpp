@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "protocol/wire_protocol.h"
 
+#include "poolcore/enum_text.h"
+
 #include <cstring>
 
 namespace poolcore::wire {
@@ -54,18 +56,13 @@ private:
     bool truncated_ = false;
 };
 
-const char* type_name(FrameType t) {
-    switch (t) {
-    case FrameType::Job:
-        return "job";
-    case FrameType::WorkerUp:
-        return "worker-up";
-    case FrameType::Ack:
-        return "ack";
-    case FrameType::Ready:
-        return "ready";
-    }
-    return "unknown";
+constexpr EnumTable<FrameType, 4> kFrameTypeNames{{{FrameType::Job, "job"},
+                                                   {FrameType::WorkerUp, "worker-up"},
+                                                   {FrameType::Ack, "ack"},
+                                                   {FrameType::Ready, "ready"}}};
+
+std::string_view type_name(FrameType t) {
+    return enum_text(kFrameTypeNames, t);
 }
 
 } // namespace
@@ -214,7 +211,7 @@ FrameDecoder::Status FrameDecoder::next(Message& out) {
                     std::to_string(static_cast<unsigned>(type)));
     }
     if (r.truncated())
-        return fail(std::string("protocol error: truncated ") + type_name(type) + " frame");
+        return fail("protocol error: truncated " + std::string(type_name(type)) + " frame");
     return Status::Message;
 }
 

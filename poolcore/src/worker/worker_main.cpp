@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "worker/worker_main.h"
 
+#include "platform/posix/process_memory.h"
 #include "poolcore/task_registry.h"
 #include "protocol/wire_protocol.h"
 

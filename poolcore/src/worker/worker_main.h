@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "platform/process_launcher.h"
+#include "worker/worker_settings.h"
 
 namespace poolcore {
 

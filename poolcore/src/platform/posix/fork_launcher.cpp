@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The fork start method: the worker is a fork() of the pool's own process.
+#include "platform/entry_flags.h"
+#include "platform/posix/launchers.h"
 #include "platform/posix/posix_process.h"
 #include "worker/worker_main.h"
 
 #include <cstdio>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdexcept>
-#include <system_error>
 #include <unistd.h>
 
 namespace poolcore {
@@ -50,23 +50,10 @@ public:
         if (pid == 0)
             become_worker(parent, child_end.get(), death_write.get(), settings);
 
-        LaunchedWorker w;
-        w.pid = pid;
         child_end.reset();
         death_write.reset();
-        posix::set_nonblocking(parent_end.get());
-        w.channel = std::move(parent_end);
-        w.exit_fd = death_read.valid() ? std::move(death_read) : posix::open_pidfd(pid);
-        if (!w.exit_fd.valid()) {
-            const int error = errno;
-            ::kill(pid, SIGKILL);
-            posix::wait_for_child(pid);
-            throw std::system_error(error, std::generic_category(), "pidfd_open");
-        }
-        return w;
+        return posix::adopt_child(pid, std::move(parent_end), std::move(death_read));
     }
-
-    ExitStatus reap(pid_t pid, int) override { return posix::wait_for_child(pid); }
 
 private:
     [[noreturn]] static void become_worker(pid_t parent, int channel, int death_write,

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // POSIX process mechanisms the launchers share: descriptors, exit watching (pidfd or a death
-// pipe), signals, reaping, thread counting and memory readings.
-#include "poolcore/forkserver.h"
+// pipe), signals, reaping, spawning a program image and thread counting.
 #include "platform/posix/posix_process.h"
 
+#include "platform/entry_flags.h"
+#include "platform/posix/process_memory.h"
+
+#include <climits>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,98 +19,51 @@
 #include <sys/prctl.h>
 #endif
 #ifdef __APPLE__
-#include <libproc.h>
+#include <mach-o/dyld.h>
 #include <mach/mach.h>
 #endif
+
+extern char** environ;
 
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <system_error>
 
 namespace poolcore {
 
-std::string ExitStatus::describe() const {
-    if (!known)
-        return "unknown exit status";
-    if (!signaled)
-        return "exitcode " + std::to_string(code);
-    return "signal " + std::to_string(code) + " (" + std::string(signal_name(code)) + ")";
-}
-
-std::string_view signal_name(int signal) {
-    switch (signal) {
-    case SIGHUP:
-        return "SIGHUP";
-    case SIGINT:
-        return "SIGINT";
-    case SIGQUIT:
-        return "SIGQUIT";
-    case SIGILL:
-        return "SIGILL";
-    case SIGTRAP:
-        return "SIGTRAP";
-    case SIGABRT:
-        return "SIGABRT";
-    case SIGBUS:
-        return "SIGBUS";
-    case SIGFPE:
-        return "SIGFPE";
-    case SIGKILL:
-        return "SIGKILL";
-    case SIGUSR1:
-        return "SIGUSR1";
-    case SIGSEGV:
-        return "SIGSEGV";
-    case SIGUSR2:
-        return "SIGUSR2";
-    case SIGPIPE:
-        return "SIGPIPE";
-    case SIGALRM:
-        return "SIGALRM";
-    case SIGTERM:
-        return "SIGTERM";
-    case SIGCHLD:
-        return "SIGCHLD";
-    case SIGCONT:
-        return "SIGCONT";
-    case SIGSTOP:
-        return "SIGSTOP";
-    case SIGTSTP:
-        return "SIGTSTP";
-    case SIGXCPU:
-        return "SIGXCPU";
-    case SIGXFSZ:
-        return "SIGXFSZ";
-    case SIGSYS:
-        return "SIGSYS";
-    default:
-        return "SIG?";
-    }
-}
-
-int parse_signal(std::string_view text) {
-    if (text.empty())
-        return 0;
-    if (text.find_first_not_of("0123456789") == std::string_view::npos) {
-        const int n = std::atoi(std::string(text).c_str());
-        return n > 0 && n < NSIG ? n : 0;
-    }
-    std::string name(text);
-    for (auto& c : name)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (name.rfind("SIG", 0) != 0)
-        name = "SIG" + name;
-    for (int s = 1; s < NSIG; ++s)
-        if (signal_name(s) == name)
-            return s;
-    return 0;
-}
-
 namespace posix {
+
+std::string program_image_path() {
+#ifdef __APPLE__
+    char path[PATH_MAX];
+    std::uint32_t size = sizeof path;
+    if (::_NSGetExecutablePath(path, &size) == 0)
+        return path;
+    throw std::runtime_error("cannot tell this program's path");
+#else
+    return "/proc/self/exe"; // still the right image if the file was replaced since
+#endif
+}
+
+std::string program_file_name() {
+#ifdef __linux__
+    char path[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n > 0)
+        return std::string(path, std::size_t(n));
+#endif
+    return program_image_path();
+}
+
+std::string executable_file_problem(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0)
+        return {};
+    return "'" + path + "' is not an executable file";
+}
 
 void throw_errno(const char* what) {
     throw std::system_error(errno, std::generic_category(), what);
@@ -157,6 +115,7 @@ UniqueFd open_pidfd(pid_t pid) {
 }
 
 bool kernel_has_pidfd() {
+    // Process-wide and written once: the kernel does not change under a running program.
     static const bool has = open_pidfd(::getpid()).valid();
     return has;
 }
@@ -204,6 +163,26 @@ ExitStatus wait_for_child(pid_t pid) {
     }
 }
 
+UniqueFd watch_exit_or_kill(pid_t pid, UniqueFd death_read) {
+    UniqueFd watch = death_read.valid() ? std::move(death_read) : open_pidfd(pid);
+    if (!watch.valid()) {
+        const int error = errno;
+        ::kill(pid, SIGKILL);
+        wait_for_child(pid);
+        throw std::system_error(error, std::generic_category(), "pidfd_open");
+    }
+    return watch;
+}
+
+LaunchedWorker adopt_child(pid_t pid, UniqueFd channel, UniqueFd death_read) {
+    LaunchedWorker w;
+    w.pid = pid;
+    set_nonblocking(channel.get());
+    w.channel = std::move(channel);
+    w.exit_fd = watch_exit_or_kill(pid, std::move(death_read));
+    return w;
+}
+
 int running_thread_count() {
 #ifdef __linux__
     std::FILE* f = std::fopen("/proc/self/status", "r");
@@ -246,80 +225,98 @@ bool PosixLauncher::send_signal(pid_t pid, int signal, std::uint32_t job_tag) {
     return ::kill(pid, signal) == 0;
 }
 
-std::uint64_t resident_kib_of(pid_t pid) {
-#ifdef __linux__
-    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-    std::uint64_t size = 0, resident = 0;
-    if (statm >> size >> resident)
-        return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
-    return 0;
-#elif defined(__APPLE__)
-    proc_taskinfo info{};
-    if (::proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &info, sizeof info) == sizeof info)
-        return info.pti_resident_size / 1024;
-    return 0;
-#else
-    (void)pid;
-    return 0;
-#endif
+bool PosixLauncher::soft_limit(pid_t pid, std::uint32_t job_tag) {
+    return send_signal(pid, SIGUSR1, job_tag);
+}
+
+bool PosixLauncher::terminate(pid_t pid) {
+    return send_signal(pid, SIGTERM);
+}
+
+bool PosixLauncher::kill(pid_t pid) {
+    return send_signal(pid, SIGKILL);
+}
+
+bool PosixLauncher::deliver(pid_t pid, int signal) {
+    return send_signal(pid, signal);
+}
+
+ExitStatus PosixLauncher::reap(pid_t pid, int) {
+    return wait_for_child(pid);
 }
 
 std::uint64_t PosixLauncher::resident_kib(pid_t pid) {
     return resident_kib_of(pid);
 }
 
+namespace {
+
+class SpawnAttributes {
+public:
+    SpawnAttributes() {
+        ::posix_spawnattr_init(&attr_);
+        ::posix_spawn_file_actions_init(&actions_);
+        // A fresh start for signals: nothing blocked, nothing ignored (a threaded parent may
+        // have blocked some for its own signal thread).
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        ::posix_spawnattr_setsigmask(&attr_, &none);
+        ::posix_spawnattr_setsigdefault(&attr_, &all);
+        ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    }
+    ~SpawnAttributes() {
+        ::posix_spawn_file_actions_destroy(&actions_);
+        ::posix_spawnattr_destroy(&attr_);
+    }
+    SpawnAttributes(const SpawnAttributes&) = delete;
+    SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+
+    posix_spawnattr_t attr_;
+    posix_spawn_file_actions_t actions_;
+};
+
+} // namespace
+
+pid_t spawn_program(const std::string& program, const std::vector<std::string>& arguments,
+                    const std::vector<int>& descriptors) {
+    if (program.empty() && !worker_entry_installed())
+        throw std::runtime_error(
+            "spawning a worker needs poolcore::run_worker_if_requested(argc, argv) at the top of "
+            "this program's main(); without it the new process would run the program itself");
+    // Hand the descriptors over from numbers above any target, so no target overwrites a
+    // source; everything else is close-on-exec already, and closed outright where possible.
+    std::vector<UniqueFd> sources;
+    SpawnAttributes spawn;
+    int target = kWorkerChannelFd;
+    for (int fd : descriptors) {
+        UniqueFd high(::fcntl(fd, F_DUPFD_CLOEXEC, 16));
+        if (!high.valid())
+            throw_errno("fcntl(F_DUPFD_CLOEXEC)");
+        ::posix_spawn_file_actions_adddup2(&spawn.actions_, high.get(), target++);
+        sources.push_back(std::move(high));
+    }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // Descriptors an embedder opened without close-on-exec must not reach workers either.
+    ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions_, target);
+#endif
+    const std::string path = program.empty() ? program_image_path() : program;
+    std::vector<std::string> args;
+    args.push_back(program.empty() ? program_file_name() : program);
+    args.insert(args.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    pid_t pid = 0;
+    const int error =
+        ::posix_spawn(&pid, path.c_str(), &spawn.actions_, &spawn.attr_, argv.data(), environ);
+    if (error != 0)
+        throw std::system_error(error, std::generic_category(), "posix_spawn");
+    return pid;
+}
+
 } // namespace posix
-
-std::unique_ptr<ProcessLauncher> make_launcher(const PoolOptions& options) {
-    switch (options.effective_start_method()) {
-    case StartMethod::Fork:
-        return make_fork_launcher(options.allow_fork_with_threads);
-    case StartMethod::Spawn:
-        return make_spawn_launcher(options.worker_program);
-    case StartMethod::Forkserver:
-        if (options.forkserver)
-            return make_forkserver_launcher(options.forkserver);
-        try {
-            return make_forkserver_launcher(ForkServer::start());
-        } catch (const std::exception& e) {
-            throw PoolError(std::string("could not start the forkserver: ") + e.what());
-        }
-    }
-    throw PoolError("unknown start method");
-}
-
-std::uint64_t current_resident_kib() {
-#ifdef __linux__
-    std::FILE* f = std::fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    unsigned long long size = 0, resident = 0;
-    const int n = std::fscanf(f, "%llu %llu", &size, &resident);
-    std::fclose(f);
-    return n == 2 ? resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024 : 0;
-#else
-    return posix::resident_kib_of(::getpid());
-#endif
-}
-
-std::uint64_t current_private_kib() {
-#ifdef __linux__
-    std::FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
-    if (!f)
-        return current_resident_kib();
-    char line[256];
-    std::uint64_t total = 0;
-    while (std::fgets(line, sizeof line, f)) {
-        unsigned long long kib = 0;
-        if (std::sscanf(line, "Private_Clean: %llu kB", &kib) == 1 ||
-            std::sscanf(line, "Private_Dirty: %llu kB", &kib) == 1)
-            total += kib;
-    }
-    std::fclose(f);
-    return total;
-#else
-    return current_resident_kib();
-#endif
-}
 
 } // namespace poolcore

@@ -2,7 +2,7 @@
 #pragma once
 
 // What the POSIX launchers (fork, forkserver, spawn) share: descriptor plumbing, exit watching,
-// signals, reaping and memory readings. Private to poolcore/platform.
+// spawning, signals and reaping. Private to poolcore/platform.
 
 #include "platform/process_launcher.h"
 
@@ -14,6 +14,14 @@
 namespace poolcore::posix {
 
 [[noreturn]] void throw_errno(const char* what);
+
+// The file the kernel runs this program from: "/proc/self/exe" on Linux (still the right image
+// if the file was replaced since), the executable's path on macOS.
+std::string program_image_path();
+// This program's file name, as argv[0] for a fresh image of it.
+std::string program_file_name();
+// Why `path` cannot be executed: empty when it is an executable regular file.
+std::string executable_file_problem(const std::string& path);
 
 void set_nonblocking(int fd);
 // A connected AF_UNIX stream pair, both ends close-on-exec (and SIGPIPE-free where the platform
@@ -48,17 +56,33 @@ ExitStatus wait_for_child(pid_t pid);
 pid_t spawn_program(const std::string& program, const std::vector<std::string>& arguments,
                     const std::vector<int>& descriptors);
 
-// Resident memory of any process now, in KiB; 0 if unknown.
-std::uint64_t resident_kib_of(pid_t pid);
-
 // Threads this process runs now (1 where the platform cannot tell).
 int running_thread_count();
 
-// The process mechanisms every POSIX launcher shares: signals and memory readings.
+// The exit watch of `pid`, a child just started: `death_read` (the read end of a death pipe
+// whose write end only the child holds) when valid, else a pidfd. When there is neither, the
+// child is killed and reaped, and std::system_error thrown: a worker the pool cannot watch must
+// not outlive the launch.
+UniqueFd watch_exit_or_kill(pid_t pid, UniqueFd death_read);
+// The pool's handle on `pid`, a worker this process just started: `channel` (the parent's end)
+// made non-blocking, and its exit watched (watch_exit_or_kill()).
+LaunchedWorker adopt_child(pid_t pid, UniqueFd channel, UniqueFd death_read);
+
+// The process mechanisms every POSIX launcher shares: the verbs as signals, and memory readings.
 class PosixLauncher : public ProcessLauncher {
 public:
-    bool send_signal(pid_t pid, int signal, std::uint32_t job_tag) override;
+    bool soft_limit(pid_t pid, std::uint32_t job_tag) override;
+    bool terminate(pid_t pid) override;
+    bool kill(pid_t pid) override;
+    bool deliver(pid_t pid, int signal) override;
     std::uint64_t resident_kib(pid_t pid) override;
+    // A worker that is this process's own child (fork, spawn); the forkserver's workers are the
+    // server's children, and its launcher reads their status from the server instead.
+    ExitStatus reap(pid_t pid, int exit_fd) override;
+
+private:
+    // `job_tag` rides along where the platform can carry it (sigqueue).
+    static bool send_signal(pid_t pid, int signal, std::uint32_t job_tag = 0);
 };
 
 } // namespace poolcore::posix

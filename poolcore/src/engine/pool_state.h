@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// What a Pool is behind its public face (poolcore/pool.h): its jobs, workers and timers, and the
+// rules between them. pool.cpp holds the verbs and the worker and job lifecycles,
+// pool_report.cpp the read side (stats(), info()).
+
+#include "engine/channel.h"
+#include "engine/loop_binding.h"
+#include "engine/restart_limiter.h"
+#include "engine/scheduler.h"
+#include "engine/worker_slots.h"
+#include "platform/process_launcher.h"
+#include "poolcore/pool.h"
+
+#include <array>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace poolcore {
+
+struct Pool::State {
+    using Clock = std::chrono::steady_clock;
+    using WorkerId = std::uint64_t;
+    using TimerHandle = LoopBinding::TimerHandle;
+
+    enum class Phase { Pending, Written, Accepted };
+
+    struct Job {
+        JobId id = 0;
+        TaskCall call;
+        JobCallbacks callbacks;
+        std::optional<Seconds> soft_limit, hard_limit;
+        Clock::time_point submitted, accepted;
+        Phase phase = Phase::Pending;
+        WorkerId worker = 0;
+        pid_t pid = 0;
+        TimerHandle soft_timer = 0, hard_timer = 0;
+        bool terminate_requested = false;
+        bool restart_probe = false;
+    };
+
+    struct Worker {
+        WorkerId id = 0;
+        int slot = -1;
+        pid_t pid = 0;
+        std::unique_ptr<Channel> channel;
+        UniqueFd exit_fd;
+        WorkerState state = WorkerState::Starting;
+        std::deque<JobId> queued; // written or being written, oldest first
+        std::uint64_t jobs_done = 0;
+        std::uint64_t rss_kib = 0;     // sampled by stats() (pool_report.cpp)
+        std::uint64_t private_kib = 0; // what max_memory_per_child judges
+        Clock::time_point rss_sampled;
+        std::string fault; // why the pool killed it, for the lost job's error
+        std::uint64_t generation = 0;
+        bool retire_when_idle = false;
+        std::optional<ExitReason> exit_reason;
+        TimerHandle alive_timer = 0, kill_timer = 0;
+        bool counts_for_start = false;
+        bool up = false;
+    };
+
+    State(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher);
+    ~State(); // kills any worker still alive and reaps it
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+    // The public verbs (see pool.h).
+    void add_observer(PoolObserver* observer);
+    void remove_observer(PoolObserver* observer);
+    void start();
+    JobId apply_async(TaskCall call, JobCallbacks callbacks);
+    void restart();
+    void grow(int n);
+    int shrink(int n);
+    void close();
+    void stop();
+    void terminate();
+    bool join(EventLoop::Duration timeout);
+    bool terminate_job(pid_t pid, int signal);
+    bool kill_worker(pid_t pid, int signal);
+    std::vector<pid_t> pids() const;
+    int alive_processes() const;
+
+    // The read side (pool_report.cpp). stats() is not const: it samples busy workers' resident
+    // memory through the launcher, at most four times a second each, and keeps the reading in
+    // the worker (rss_kib, rss_sampled).
+    Info info() const;
+    StatsSnapshot stats();
+
+    // Workers and slots.
+    void maintain();
+    void spawn(int slot);
+    void on_worker_readable(WorkerId id);
+    void read_frames(Worker& w);
+    void on_worker_writable(WorkerId id);
+    void on_worker_exit(WorkerId id);
+    void handle_message(Worker& w, wire::Message& message);
+    void handle_up(Worker& w, const wire::WorkerUpMessage& m);
+    void handle_ack(Worker& w, const wire::AckMessage& m);
+    void handle_ready(Worker& w, wire::ReadyMessage& m);
+    void after_job(Worker& w);
+    void retire(Worker& w, ExitReason reason);
+    void mark_exiting(Worker& w, ExitReason reason);
+    void kill(Worker& w, ExitReason reason);
+    // Asks it to exit, and kills it once options.kill_grace has passed.
+    void terminate_then_kill(Worker& w, ExitReason reason);
+    void protocol_error(Worker& w, const std::string& error);
+    Worker* find_worker(WorkerId id);
+    Worker* find_worker_by_pid(pid_t pid);
+    bool accepting_writes(const Worker& w) const;
+    int worker_capacity(const Worker& w) const;
+
+    // Jobs.
+    void schedule_writes();
+    void flush(Worker& w);
+    void arm_time_limits(Job& job);
+    void on_soft_timeout(JobId id);
+    void on_hard_timeout(JobId id);
+    void finish(JobId id, Outcome outcome, std::string value);
+    void check_restart_progress();
+    void check_drained();
+    void set_state(PoolState s);
+    // The one job `id` if it was acknowledged (its time limits run), else nothing.
+    Job* accepted_job(JobId id);
+    JobId enqueue(TaskCall call, JobCallbacks callbacks, bool restart_probe);
+
+    template <typename F> void notify(F&& f);
+    void say(Severity severity, const std::string& text);
+
+    // Hot: touched for every job (apply_async, schedule_writes, a result), so they sit together.
+    PoolOptions options_; // first: the scheduler and the crash-loop guard are built from it
+    PoolState pool_state_ = PoolState::Init;
+    std::unordered_map<JobId, Job> jobs_;
+    std::deque<JobId> pending_;
+    JobId next_job_id_ = 1;
+    bool scheduling_ = false;
+    std::map<WorkerId, std::unique_ptr<Worker>> workers_;
+    WorkerSlots slots_;
+    Scheduler scheduler_;
+    LoopBinding binding_;
+    std::vector<PoolObserver*> observers_;
+    std::array<std::uint64_t, kOutcomeCount> outcomes_{};
+    std::uint64_t submitted_ = 0;
+    std::uint64_t finished_ = 0;
+    LatencyWindow latencies_;
+
+    std::unique_ptr<ProcessLauncher> launcher_;
+    CrashLoopGuard crash_loop_;
+
+    int target_ = 0;
+    bool stop_requested_ = false;
+    bool start_ok_ = false;
+    bool start_failed_ = false;
+    int start_waiting_ = 0;
+
+    WorkerId next_worker_id_ = 1;
+    std::uint64_t generation_ = 0;
+    bool restart_in_progress_ = false;
+    bool restart_probe_sent_ = false;
+    TimerHandle resume_timer_ = 0;
+
+    std::uint64_t workers_started_ = 0;
+    std::uint64_t workers_exited_ = 0;
+};
+
+} // namespace poolcore

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "poolcore/launcher.h"
+
+#include "platform/process_launcher.h"
+
+void std::default_delete<poolcore::ProcessLauncher>::operator()(
+    poolcore::ProcessLauncher* launcher) const {
+    delete launcher;
+}

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Memory readings from the system's own accounting (/proc on Linux, libproc on macOS).
+#include "platform/posix/process_memory.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#ifdef __APPLE__
+#include <libproc.h>
+#endif
+
+namespace poolcore {
+
+namespace posix {
+
+std::uint64_t resident_kib_of(pid_t pid) {
+#ifdef __linux__
+    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+    std::uint64_t size = 0, resident = 0;
+    if (statm >> size >> resident)
+        return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024;
+    return 0;
+#elif defined(__APPLE__)
+    proc_taskinfo info{};
+    if (::proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &info, sizeof info) == sizeof info)
+        return info.pti_resident_size / 1024;
+    return 0;
+#else
+    (void)pid;
+    return 0;
+#endif
+}
+
+} // namespace posix
+
+std::uint64_t current_resident_kib() {
+#ifdef __linux__
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    unsigned long long size = 0, resident = 0;
+    const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+    std::fclose(f);
+    return n == 2 ? resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)) / 1024 : 0;
+#else
+    return posix::resident_kib_of(::getpid());
+#endif
+}
+
+std::uint64_t current_private_kib() {
+#ifdef __linux__
+    std::FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
+    if (!f)
+        return current_resident_kib();
+    char line[256];
+    std::uint64_t total = 0;
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long long kib = 0;
+        if (std::sscanf(line, "Private_Clean: %llu kB", &kib) == 1 ||
+            std::sscanf(line, "Private_Dirty: %llu kB", &kib) == 1)
+            total += kib;
+    }
+    std::fclose(f);
+    return total;
+#else
+    return current_resident_kib();
+#endif
+}
+
+} // namespace poolcore

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <cstddef>
+
+namespace poolcore {
+
+// What a worker is told when it starts: by the fork launchers in memory, by the spawn launcher
+// on its command line (see platform/entry_flags.h), by the forkserver in its request.
+struct WorkerSettings {
+    std::size_t max_frame = 0;
+    // Measure private memory after each job (costs a read of smaps_rollup): on when a memory
+    // limit is set.
+    bool measure_private_memory = false;
+};
+
+} // namespace poolcore
