@@ -652,7 +652,7 @@ void Pool::State::on_worker_exit(WorkerId id) {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-JobId Pool::State::apply_async(TaskCall call, JobCallbacks callbacks) {
+JobId Pool::State::apply_async(TaskCall&& call, JobCallbacks&& callbacks) {
     if (pool_state_ != PoolState::Run) {
         if (pool_state_ == PoolState::Close)
             throw PoolError(kPoolClosedRefusal);

@@ -75,7 +75,9 @@ struct Pool::State {
     void add_observer(PoolObserver* observer);
     void remove_observer(PoolObserver* observer);
     void start();
-    JobId apply_async(TaskCall call, JobCallbacks callbacks);
+    // By rvalue: Pool::apply_async forwards its arguments here, and a second by-value layer
+    // would move every call and its callbacks once more per job.
+    JobId apply_async(TaskCall&& call, JobCallbacks&& callbacks);
     void restart();
     void grow(int n);
     int shrink(int n);
