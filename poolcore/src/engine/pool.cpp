@@ -659,22 +659,8 @@ JobId Pool::State::apply_async(TaskCall call, JobCallbacks callbacks) {
         throw PoolError(
             refused_in_state("the pool is not running", pool_state_, ": start it first"));
     }
-    if (call.task.empty())
-        throw PoolError("a job needs a task name");
-    if (call.task.size() > 0xffff)
-        throw PoolError("task name too long");
-    if (call.soft_time_limit && call.soft_time_limit->count() <= 0)
-        throw PoolError("soft_time_limit must be positive");
-    if (call.time_limit && call.time_limit->count() <= 0)
-        throw PoolError("time_limit must be positive");
-    const auto soft = call.soft_time_limit ? call.soft_time_limit : options_.soft_time_limit;
-    const auto hard = call.time_limit ? call.time_limit : options_.time_limit;
-    if (soft && hard && *soft > *hard)
-        throw PoolError("soft_time_limit must be less than or equal to time_limit");
-    const std::size_t frame = call.task.size() + call.argument.size() + call.payload.size() + 32;
-    if (frame > options_.max_frame_bytes)
-        throw PoolError("job of " + std::to_string(frame) + " bytes exceeds max_frame_bytes (" +
-                        std::to_string(options_.max_frame_bytes) + ")");
+    if (auto why = options_.refusal(call); !why.empty())
+        throw PoolError(why);
     return enqueue(std::move(call), std::move(callbacks), false);
 }
 
