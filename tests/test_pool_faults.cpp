@@ -34,6 +34,29 @@ std::vector<std::string> split(const std::string& s) {
     return out;
 }
 
+// When each worker died, as the pool's observers hear it.
+class CrashTimes : public PoolObserver {
+public:
+    void on_worker_exit(int, pid_t, const ExitStatus&, ExitReason reason,
+                        const std::string&) override {
+        if (reason == ExitReason::Died)
+            times_.push_back(std::chrono::steady_clock::now());
+    }
+    // The most crashes that fell within any span of `window`.
+    int most_within(Seconds window) const {
+        int most = 0;
+        for (std::size_t first = 0, last = 0; last < times_.size(); ++last) {
+            while (Seconds(times_[last] - times_[first]) >= window)
+                ++first;
+            most = std::max(most, int(last - first + 1));
+        }
+        return most;
+    }
+
+private:
+    std::vector<std::chrono::steady_clock::time_point> times_;
+};
+
 } // namespace
 
 class TestPoolFaults : public QObject {
@@ -189,23 +212,35 @@ private slots:
     }
 
     void aLastingCrashLoopIsToldOncePerWindow() {
+        // Whether this machine crashes workers fast enough to trip the guard is its own affair
+        // (CrashLoopGuard's unit test drives a lasting loop on its own clock): what holds here at
+        // any crash rate is that a loop the guard saw is told, and told at most once a window.
         // Scheduling, not starting, decides this: one variant is enough.
         auto o = options(2);
         o.max_restarts = 10;
         o.restart_window = Seconds(0.3);
         PoolUnderTest p(o, harness::pool_variants().front());
+        CrashTimes crash_times;
+        p.pool.add_observer(&crash_times);
         QVERIFY(p.start());
         const auto began = std::chrono::steady_clock::now();
         // Deaths spread between good jobs: the window keeps refilling, and each pause is short.
         for (int i = 0; i < 80; ++i)
             p.submit(i % 2 ? "crash=KILL" : "sleep=5");
         QVERIFY(p.wait_results(80, 60s));
+        QCOMPARE(p.count(Outcome::WorkerLost), std::size_t(40));
+        QCOMPARE(p.duplicate_outcomes(), 0);
         const double windows =
             Seconds(std::chrono::steady_clock::now() - began).count() / o.restart_window.count();
         const int told = p.recorder.times_said("replacing them is paused");
-        QVERIFY(told >= 1);
         QVERIFY2(told <= int(windows) + 1,
                  qPrintable(QString("%1 notices in %2 windows").arg(told).arg(windows)));
+        // The observer hears of a crash just after the guard counts it, on the same thread: 11
+        // crashes heard within 90 % of a window were counted within the window.
+        if (crash_times.most_within(o.restart_window * 0.9) > o.max_restarts)
+            QVERIFY2(told >= 1, "the guard tripped and said nothing");
+        else
+            qInfo("this machine crashed workers too slowly to trip the guard");
         QVERIFY(p.wait_alive(2));
     }
 
