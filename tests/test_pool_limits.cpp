@@ -5,6 +5,7 @@
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
 
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -39,6 +40,25 @@ private slots:
         const int after = p.submit("noop");
         QVERIFY(p.wait_results(2));
         QVERIFY(p.result(after).ok());
+    }
+
+    // The loop is kept from running past the limit while the job finishes in time: its result
+    // waits in the channel when the hard-limit timer comes due, and the result wins.
+    void aResultWaitingWhenTheLimitComesDueWins_data() { add_variant_rows(); }
+    void aResultWaitingWhenTheLimitComesDueWins() {
+        HARNESS_VARIANT();
+        if (variant.threads)
+            QSKIP("BlockingPool's loop runs on its own thread, which a test cannot hold still");
+        auto o = options(1);
+        o.time_limit = Seconds(0.2);
+        PoolUnderTest p(o, variant);
+        QVERIFY(p.start());
+        const int n = p.submit("sleep=20");
+        QVERIFY(p.wait_accepted(n));        // the limit is armed
+        std::this_thread::sleep_for(600ms); // the loop does not run; the job ends meanwhile
+        QVERIFY(p.wait_results(1, 10s));
+        QCOMPARE(p.result(n).outcome, Outcome::Success);
+        QVERIFY(p.timeouts(n).empty());
     }
 
     void softTimeLimitHonoured_data() { add_variant_rows(); }

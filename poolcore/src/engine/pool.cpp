@@ -830,6 +830,16 @@ void Pool::State::on_hard_timeout(JobId id) {
     Job* found = accepted_job(id);
     if (!found)
         return;
+    // Timers fire before the loop reads its sockets, so a loop kept from running past the limit
+    // (a loaded machine, a debugger, a stopped process) would judge a job whose result already
+    // waits in the channel. Read what the worker has sent first: a result that arrived wins.
+    if (Worker* w = find_worker(found->worker); w && w->channel->is_open()) {
+        read_frames(*w, false);
+        if (!(found = accepted_job(id))) {
+            schedule_writes();
+            return;
+        }
+    }
     Job& job = *found;
     job.hard_timer = 0;
     const Seconds limit = *job.hard_limit;
