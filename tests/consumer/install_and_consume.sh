@@ -25,6 +25,7 @@ fail() {
 
 echo "== install the libpoolcore-dev component into $prefix"
 "$cmake" --install "$build_dir" --prefix "$prefix" --component libpoolcore-dev >/dev/null
+[ -d "$prefix" ] || fail "the libpoolcore-dev component installs nothing"
 (cd "$prefix" && find . -mindepth 1 | sort)
 
 # What must be there, and what must not: the public face only.
