@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // poolscope-worker: what the spawn start method starts each worker as. It holds poolcore's
 // worker and the built-in tasks and nothing of Qt, so a spawned worker loads and maps a fraction
 // of what a copy of the desktop app would.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The built-in tasks: small, predictable behaviours for exercising the pool under load and faults.
 #include "platform/posix/process_memory.h"
 #include "poolcore/observer.h"

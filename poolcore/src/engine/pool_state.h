@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // What a Pool is behind its public face (poolcore/pool.h): its jobs, workers and timers, and the
