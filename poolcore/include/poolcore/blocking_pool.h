@@ -27,19 +27,23 @@ public:
     void start();
     bool did_start_ok() const;
 
+    // How both verbs refuse, as the event-loop Pool's apply_async does: what the caller's thread
+    // can see (the pool not accepting jobs, kPoolClosedRefusal once closed; an impossible call,
+    // PoolOptions::refusal(): a task name too long, a time limit out of range, a frame beyond
+    // max_frame_bytes) throws PoolError at once. A refusal that only the pool's thread can see
+    // (the pool closed meanwhile) throws too when called there, and otherwise ends the job
+    // through on_error, as Outcome::TaskError with the refusal as its value: every job taken
+    // gets exactly one outcome.
+
     // Hands a job to the pool's thread and returns at once: it never waits, however busy the
     // workers are. Safe from any thread, the pool's own included (inside a job callback it queues
-    // the job directly). Throws PoolError when the pool does not accept jobs (kPoolClosedRefusal
-    // once closed), as apply_async does. A refusal that only the pool's thread can see (the pool
-    // closed meanwhile, or an impossible call, such as a frame beyond max_frame_bytes) ends the
-    // job through on_error, as Outcome::TaskError with the refusal as its value: every job it
-    // takes gets exactly one outcome. With `putlocks` on, its jobs count as outstanding for the
-    // put-lock that apply_async waits on.
+    // the job directly). With `putlocks` on, its jobs count as outstanding for the put-lock that
+    // apply_async waits on.
     void submit(TaskCall call, JobCallbacks callbacks = {});
 
     // Celery's apply_async: with `putlocks` on, waits while as many jobs are outstanding as the
     // workers can take (the put-guard semaphore, hence TaskPool::uses_semaphore), then submits.
-    // Throws PoolError when refused; a refusal seen on the pool's thread goes into the future.
+    // The future holds the job's result, a refusal on the pool's thread's TaskError included.
     // Not for a job callback with `putlocks` on: waiting there for a slot would wait forever.
     std::future<JobResult> apply_async(TaskCall call, JobCallbacks callbacks = {});
 
@@ -72,16 +76,16 @@ private:
     // Runs `fn` on the pool thread and returns its result (rethrowing its exception).
     template <typename Fn> auto call(Fn&& fn) const -> decltype(fn());
     std::size_t slot_capacity() const;
-    using Refused = std::function<void(std::exception_ptr)>;
-
     // Throws the PoolError the pool would throw now, if it does not accept jobs.
     void check_accepting() const;
+    // check_accepting(), then PoolOptions::refusal(): every refusal the caller's thread can see.
+    void check_call(const TaskCall& call) const;
     // The put-lock's count (with `putlocks` on): `wait` waits for a free slot first.
     void take_slot(bool wait);
     void release_slot();
     // The one path to the pool for a job that took its slot: queues it on the pool's thread
-    // (at once when called there); `on_refused` hears a refusal thrown there.
-    void hand_over(TaskCall call, JobCallbacks callbacks, Refused on_refused);
+    // (at once when called there), and answers a refusal thrown there as the rule above says.
+    void hand_over(TaskCall call, JobCallbacks callbacks);
 
     PoolOptions options_;
     mutable PollLoop loop_;

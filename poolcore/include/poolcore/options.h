@@ -23,6 +23,14 @@ public:
 // The most worker processes one pool runs (PoolOptions::processes, grow()).
 inline constexpr int kMaxProcesses = 1024;
 
+// The longest time any setting, time limit or built-in task argument may name: 10^9 s, about
+// 31.7 years. The clocks count 64-bit nanoseconds, which overflow at about 9.2e9 s; a longer
+// time would wrap and strike at once.
+inline constexpr double kMaxSeconds = 1e9;
+// What is wrong with `s` as a time: "" when it is positive (or zero, with `zero_allowed`) and at
+// most kMaxSeconds, else a "must be ..." naming the range. NaN is never a time.
+std::string time_problem(Seconds s, bool zero_allowed = false);
+
 // Why a pool that was closed (close(), stop(), terminate()) refuses a job.
 inline constexpr const char* kPoolClosedRefusal = "the pool is closed: it accepts no new jobs";
 
@@ -85,6 +93,15 @@ struct PoolOptions {
     std::vector<Problem> problems() const;
     // Throws PoolError listing every problem.
     void validate() const;
+    // Why a pool with these options refuses `call` in any state (no task name, one too long, a
+    // time limit out of range or contradicting the defaults, a frame beyond max_frame_bytes);
+    // empty when the call is possible. Both pools check it on the caller's thread.
+    std::string refusal(const TaskCall& call) const;
+    // The largest payload a job of `task` with `argument` can carry within max_frame_bytes, and
+    // the one refusal of a payload beyond it ("" when `payload_bytes` fits).
+    std::size_t max_payload_bytes(std::string_view task, std::string_view argument) const;
+    std::string payload_problem(std::size_t payload_bytes, std::string_view task,
+                                std::string_view argument) const;
     int effective_processes() const;
     StartMethod effective_start_method() const;
 };

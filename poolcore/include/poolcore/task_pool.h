@@ -38,6 +38,8 @@ public:
     void on_close();     // no new work; only from RUN
     int num_processes() const;
 
+    // Refuses alike for both kinds of pool: PoolError at once for what the calling thread can
+    // see (see BlockingPool::submit), else the job ends through on_error.
     void apply_async(TaskCall call, JobCallbacks callbacks = {});
     void grow(int n = 1);
     int shrink(int n = 1);
