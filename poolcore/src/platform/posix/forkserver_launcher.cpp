@@ -61,7 +61,7 @@ public:
                            " per worker (its exit-status pipe) and starting one needs " +
                            std::to_string(kServerToStart) + " more for a moment, so ";
         text += server_fits == 0 ? "no worker can start"
-                                 : "at most " + std::to_string(server_fits) + " of the " +
+                                 : "only about " + std::to_string(server_fits) + " of the " +
                                        std::to_string(processes) + " processes asked for can run";
         text += "; raise the limit (ulimit -n) or ask for fewer processes";
         return Capacity{server_fits, text};

@@ -447,8 +447,8 @@ Capacity PosixLauncher::capacity_for(int processes) const {
                        descriptor_costs() + ") and starting one needs " + std::to_string(peak) +
                        " for a moment, so ";
     text += fits == 0 ? "no worker can start"
-                      : "at most " + std::to_string(fits) + " of the " + std::to_string(processes) +
-                            " processes asked for can run";
+                      : "only about " + std::to_string(fits) + " of the " +
+                            std::to_string(processes) + " processes asked for can run";
     text += "; raise the limit (ulimit -n) or ask for fewer processes";
     return Capacity{fits, text};
 }
