@@ -100,6 +100,13 @@ void Pool::State::start() {
     if (auto why = launcher_->refusal(); !why.empty())
         throw PoolError(why);
     target_ = options_.effective_processes();
+    // None fitting is refused; some fitting still runs every job, so it is only a warning.
+    if (const Capacity capacity = launcher_->capacity_for(target_); !capacity.shortfall.empty()) {
+        if (capacity.fits < 1)
+            throw PoolError(capacity.shortfall);
+        say(Severity::Warning, capacity.shortfall);
+    }
+    launch_failure_told_.clear();
     slots_.reset(std::size_t(target_));
     start_ok_ = false;
     start_failed_ = false;
@@ -321,10 +328,13 @@ void Pool::State::maintain() {
         slot = slots_.next_vacant(slot);
         try {
             spawn(slot);
+            launch_failure_told_.clear();
             ++occupied;
         } catch (const std::exception& e) {
-            say(Severity::Error,
-                std::string("could not start a worker: ") + e.what() + "; trying again in 1 s");
+            if (launch_failure_told_ != e.what())
+                say(Severity::Error, std::string("could not start a worker: ") + e.what() +
+                                         "; trying again every 1 s");
+            launch_failure_told_ = e.what();
             if (pool_state_ == PoolState::Run && !start_ok_)
                 start_failed_ = true;
             resume_timer_ = binding_.call_later(std::chrono::seconds(1), [this] {

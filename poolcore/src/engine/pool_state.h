@@ -175,6 +175,7 @@ struct Pool::State {
     bool restart_in_progress_ = false;
     bool restart_probe_sent_ = false;
     TimerHandle resume_timer_ = 0;
+    std::string launch_failure_told_; // said once while every retry fails the same way
 
     std::uint64_t workers_started_ = 0;
     std::uint64_t workers_exited_ = 0;

@@ -27,6 +27,13 @@ struct LaunchedWorker {
     UniqueFd exit_fd; // becomes readable once the process has exited
 };
 
+// How many workers the OS lets this process run beside what it holds already (POSIX: within
+// its descriptor limit), against how many the pool wants.
+struct Capacity {
+    int fits = 0;
+    std::string shortfall; // empty when every worker asked for fits; else why not, and the maximum
+};
+
 class ProcessLauncher {
 public:
     virtual ~ProcessLauncher() = default;
@@ -36,6 +43,11 @@ public:
     // empty when it would not: lets the pool refuse to start with a clear error instead of
     // retrying something that cannot work.
     virtual std::string refusal() const { return {}; }
+
+    // Whether `processes` workers fit in what the OS allows this process now. The pool refuses
+    // to start when none fits and warns when only some do: those still run every job, and a
+    // limit can be raised while the pool runs.
+    virtual Capacity capacity_for(int processes) const { return Capacity{processes, {}}; }
 
     // Starts one worker whose only inherited descriptor (besides stdio) is its channel end.
     // Throws std::system_error when the OS refuses, std::runtime_error when it is not safe.

@@ -6,7 +6,6 @@
 #include "worker/worker_main.h"
 
 #include <cstdio>
-#include <fcntl.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -60,16 +59,21 @@ private:
                                            const WorkerSettings& settings) {
         posix::die_with_parent(parent);
         // The channel goes to 3 and the death pipe to 4, so that closing everything above
-        // leaves the worker holding nothing of its siblings' or the parent's event loop. Both
-        // are parked high first: either may sit where the other is going.
-        channel = ::fcntl(channel, F_DUPFD, 64);
-        death_write = death_write >= 0 ? ::fcntl(death_write, F_DUPFD, 64) : -1;
-        if (channel < 0 || !posix::pin_descriptor(channel, kWorkerChannelFd))
-            ::_exit(70);
-        if (death_write >= 0 && !posix::pin_descriptor(death_write, kWorkerChannelFd + 1))
-            ::_exit(70);
-        posix::close_from(kWorkerChannelFd + (death_write >= 0 ? 2 : 1));
+        // leaves the worker holding nothing of its siblings' or the parent's event loop.
+        const int keep[2] = {channel, death_write};
+        const int kept = death_write >= 0 ? 2 : 1;
+        if (!posix::place_descriptors(keep, kept))
+            posix::exit_without_descriptors("a forked worker's channel");
+        posix::close_from(kWorkerChannelFd + kept);
         run_worker(kWorkerChannelFd, settings);
+    }
+
+    int descriptors_per_worker() const override { return 2; }
+    // Both socket ends, and the death pipe's or a pidfd.
+    int descriptors_to_start() const override { return posix::kernel_has_pidfd() ? 3 : 4; }
+    const char* descriptor_costs() const override {
+        return posix::kernel_has_pidfd() ? "its channel and a pidfd"
+                                         : "its channel and a death pipe";
     }
 
     bool allow_with_threads_;

@@ -59,8 +59,9 @@ void ForkServerClient::start_process() {
             throw_errno("fork");
         if (pid == 0) {
             die_with_parent(parent);
-            if (!pin_descriptor(theirs.get(), kWorkerChannelFd))
-                ::_exit(70);
+            const int control = theirs.get();
+            if (!place_descriptors(&control, 1))
+                exit_without_descriptors("the forkserver's control socket");
             close_from(kWorkerChannelFd + 1);
             run_forkserver(kWorkerChannelFd);
         }
@@ -157,10 +158,7 @@ LaunchedWorker ForkServerClient::launch(const WorkerSettings& settings,
     fail("a newly started server closed its socket at once");
 }
 
-std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSettings& settings) {
-    Request request;
-    request.max_frame = settings.max_frame;
-    request.measure_private_memory = settings.measure_private_memory ? 1 : 0;
+bool ForkServerClient::send_request(const Request& request) {
     const auto* bytes = reinterpret_cast<const char*>(&request);
     std::size_t sent = 0;
     while (sent < sizeof request) {
@@ -176,10 +174,24 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
         else if (n < 0 && errno == EINTR)
             continue;
         else if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-            return std::nullopt;
+            return false;
         else
             fail("the server stopped listening (" + std::string(std::strerror(errno)) + ")");
     }
+    return true;
+}
+
+std::string ForkServerClient::describe_server() const {
+    const std::string state = process_state(pid_);
+    return "the server, pid " + std::to_string(pid_) + (state.empty() ? "" : ", is " + state);
+}
+
+std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSettings& settings) {
+    Request request;
+    request.max_frame = settings.max_frame;
+    request.measure_private_memory = settings.measure_private_memory ? 1 : 0;
+    if (!send_request(request))
+        return std::nullopt;
 
     pollfd p{control_.get(), POLLIN, 0};
     int ready;
@@ -187,7 +199,7 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
            errno == EINTR) {
     }
     if (ready == 0)
-        fail("no answer within 5 s");
+        fail("no answer within 5 s (" + describe_server() + "); it was killed");
 
     Reply reply;
     iovec iov{&reply, sizeof reply};
@@ -222,13 +234,30 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
     }
     if (n == 0 || (n < 0 && errno == ECONNRESET))
         return std::nullopt;
-    if (n != sizeof reply || (msg.msg_flags & MSG_CTRUNC))
+    if (n != sizeof reply)
         fail("a garbled reply");
+    if ((msg.msg_flags & MSG_CTRUNC) && reply.error == 0 && reply.pid > 0) {
+        // The kernel had no free descriptor here for what came with the reply (EMFILE): a
+        // shortage in this process, not a fault of the server's. The server kills the worker
+        // it forked for nothing, and keeps serving the workers that run.
+        for (auto& fd : received)
+            fd.reset();
+        Request discard;
+        discard.kind = forkserver::RequestKind::Discard;
+        discard.pid = reply.pid;
+        send_request(discard);
+        throw std::system_error(EMFILE, std::generic_category(),
+                                "forkserver: no free descriptor in this process for a new "
+                                "worker's channel (RLIMIT_NOFILE " +
+                                    std::to_string(descriptor_limit()) + ")");
+    }
     if (reply.error != 0)
-        throw std::system_error(reply.error, std::generic_category(), "forkserver: fork");
+        throw std::system_error(reply.error, std::generic_category(),
+                                "forkserver: starting a worker");
     if (count != 2 || reply.pid <= 0)
         fail("a reply without the worker's descriptors");
 
+    told_unresponsive_ = 0; // it answers: a later stall is news again
     LaunchedWorker w;
     w.pid = reply.pid;
     set_nonblocking(received[0].get());
@@ -246,6 +275,47 @@ ExitStatus ForkServerClient::read_exit_status(int exit_fd, std::chrono::millisec
     if (ready > 0 && read_exact(exit_fd, &status, sizeof status))
         return decode_wait_status(status);
     return ExitStatus{false, false, 0};
+}
+
+ExitStatus ForkServerClient::exit_status_of(pid_t worker, int status_pipe,
+                                            std::chrono::milliseconds patience,
+                                            const std::function<void(const std::string&)>& notice) {
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+        pollfd p{status_pipe, POLLIN, 0};
+        if (::poll(&p, 1, 10) > 0) {
+            int status = 0;
+            if (read_exact(status_pipe, &status, sizeof status))
+                return decode_wait_status(status);
+            // EOF first: the server died before it could tell; the zombie may still say.
+            if (auto status = zombie_wait_status(worker))
+                return decode_wait_status(*status);
+            return ExitStatus{false, false, 0};
+        }
+        // No word yet. A server that does not run (stopped, traced, dying) reaps nothing, so
+        // the worker's exit is read from the worker itself, which stays a zombie meanwhile.
+        std::unique_lock lock(mutex_);
+        const pid_t server = pid_;
+        const std::string state = server > 0 ? process_state(server) : std::string();
+        const bool stalled = !state.empty() && (state[0] == 'T' || state[0] == 't' ||
+                                                state[0] == 'Z' || state[0] == 'X');
+        const bool late = std::chrono::steady_clock::now() >= deadline;
+        if (stalled || late) {
+            if (auto status = zombie_wait_status(worker)) {
+                const bool tell = told_unresponsive_ != server;
+                told_unresponsive_ = server;
+                lock.unlock();
+                if (tell && notice)
+                    notice("the forkserver (pid " + std::to_string(server) + ") is " +
+                           (state.empty() ? "not answering" : state) +
+                           " and does not reap its workers: their exits are read from the kernel "
+                           "until it runs again, and a start that needs it replaces it");
+                return decode_wait_status(*status);
+            }
+            if (late)
+                return ExitStatus{false, false, 0};
+        }
+    }
 }
 
 } // namespace posix

@@ -12,6 +12,10 @@
 #include <optional>
 #include <string>
 
+namespace poolcore::forkserver {
+struct Request;
+}
+
 namespace poolcore::posix {
 
 class ForkServerClient {
@@ -35,6 +39,13 @@ public:
     // unknown when the server died before it could tell.
     static ExitStatus read_exit_status(int exit_fd, std::chrono::milliseconds patience);
 
+    // The exit status of `worker`, whose pidfd has fired or which the pool has just killed: as
+    // the server relays it on `status_pipe` (the worker's exit-status pipe), or, from a server
+    // that does not run (stopped) and so reaps nothing, read from the zombie worker itself; then
+    // `notice` hears, once, that the server is unresponsive. Waits at most `patience`.
+    ExitStatus exit_status_of(pid_t worker, int status_pipe, std::chrono::milliseconds patience,
+                              const std::function<void(const std::string&)>& notice);
+
 private:
     void start_process();
     // Why the server is gone, if it is (and reaps it); empty while it runs.
@@ -44,12 +55,17 @@ private:
     std::string await_death();
     // One request; empty when the socket broke (the server died), throws on any other failure.
     std::optional<LaunchedWorker> request_worker(const WorkerSettings& settings);
+    // False when the socket broke (the server died); throws on any other failure.
+    bool send_request(const forkserver::Request& request);
+    // "the server, pid 42, is T (stopped)": for a message about a server that did not answer.
+    std::string describe_server() const;
     void stop_process();
     [[noreturn]] void fail(const std::string& why);
 
     mutable std::mutex mutex_;
     pid_t pid_ = 0;
     UniqueFd control_;
+    pid_t told_unresponsive_ = 0; // the server last named unresponsive, until it answers again
 };
 
 } // namespace poolcore::posix

@@ -5,6 +5,10 @@
 #include "platform/posix/posix_process.h"
 #include "poolcore/forkserver.h"
 
+#include <algorithm>
+#include <climits>
+#include <unordered_map>
+
 namespace poolcore {
 
 using namespace std::chrono_literals;
@@ -18,16 +22,66 @@ public:
     std::string_view name() const override { return "forkserver"; }
 
     LaunchedWorker launch(const WorkerSettings& settings) override {
-        return server_->client().launch(settings,
-                                        [this](const std::string& text) { notice(text); });
+        LaunchedWorker worker = server_->client().launch(settings, told());
+        // The exit-status pipe tells only what the server relays, and a stopped server relays
+        // nothing; a pidfd (the kernel allows one for any process) fires on the exit itself.
+        if (UniqueFd pidfd = posix::open_pidfd(worker.pid); pidfd.valid()) {
+            status_pipes_[worker.pid] = std::move(worker.exit_fd);
+            worker.exit_fd = std::move(pidfd);
+        }
+        return worker;
     }
 
-    ExitStatus reap(pid_t, int exit_fd) override {
-        return posix::ForkServerClient::read_exit_status(exit_fd, 2s);
+    ExitStatus reap(pid_t pid, int exit_fd) override {
+        const auto it = status_pipes_.find(pid);
+        if (it == status_pipes_.end()) // the status pipe is the exit watch itself
+            return posix::ForkServerClient::read_exit_status(exit_fd, 2s);
+        const UniqueFd status_pipe = std::move(it->second);
+        status_pipes_.erase(it);
+        return server_->client().exit_status_of(pid, status_pipe.get(), 2s, told());
+    }
+
+    // This process's limit, and the server's own (the same RLIMIT_NOFILE, inherited): it binds
+    // first only at a limit of a few dozen.
+    Capacity capacity_for(int processes) const override {
+        Capacity ours = PosixLauncher::capacity_for(processes);
+        const int limit = posix::descriptor_limit();
+        if (limit == INT_MAX)
+            return ours;
+        // Stdio, its control socket and self-pipe; one exit-status pipe end per worker; a
+        // socket pair and a pipe for a moment while it starts one.
+        constexpr int kServerHolds = 6, kServerPerWorker = 1, kServerToStart = 4;
+        const int server_fits =
+            std::max(0, (limit - kServerHolds - kServerToStart) / kServerPerWorker + 1);
+        if (server_fits >= std::min(ours.fits, processes))
+            return ours;
+        std::string text = "RLIMIT_NOFILE allows the forkserver " + std::to_string(limit) +
+                           " descriptors; it holds " + std::to_string(kServerHolds) + ", " +
+                           std::to_string(kServerPerWorker) +
+                           " per worker (its exit-status pipe) and starting one needs " +
+                           std::to_string(kServerToStart) + " more for a moment, so ";
+        text += server_fits == 0 ? "no worker can start"
+                                 : "only about " + std::to_string(server_fits) + " of the " +
+                                       std::to_string(processes) + " processes asked for can run";
+        text += "; raise the limit (ulimit -n) or ask for fewer processes";
+        return Capacity{server_fits, text};
     }
 
 private:
+    int descriptors_per_worker() const override { return posix::kernel_has_pidfd() ? 3 : 2; }
+    // What the reply brings, and the pidfd: nothing else is opened here.
+    int descriptors_to_start() const override { return descriptors_per_worker(); }
+    const char* descriptor_costs() const override {
+        return posix::kernel_has_pidfd() ? "its channel, a pidfd and its exit-status pipe"
+                                         : "its channel and its exit-status pipe";
+    }
+
+    std::function<void(const std::string&)> told() {
+        return [this](const std::string& text) { notice(text); };
+    }
+
     std::shared_ptr<ForkServer> server_;
+    std::unordered_map<pid_t, UniqueFd> status_pipes_; // by worker, where exit_fd is a pidfd
 };
 
 } // namespace

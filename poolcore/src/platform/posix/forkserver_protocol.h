@@ -2,9 +2,9 @@
 #pragma once
 
 // What the forkserver and its client say to each other over the control socket. The control
-// protocol: fixed-size records on a stream socket, one request answered by one reply carrying
-// the worker's channel and exit-status pipe (SCM_RIGHTS). On a worker's exit-status pipe the
-// server writes the raw waitpid() status once, then closes it.
+// protocol: fixed-size records on a stream socket, one Launch request answered by one reply
+// carrying the worker's channel and exit-status pipe (SCM_RIGHTS); a Discard has no answer. On a
+// worker's exit-status pipe the server writes the raw waitpid() status once, then closes it.
 
 #include <cerrno>
 #include <cstddef>
@@ -15,10 +15,17 @@ namespace poolcore::forkserver {
 
 inline constexpr std::uint32_t kRequestMagic = 0x504f4f4c; // "POOL"
 
+enum class RequestKind : std::uint32_t {
+    Launch = 0,  // fork a worker; answered by a Reply
+    Discard = 1, // the client could not take the worker `pid`'s descriptors: kill it; no reply
+};
+
 struct Request {
     std::uint32_t magic = kRequestMagic;
-    std::uint32_t measure_private_memory = 0;
+    RequestKind kind = RequestKind::Launch;
     std::uint64_t max_frame = 0;
+    std::uint32_t measure_private_memory = 0;
+    std::int32_t pid = 0; // of a Discard
 };
 
 struct Reply {

@@ -100,7 +100,12 @@ public:
                     ::_exit(0); // the pool's process closed us: its workers go with us
                 if (request.magic != kRequestMagic)
                     ::_exit(76); // EX_PROTOCOL
-                fork_worker(request);
+                if (request.kind == RequestKind::Discard)
+                    discard_worker(request.pid);
+                else if (request.kind == RequestKind::Launch)
+                    fork_worker(request);
+                else
+                    ::_exit(76);
             }
         }
     }
@@ -116,6 +121,12 @@ private:
             [[maybe_unused]] auto n = ::write(it->second.get(), &status, sizeof status);
             exit_pipes_.erase(it); // closing it is the EOF after the status
         }
+    }
+
+    // Only a worker not yet reaped is killed: its pid cannot have been reused.
+    void discard_worker(pid_t pid) {
+        if (exit_pipes_.count(pid))
+            ::kill(pid, SIGKILL);
     }
 
     void fork_worker(const Request& request) {
@@ -144,8 +155,8 @@ private:
         posix::die_with_parent(server);
         // Everything but the channel goes: the control socket, the self-pipe and the siblings'
         // exit pipes, whose write ends a worker must never hold.
-        if (!posix::pin_descriptor(channel, kWorkerChannelFd))
-            ::_exit(70);
+        if (!posix::place_descriptors(&channel, 1))
+            posix::exit_without_descriptors("a forkserver worker's channel");
         posix::close_from(kWorkerChannelFd + 1);
         run_worker(kWorkerChannelFd, WorkerSettings{std::size_t(request.max_frame),
                                                     request.measure_private_memory != 0});

@@ -7,6 +7,7 @@
 #include "platform/posix/process_memory.h"
 
 #include <climits>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,6 +19,7 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+#include <sys/resource.h>
 #ifdef __APPLE__
 #include <mach-o/dyld.h>
 #include <mach/mach.h>
@@ -25,6 +27,7 @@
 
 extern char** environ;
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -110,13 +113,15 @@ UniqueFd open_pidfd(pid_t pid) {
         return UniqueFd(fd);
 #else
     (void)pid;
+    errno = ENOSYS;
 #endif
     return {};
 }
 
 bool kernel_has_pidfd() {
     // Process-wide and written once: the kernel does not change under a running program.
-    static const bool has = open_pidfd(::getpid()).valid();
+    // Out of descriptors is no answer: only ENOSYS says the kernel has none.
+    static const bool has = open_pidfd(::getpid()).valid() || errno != ENOSYS;
     return has;
 }
 
@@ -130,11 +135,191 @@ void close_from(int first) {
         ::close(static_cast<int>(fd));
 }
 
-bool pin_descriptor(int fd, int target) {
-    if (fd == target)
-        return ::fcntl(fd, F_SETFD, 0) == 0; // keep it across exec
-    const int high = ::fcntl(fd, F_DUPFD, 64);
-    return high >= 0 && ::dup2(high, target) == target;
+bool place_descriptors(const int* fds, int count) {
+    constexpr int kMost = 8;
+    if (count < 0 || count > kMost)
+        return false;
+    int at[kMost];
+    for (int i = 0; i < count; ++i)
+        at[i] = fds[i];
+    const auto holds = [&](int fd) {
+        for (int k = 0; k < count; ++k)
+            if (at[k] == fd)
+                return true;
+        return false;
+    };
+    const int first_free_target = kWorkerChannelFd + count;
+    for (int i = 0; i < count; ++i) {
+        const int target = kWorkerChannelFd + i;
+        if (at[i] == target) {
+            if (::fcntl(target, F_SETFD, 0) != 0) // keep it across exec
+                return false;
+            continue;
+        }
+        // A descriptor still to be placed may sit on this target: move it first, to a number
+        // past every target that none of the others holds. dup2() needs no free slot there,
+        // only a number under the limit, and whatever it replaces the child closes anyway.
+        for (int j = i + 1; j < count; ++j) {
+            if (at[j] != target)
+                continue;
+            int spare = first_free_target;
+            while (holds(spare))
+                ++spare;
+            if (::dup2(at[j], spare) != spare)
+                return false;
+            at[j] = spare;
+        }
+        if (::dup2(at[i], target) != target) // the copy is not close-on-exec
+            return false;
+    }
+    return true;
+}
+
+namespace {
+
+// A decimal for a message written where nothing may allocate.
+const char* decimal(long value, char (&buffer)[24]) {
+    char* end = buffer + sizeof buffer - 1;
+    *end = '\0';
+    char* p = end;
+    const bool negative = value < 0;
+    unsigned long magnitude = negative ? 0UL - static_cast<unsigned long>(value) : value;
+    do {
+        *--p = char('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (negative)
+        *--p = '-';
+    return p;
+}
+
+void write_text(int fd, const char* text) {
+    [[maybe_unused]] auto n = ::write(fd, text, std::strlen(text));
+}
+
+} // namespace
+
+void exit_without_descriptors(const char* what) {
+    char number[24];
+    write_text(2, "poolcore: a new process could not take its descriptors (");
+    write_text(2, what);
+    write_text(2, ": ");
+    // strerror() may allocate for its locale; a forked child must not.
+    const int error = errno;
+    write_text(2, error == EMFILE  ? "no free descriptor"
+                  : error == EBADF ? "a descriptor past the limit"
+                                   : "errno ");
+    if (error != EMFILE && error != EBADF)
+        write_text(2, decimal(error, number));
+    write_text(2, ") under RLIMIT_NOFILE ");
+    write_text(2, decimal(descriptor_limit(), number));
+    write_text(2, "\n");
+    ::_exit(70); // EX_SOFTWARE
+}
+
+int descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+        limit.rlim_cur > rlim_t(INT_MAX))
+        return INT_MAX;
+    return int(limit.rlim_cur);
+}
+
+int descriptors_in_use() {
+    // The kernel's list is O(open), where trying every number would be O(limit). A descriptor
+    // at or past the limit (inherited from a parent with a higher one) takes no number a new
+    // one could have, so it does not count.
+#ifdef __linux__
+    const char* folder = "/proc/self/fd";
+#else
+    const char* folder = "/dev/fd";
+#endif
+    const int limit = descriptor_limit();
+    DIR* dir = ::opendir(folder);
+    if (!dir)
+        return errno == EMFILE ? limit : 0;
+    const int own = ::dirfd(dir);
+    int count = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        const long fd = std::strtol(entry->d_name, nullptr, 10);
+        count += fd != own && fd < limit;
+    }
+    ::closedir(dir);
+    return count;
+}
+
+std::string process_state(pid_t pid) {
+#ifdef __linux__
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!f)
+        return {};
+    char line[1024];
+    const bool read = std::fgets(line, sizeof line, f) != nullptr;
+    std::fclose(f);
+    const char* close = read ? std::strrchr(line, ')') : nullptr;
+    if (!close || close[1] != ' ' || close[2] == '\0')
+        return {};
+    const char letter = close[2];
+    const char* word = "";
+    switch (letter) {
+    case 'R':
+        word = "running";
+        break;
+    case 'S':
+        word = "sleeping";
+        break;
+    case 'D':
+        word = "disk sleep";
+        break;
+    case 'T':
+        word = "stopped";
+        break;
+    case 't':
+        word = "tracing stop";
+        break;
+    case 'Z':
+        word = "zombie";
+        break;
+    case 'X':
+        word = "dead";
+        break;
+    default:
+        return std::string(1, letter);
+    }
+    return std::string(1, letter) + " (" + word + ")";
+#else
+    (void)pid;
+    return {};
+#endif
+}
+
+std::optional<int> zombie_wait_status(pid_t pid) {
+#ifdef __linux__
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+    if (!f)
+        return std::nullopt;
+    char line[2048];
+    const bool read = std::fgets(line, sizeof line, f) != nullptr;
+    std::fclose(f);
+    const char* close = read ? std::strrchr(line, ')') : nullptr;
+    if (!close || close[1] != ' ' || close[2] != 'Z')
+        return std::nullopt;
+    // Field 3 is the state; exit_code is field 52 (proc(5)), the last one.
+    const char* p = close + 2;
+    for (int field = 3; field < 52 && p; ++field) {
+        p = std::strchr(p, ' ');
+        if (p)
+            ++p;
+    }
+    if (!p)
+        return std::nullopt;
+    return std::atoi(p);
+#else
+    (void)pid;
+    return std::nullopt;
+#endif
 }
 
 void die_with_parent(pid_t expected_parent) {
@@ -245,6 +430,29 @@ ExitStatus PosixLauncher::reap(pid_t pid, int) {
     return wait_for_child(pid);
 }
 
+Capacity PosixLauncher::capacity_for(int processes) const {
+    const int limit = descriptor_limit();
+    if (limit == INT_MAX)
+        return Capacity{processes, {}};
+    const int in_use = descriptors_in_use();
+    const int per_worker = descriptors_per_worker();
+    // The last start needs its peak on top of what the workers before it hold.
+    const int peak = descriptors_to_start();
+    const int fits = std::max(0, (limit - in_use - (peak - per_worker)) / per_worker);
+    if (fits >= processes)
+        return Capacity{processes, {}};
+    std::string text = "RLIMIT_NOFILE allows this process " + std::to_string(limit) +
+                       " descriptors and it holds " + std::to_string(in_use) + "; each " +
+                       std::string(name()) + " worker costs " + std::to_string(per_worker) + " (" +
+                       descriptor_costs() + ") and starting one needs " + std::to_string(peak) +
+                       " for a moment, so ";
+    text += fits == 0 ? "no worker can start"
+                      : "only about " + std::to_string(fits) + " of the " +
+                            std::to_string(processes) + " processes asked for can run";
+    text += "; raise the limit (ulimit -n) or ask for fewer processes";
+    return Capacity{fits, text};
+}
+
 std::uint64_t PosixLauncher::resident_kib(pid_t pid) {
     return resident_kib_of(pid);
 }
@@ -290,7 +498,8 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
     SpawnAttributes spawn;
     int target = kWorkerChannelFd;
     for (int fd : descriptors) {
-        UniqueFd high(::fcntl(fd, F_DUPFD_CLOEXEC, 16));
+        // Past every target, and no higher: a low descriptor limit must still leave room.
+        UniqueFd high(::fcntl(fd, F_DUPFD_CLOEXEC, kWorkerChannelFd + int(descriptors.size())));
         if (!high.valid())
             throw_errno("fcntl(F_DUPFD_CLOEXEC)");
         ::posix_spawn_file_actions_adddup2(&spawn.actions_, high.get(), target++);

@@ -6,7 +6,9 @@
 
 #include "platform/process_launcher.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -37,9 +39,26 @@ bool kernel_has_pidfd();
 // Closes every descriptor from `first` up. For the child between fork and the worker loop.
 void close_from(int first);
 
-// Moves `fd` to `target` in a freshly forked child, via a high number so that `target` may be
-// any descriptor, including one in use. Returns false if the OS refused.
-bool pin_descriptor(int fd, int target);
+// Moves `fds[i]` to kWorkerChannelFd + i (3, 4, ...) in a freshly forked child, kept across
+// exec, whatever numbers they sit at now (one may sit where another goes). Needs no free
+// descriptor, so it works at any RLIMIT_NOFILE that leaves room for the targets; false if the
+// OS refused. Async-signal-safe.
+bool place_descriptors(const int* fds, int count);
+// For a child between fork and the worker loop: says on stderr that it could not take its
+// descriptors and why (`what`, and the descriptor limit), and exits 70 (EX_SOFTWARE).
+[[noreturn]] void exit_without_descriptors(const char* what);
+
+// The descriptor limit (RLIMIT_NOFILE, the soft one), and how many of the numbers below it this
+// process holds now.
+int descriptor_limit();
+int descriptors_in_use();
+
+// The scheduling state of `pid` as /proc/PID/stat tells it ("T (stopped)", "S (sleeping)"),
+// empty when it cannot be read.
+std::string process_state(pid_t pid);
+// The waitpid() status of `pid`, a zombie whose parent has not reaped it yet, read from
+// /proc/PID/stat (Linux): the exit of a process that is not this one's child.
+std::optional<int> zombie_wait_status(pid_t pid);
 
 // Arms the parent-death signal (Linux) and checks the parent is still `expected_parent`; a
 // child whose parent died before the signal was armed exits at once.
@@ -79,6 +98,15 @@ public:
     // A worker that is this process's own child (fork, spawn); the forkserver's workers are the
     // server's children, and its launcher reads their status from the server instead.
     ExitStatus reap(pid_t pid, int exit_fd) override;
+    // The descriptor limit against `processes` workers of descriptors_per_worker() each.
+    Capacity capacity_for(int processes) const override;
+
+protected:
+    // What one running worker costs in this process, and in what (for the message); and what
+    // starting one costs at its peak, before the descriptors only the child needs are closed.
+    virtual int descriptors_per_worker() const = 0;
+    virtual const char* descriptor_costs() const = 0;
+    virtual int descriptors_to_start() const = 0;
 
 private:
     // `job_tag` rides along where the platform can carry it (sigqueue).

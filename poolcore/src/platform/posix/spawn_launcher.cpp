@@ -51,6 +51,15 @@ public:
     }
 
 private:
+    int descriptors_per_worker() const override { return 2; }
+    // Both socket ends and a copy of the child's to hand over, and a pidfd; or both death pipe
+    // ends and a copy of its write end.
+    int descriptors_to_start() const override { return posix::kernel_has_pidfd() ? 4 : 6; }
+    const char* descriptor_costs() const override {
+        return posix::kernel_has_pidfd() ? "its channel and a pidfd"
+                                         : "its channel and a death pipe";
+    }
+
     std::string program_;
 };
 
