@@ -18,6 +18,7 @@ packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
+    doxygen
 )
 
 install_missing_packages() {
