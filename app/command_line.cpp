@@ -3,6 +3,8 @@
 
 #include <QCommandLineParser>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 namespace poolscope {
@@ -30,10 +32,14 @@ long long to_integer(const QCommandLineParser& p, const QString& name, long long
 double to_seconds(const QCommandLineParser& p, const QString& name) {
     bool ok = false;
     const double v = p.value(name).toDouble(&ok);
-    if (!ok || !std::isfinite(v) || v <= 0)
-        throw BadArgument(QStringLiteral("--%1 needs a positive number of seconds, got '%2'")
-                              .arg(name, p.value(name))
-                              .toStdString());
+    // Beyond poolcore's longest time the clock's nanoseconds would overflow and strike at once.
+    if (!ok || !std::isfinite(v) || v <= 0 || v > poolcore::kMaxSeconds)
+        throw BadArgument(
+            QStringLiteral("--%1 needs a positive number of seconds, at most %2, got '%3'")
+                .arg(name)
+                .arg(poolcore::kMaxSeconds, 0, 'g')
+                .arg(p.value(name))
+                .toStdString());
     return v;
 }
 
@@ -147,8 +153,9 @@ CommandLine parse_command_line(const QStringList& arguments) {
                 to_integer(p, "processes", p.isSet("headless") ? 1 : 0, poolcore::kMaxProcesses));
         if (p.isSet("count"))
             h.count = to_integer(p, "count", 0, 1'000'000'000);
-        if (p.isSet("payload"))
-            h.payload_bytes = std::size_t(to_integer(p, "payload", 0, 64ll << 20));
+        if (p.isSet("payload")) // its upper bound depends on the tasks: checked with them below
+            h.payload_bytes =
+                std::size_t(to_integer(p, "payload", 0, std::numeric_limits<std::uint32_t>::max()));
         if (p.isSet("pool")) {
             const QString v = p.value("pool");
             if (v != "async" && v != "blocking")
@@ -205,6 +212,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
             h.tasks.push_back(std::move(call));
         }
         h.pool = given.applied_to(h.pool);
+        // The pool's own limit and words: what no job of these tasks can carry is refused here.
+        for (const auto& call : h.tasks)
+            if (auto problem = h.pool.payload_problem(h.payload_bytes, call.task, call.argument);
+                !problem.empty())
+                throw BadArgument("--payload " + std::to_string(h.payload_bytes) + ": " + problem);
         if (h.pool.soft_time_limit && h.pool.time_limit &&
             *h.pool.soft_time_limit > *h.pool.time_limit)
             throw BadArgument("--soft-time-limit must be less than or equal to --time-limit");

@@ -6,7 +6,10 @@
 #include <QEventLoop>
 #include <QSocketNotifier>
 #include <QTimer>
+#include <algorithm>
 #include <chrono>
+#include <limits>
+#include <memory>
 
 namespace poolscope {
 
@@ -74,24 +77,40 @@ void QtEventLoop::unwatch_process_exit(poolcore::ExitHandle h) {
 
 poolcore::EventLoop::TimerId QtEventLoop::start_timer(Duration interval, bool single_shot,
                                                       Callback fire) {
+    // A QTimer counts in int milliseconds (24.8 days at most), while poolcore accepts limits of
+    // up to 1e9 s. A longer interval is waited out in steps: the timer wakes early, sees its
+    // deadline still ahead and sleeps again, so a long limit never strikes early.
+    using Clock = std::chrono::steady_clock;
     const TimerId id = next_timer_++;
     auto* timer = new QTimer(this);
-    timer->setSingleShot(single_shot);
+    timer->setSingleShot(true);
     timer->setTimerType(Qt::PreciseTimer);
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(interval).count();
-    timer->setInterval(int(std::clamp<long long>(ms, 0, std::numeric_limits<int>::max())));
-    connect(timer, &QTimer::timeout, this, [this, id, single_shot, fire = std::move(fire)] {
-        if (single_shot) {
-            auto it = timers_.find(id);
-            if (it == timers_.end())
-                return;
-            it->second->deleteLater();
-            timers_.erase(it);
-        }
-        fire();
-    });
+    const auto arm = [timer](Duration wait) {
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+        timer->start(int(std::clamp<long long>(ms, 0, std::numeric_limits<int>::max())));
+    };
+    auto deadline = std::make_shared<Clock::time_point>(Clock::now() + interval);
+    connect(timer, &QTimer::timeout, this,
+            [this, id, single_shot, interval, arm, deadline, fire = std::move(fire)] {
+                const auto now = Clock::now();
+                if (now < *deadline) {
+                    arm(*deadline - now);
+                    return;
+                }
+                if (single_shot) {
+                    auto it = timers_.find(id);
+                    if (it == timers_.end())
+                        return;
+                    it->second->deleteLater();
+                    timers_.erase(it);
+                } else {
+                    *deadline = now + interval;
+                    arm(interval);
+                }
+                fire();
+            });
     timers_.emplace(id, timer);
-    timer->start();
+    arm(interval);
     return id;
 }
 

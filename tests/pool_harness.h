@@ -82,14 +82,20 @@ inline poolcore::PoolOptions options(int processes) {
 // Everything a pool reported, recorded thread-safely (BlockingPool calls back on its thread).
 class Recorder : public poolcore::PoolObserver {
 public:
-    void on_message(poolcore::Severity, const std::string& text) override {
+    void on_message(poolcore::Severity severity, const std::string& text) override {
         std::lock_guard lock(mutex);
         messages.push_back(text);
+        if (severity == poolcore::Severity::Error)
+            errors.push_back(text);
     }
     void on_worker_exit(int, pid_t pid, const poolcore::ExitStatus& s, poolcore::ExitReason reason,
-                        const std::string&) override {
+                        const std::string& fault) override {
         std::lock_guard lock(mutex);
-        exits.push_back({pid, s, reason});
+        exits.push_back({pid, s, reason, fault});
+    }
+    std::vector<std::string> error_list() const {
+        std::lock_guard lock(mutex);
+        return errors;
     }
     int times_said(const std::string& fragment) const {
         std::lock_guard lock(mutex);
@@ -108,6 +114,7 @@ public:
         pid_t pid;
         poolcore::ExitStatus status;
         poolcore::ExitReason reason;
+        std::string fault;
     };
     std::vector<Exit> exit_list() const {
         std::lock_guard lock(mutex);
@@ -116,6 +123,7 @@ public:
 
     mutable std::mutex mutex;
     std::vector<std::string> messages;
+    std::vector<std::string> errors; // the Error-level messages among them
     std::vector<Exit> exits;
 };
 

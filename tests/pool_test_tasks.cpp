@@ -67,6 +67,12 @@ void register_test_tasks() {
         wire::append_ready(bytes, 987654321, Outcome::Success, 0, 0, "");
         return write_to_channel_and_wait(bytes);
     });
+    r.add({"close_channel", "", "Closes its worker's channel and keeps running."},
+          [](const TaskContext&) {
+              ::close(kWorkerChannelFd);
+              std::this_thread::sleep_for(10s);
+              return std::string("not killed");
+          });
     r.add({"getpid", "", "Returns its pid."},
           [](const TaskContext&) { return std::to_string(::getpid()); });
 }

@@ -4,8 +4,8 @@
 
 namespace harness {
 
-// Registers list_fds, garbage_frame, oversized_frame, bogus_ready and getpid. Runs in every
-// process, workers included (the setup of POOLSCOPE_TEST_MAIN).
+// Registers list_fds, garbage_frame, oversized_frame, bogus_ready, close_channel and getpid. Runs
+// in every process, workers included (the setup of POOLSCOPE_TEST_MAIN).
 void register_test_tasks();
 
 } // namespace harness

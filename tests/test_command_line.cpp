@@ -153,6 +153,35 @@ private slots:
             << QStringList{"--headless", "--start-method", "vfork"} << "--start-method";
         QTest::newRow("fork in the desktop app")
             << QStringList{"--start-method", "fork"} << "desktop app runs threads";
+        // Beyond 1e9 s the clock's nanoseconds overflow: the limit would strike at once, the
+        // alive timeout kill every worker, the run give up at once.
+        for (const char* option :
+             {"--time-limit", "--soft-time-limit", "--alive-timeout", "--timeout"})
+            QTest::newRow(option) << QStringList{"--headless", option, "1e10"}
+                                  << QString("%1 needs a positive number of seconds, at most "
+                                             "1e+09, got '1e10'")
+                                         .arg(option);
+        // No job above max_frame_bytes less the frame header (26 bytes, so that a result as
+        // large fits too) and the task's name and argument can pass: that is the limit, in the
+        // pool's own words.
+        QTest::newRow("payload of a whole frame")
+            << QStringList{"--headless", "--payload", "67108864"}
+            << "--payload 67108864: a payload of 67108864 bytes exceeds the 67108834 a job of "
+               "'noop' can carry (max_frame_bytes 67108864 less 26 bytes";
+        QTest::newRow("payload one past the frame")
+            << QStringList{"--headless", "--task",    "echo",    "--task",
+                           "sleep=10",   "--payload", "67108832"}
+            << "a payload of 67108832 bytes exceeds the 67108831 a job of 'sleep' can carry";
+    }
+
+    void theLongestTimesAndTheLargestPayloadAreTaken() {
+        const auto cl =
+            parse({"--headless", "--time-limit", "1e9", "--soft-time-limit", "1e9",
+                   "--alive-timeout", "1e9", "--timeout", "1e9", "--payload", "67108834"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Headless);
+        QCOMPARE(cl.headless.pool.time_limit->count(), 1e9);
+        QCOMPARE(cl.headless.timeout_s, 1e9);
+        QCOMPARE(cl.headless.payload_bytes, std::size_t(67108834));
     }
     void badArgumentsGiveOneLineErrors() {
         QFETCH(QStringList, args);

@@ -34,6 +34,29 @@ std::vector<std::string> split(const std::string& s) {
     return out;
 }
 
+// When each worker died, as the pool's observers hear it.
+class CrashTimes : public PoolObserver {
+public:
+    void on_worker_exit(int, pid_t, const ExitStatus&, ExitReason reason,
+                        const std::string&) override {
+        if (reason == ExitReason::Died)
+            times_.push_back(std::chrono::steady_clock::now());
+    }
+    // The most crashes that fell within any span of `window`.
+    int most_within(Seconds window) const {
+        int most = 0;
+        for (std::size_t first = 0, last = 0; last < times_.size(); ++last) {
+            while (Seconds(times_[last] - times_[first]) >= window)
+                ++first;
+            most = std::max(most, int(last - first + 1));
+        }
+        return most;
+    }
+
+private:
+    std::vector<std::chrono::steady_clock::time_point> times_;
+};
+
 } // namespace
 
 class TestPoolFaults : public QObject {
@@ -102,6 +125,61 @@ private slots:
         QVERIFY(p.wait_alive(1));
     }
 
+    void aWorkerThatClosesItsChannelIsToldSo_data() { add_variant_rows(); }
+    void aWorkerThatClosesItsChannelIsToldSo() {
+        HARNESS_VARIANT();
+        PoolUnderTest p(options(1), variant);
+        QVERIFY(p.start());
+        const int closer = p.submit("close_channel");
+        const int after = p.submit("noop");
+        QVERIFY(p.wait_results(2, 30s));
+        const JobResult lost = p.result(closer);
+        QCOMPARE(lost.outcome, Outcome::WorkerLost);
+        // What it did first, then how it ended: a bare "signal 9 (SIGKILL)", the pool's own kill,
+        // reads as the kernel's OOM killer.
+        const auto closed = lost.value.find("closed its channel");
+        QVERIFY2(closed != std::string::npos, lost.value.c_str());
+        const auto killed = lost.value.find("SIGKILL");
+        QVERIFY2(killed == std::string::npos || killed > closed, lost.value.c_str());
+        QVERIFY(p.result(after).ok());
+        const auto exits = p.recorder.exit_list();
+        QVERIFY(!exits.empty());
+        QVERIFY2(exits.front().fault.rfind("closed its channel", 0) == 0,
+                 exits.front().fault.c_str());
+        QVERIFY(p.wait_alive(1));
+    }
+
+    void terminateUnderLoadTellsNoProtocolError_data() {
+        QTest::addColumn<int>("variant_index");
+        QTest::newRow("event-loop/fork") << 0;
+        QTest::newRow("blocking/forkserver") << 4;
+    }
+    void terminateUnderLoadTellsNoProtocolError() {
+        // Acks and results are always on their way when terminate() ends every job: they concern
+        // jobs the pool itself just ended, and are no protocol error (11 of 15 terminated
+        // headless runs said one).
+        HARNESS_VARIANT();
+        for (int round = 0; round < 20; ++round) {
+            auto o = options(3);
+            o.strategy = Strategy::Fcfs; // prefetched jobs: more frames in flight
+            PoolUnderTest p(o, variant);
+            QVERIFY(p.start());
+            for (int i = 0; i < 400; ++i)
+                p.submit("noop");
+            QVERIFY(p.wait_results(std::size_t(20 + 5 * round)));
+            p.pool.on_terminate();
+            QVERIFY(p.wait_for([&] { return p.pool.state() == PoolState::Stopped; }, 10s));
+            QCOMPARE(p.result_count(), std::size_t(400));
+            QCOMPARE(p.duplicate_outcomes(), 0);
+            const auto errors = p.recorder.error_list();
+            QVERIFY2(
+                errors.empty(),
+                qPrintable(QString("round %1: %2")
+                               .arg(round)
+                               .arg(QString::fromStdString(errors.empty() ? "" : errors.front()))));
+        }
+    }
+
     void workersHoldOnlyTheirOwnChannel_data() { add_variant_rows(); }
     void workersHoldOnlyTheirOwnChannel() {
         HARNESS_VARIANT();
@@ -134,23 +212,35 @@ private slots:
     }
 
     void aLastingCrashLoopIsToldOncePerWindow() {
+        // Whether this machine crashes workers fast enough to trip the guard is its own affair
+        // (CrashLoopGuard's unit test drives a lasting loop on its own clock): what holds here at
+        // any crash rate is that a loop the guard saw is told, and told at most once a window.
         // Scheduling, not starting, decides this: one variant is enough.
         auto o = options(2);
         o.max_restarts = 10;
         o.restart_window = Seconds(0.3);
         PoolUnderTest p(o, harness::pool_variants().front());
+        CrashTimes crash_times;
+        p.pool.add_observer(&crash_times);
         QVERIFY(p.start());
         const auto began = std::chrono::steady_clock::now();
         // Deaths spread between good jobs: the window keeps refilling, and each pause is short.
         for (int i = 0; i < 80; ++i)
             p.submit(i % 2 ? "crash=KILL" : "sleep=5");
         QVERIFY(p.wait_results(80, 60s));
+        QCOMPARE(p.count(Outcome::WorkerLost), std::size_t(40));
+        QCOMPARE(p.duplicate_outcomes(), 0);
         const double windows =
             Seconds(std::chrono::steady_clock::now() - began).count() / o.restart_window.count();
         const int told = p.recorder.times_said("replacing them is paused");
-        QVERIFY(told >= 1);
         QVERIFY2(told <= int(windows) + 1,
                  qPrintable(QString("%1 notices in %2 windows").arg(told).arg(windows)));
+        // The observer hears of a crash just after the guard counts it, on the same thread: 11
+        // crashes heard within 90 % of a window were counted within the window.
+        if (crash_times.most_within(o.restart_window * 0.9) > o.max_restarts)
+            QVERIFY2(told >= 1, "the guard tripped and said nothing");
+        else
+            qInfo("this machine crashed workers too slowly to trip the guard");
         QVERIFY(p.wait_alive(2));
     }
 

@@ -5,6 +5,7 @@
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
 
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -39,6 +40,25 @@ private slots:
         const int after = p.submit("noop");
         QVERIFY(p.wait_results(2));
         QVERIFY(p.result(after).ok());
+    }
+
+    // The loop is kept from running past the limit while the job finishes in time: its result
+    // waits in the channel when the hard-limit timer comes due, and the result wins.
+    void aResultWaitingWhenTheLimitComesDueWins_data() { add_variant_rows(); }
+    void aResultWaitingWhenTheLimitComesDueWins() {
+        HARNESS_VARIANT();
+        if (variant.threads)
+            QSKIP("BlockingPool's loop runs on its own thread, which a test cannot hold still");
+        auto o = options(1);
+        o.time_limit = Seconds(0.2);
+        PoolUnderTest p(o, variant);
+        QVERIFY(p.start());
+        const int n = p.submit("sleep=20");
+        QVERIFY(p.wait_accepted(n));        // the limit is armed
+        std::this_thread::sleep_for(600ms); // the loop does not run; the job ends meanwhile
+        QVERIFY(p.wait_results(1, 10s));
+        QCOMPARE(p.result(n).outcome, Outcome::Success);
+        QVERIFY(p.timeouts(n).empty());
     }
 
     void softTimeLimitHonoured_data() { add_variant_rows(); }
@@ -82,19 +102,83 @@ private slots:
         auto call = TaskCall::parse("noop");
         call.soft_time_limit = Seconds(2);
         call.time_limit = Seconds(1);
+        // Refused on the caller's thread by both pools (BlockingPool once checked it on its own
+        // thread and put the refusal into a future that TaskPool dropped).
         try {
             p.submit(call);
-            if (variant.threads) {
-                // BlockingPool validates on its thread; the refusal reaches the caller as a
-                // PoolError through the future, and no outcome callback fires.
-                QTest::qWait(200);
-                QCOMPARE(p.result_count(), std::size_t(0));
-            } else {
-                QFAIL("soft > hard was accepted");
-            }
+            QFAIL("soft > hard was accepted");
         } catch (const PoolError& e) {
             QVERIFY(std::string(e.what()).find("less than or equal") != std::string::npos);
         }
+    }
+
+    void timesBeyondTheClockAreRefusedAndTheLongestDoNotStrike_data() { add_variant_rows(); }
+    void timesBeyondTheClockAreRefusedAndTheLongestDoNotStrike() {
+        // At 1e10 s the int64 nanoseconds overflowed: the time limit struck every job at once.
+        HARNESS_VARIANT();
+        auto beyond = options(1);
+        beyond.time_limit = Seconds(1e10);
+        QVERIFY_THROWS_EXCEPTION(PoolError, TaskPool{PoolUnderTest::with_variant(beyond, variant)});
+        auto o = options(1);
+        o.soft_time_limit = o.time_limit = o.proc_alive_timeout = Seconds(1e9); // the longest
+        PoolUnderTest p(o, variant);
+        QVERIFY(p.start());
+        const int longest = p.submit("sleep=50");
+        auto call = TaskCall::parse("sleep=50");
+        call.time_limit = Seconds(1e10);
+        try {
+            p.submit(call);
+            QFAIL("a per-call time limit beyond the clock was taken");
+        } catch (const PoolError& e) {
+            QVERIFY2(std::string(e.what()).find("at most 1e+09 s") != std::string::npos, e.what());
+        }
+        // Task arguments beyond the clock or the byte count are the task's error, naming the
+        // range: they "succeeded" at once (sleep) or allocated nothing (alloc, 2^44 MiB).
+        const int sleep_beyond = p.submit("sleep=9999999999999");
+        const int alloc_beyond = p.submit("alloc=17592186044416");
+        QVERIFY(p.wait_results(3));
+        QVERIFY2(p.result(longest).ok(), describe(p.result(longest)).c_str());
+        QVERIFY(p.timeouts(longest).empty());
+        QCOMPARE(p.result(sleep_beyond).outcome, Outcome::TaskError);
+        QVERIFY2(p.result(sleep_beyond).value.find("from 0 to 1000000000000") != std::string::npos,
+                 p.result(sleep_beyond).value.c_str());
+        QCOMPARE(p.result(alloc_beyond).outcome, Outcome::TaskError);
+        QVERIFY2(p.result(alloc_beyond).value.find("from 0 to 1048576") != std::string::npos,
+                 p.result(alloc_beyond).value.c_str());
+    }
+
+    void impossibleCallsAreRefusedAtOnceByBothPools_data() { add_variant_rows(); }
+    void impossibleCallsAreRefusedAtOnceByBothPools() {
+        // BlockingPool dropped these silently: no exception, no outcome.
+        HARNESS_VARIANT();
+        auto o = options(1);
+        o.max_frame_bytes = 4096;
+        PoolUnderTest p(o, variant);
+        QVERIFY(p.start());
+        auto refusal = [&](TaskCall call) -> std::string {
+            try {
+                p.submit(std::move(call));
+            } catch (const PoolError& e) {
+                return e.what();
+            }
+            return "taken";
+        };
+        const std::string long_name = refusal(TaskCall{std::string(70'000, 't'), {}, {}, {}, {}});
+        QVERIFY2(long_name.find("task name too long") != std::string::npos, long_name.c_str());
+        // One limit: the frame less its 26-byte header and the task's name; echo's result, as
+        // large as its payload, fits the frame that returns it.
+        const std::string most(4096 - 26 - 4, 'x');
+        const int largest = p.submit("echo", most);
+        const std::string beyond = refusal(TaskCall::parse("echo", most + "x"));
+        QVERIFY2(beyond.find("a payload of 4067 bytes exceeds the 4066 a job of 'echo' can carry "
+                             "(max_frame_bytes 4096") != std::string::npos,
+                 beyond.c_str());
+        const int after = p.submit("noop");
+        QVERIFY(p.wait_results(2));
+        QVERIFY2(p.result(largest).ok(), describe(p.result(largest)).c_str());
+        QCOMPARE(p.result(largest).value, most);
+        QVERIFY(p.result(after).ok());
+        QCOMPARE(p.result_count(), std::size_t(2)); // the refused ones have no outcome
     }
 
     void terminateJobEndsItAsTerminated_data() { add_variant_rows(); }

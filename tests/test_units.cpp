@@ -11,7 +11,9 @@
 #include "poolcore/task_registry.h"
 
 #include <QTest>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <signal.h>
 
 using namespace poolcore;
@@ -46,6 +48,105 @@ private slots:
         QVERIFY(!limiter.record(t0));
         QVERIFY(limiter.record(t0 + 20s)); // the old ones expired
         QCOMPARE(limiter.count(), 1);
+    }
+
+    void crashLoopGuardTellsALastingLoopOncePerWindow() {
+        // A lasting crash loop on the guard's own clock: a worker crashes 1 ms after it is
+        // replaced, every time, for ten windows. The machine's speed has no say in this.
+        using Clock = CrashLoopGuard::Clock;
+        CrashLoopGuard guard(10, 300ms);
+        const auto t0 = Clock::now();
+        int crashes = 0, pauses = 0, notices = 0;
+        Clock::time_point last_notice{};
+        auto now = t0;
+        while (now - t0 < 3s) {
+            guard.record_crash(now);
+            ++crashes;
+            const auto wait = guard.pause(now);
+            if (!wait) {
+                QVERIFY(crashes <= 10 || now - t0 >= 300ms); // the first 11 trip it
+                now += 1ms;
+                continue;
+            }
+            QVERIFY(*wait >= 10ms);
+            ++pauses;
+            if (const auto covered = guard.pause_to_tell(now)) {
+                if (notices == 0) {
+                    QCOMPARE(crashes, 11);
+                    QCOMPARE(*covered, 1); // the first pause is told at once
+                } else {
+                    QVERIFY2(now - last_notice >= 300ms, "told twice within a window");
+                    QVERIFY(*covered > 1); // and the pauses it did not tell are counted in
+                }
+                ++notices;
+                last_notice = now;
+            }
+            now += *wait;
+        }
+        const double windows = Seconds(now - t0).count() / 0.3;
+        QVERIFY2(pauses > 3 * notices,
+                 qPrintable(QString("%1 pauses, %2 notices").arg(pauses).arg(notices)));
+        QVERIFY(notices <= int(windows) + 1);
+        QVERIFY(notices >= int(windows) / 2); // a lasting loop is told again, window after window
+
+        // A fresh start forgets the crashes but not the notice: a loop at once is not told again.
+        guard.reset();
+        now = last_notice + 1ms;
+        QVERIFY(!guard.pause(now));
+        for (int i = 0; i < 11; ++i)
+            guard.record_crash(now);
+        QVERIFY(guard.pause(now));
+        QVERIFY(!guard.pause_to_tell(now));
+        QVERIFY(guard.pause_to_tell(last_notice + 300ms));
+    }
+
+    void optionsRefuseTimesBeyondTheClock() {
+        // 1e10 s overflows the clock's int64 nanoseconds: the timer would strike at once.
+        for (double bad : {1e10, 1e300, std::numeric_limits<double>::infinity(),
+                           std::numeric_limits<double>::quiet_NaN(), -1.0}) {
+            PoolOptions o;
+            o.soft_time_limit = Seconds(bad);
+            o.time_limit = Seconds(bad);
+            o.proc_alive_timeout = Seconds(bad);
+            o.kill_grace = Seconds(bad);
+            o.restart_window = Seconds(bad);
+            std::set<std::string> fields;
+            for (const auto& p : o.problems()) {
+                fields.insert(p.field);
+                QVERIFY2(p.message.find("at most 1e+09 s") != std::string::npos, p.message.c_str());
+            }
+            QCOMPARE(fields,
+                     (std::set<std::string>{"soft_time_limit", "time_limit", "proc_alive_timeout",
+                                            "kill_grace", "restart_window"}));
+        }
+        PoolOptions longest; // the range's end is in it
+        longest.soft_time_limit = longest.time_limit = longest.proc_alive_timeout =
+            longest.restart_window = longest.kill_grace = Seconds(1e9);
+        QVERIFY(longest.problems().empty());
+    }
+
+    void builtinTaskArgumentsStayInRange() {
+        // Beyond the range the deadline overflowed (UBSan: signed overflow) and the task
+        // "succeeded" at once; alloc's byte count wrapped to 0.
+        for (const char* task : {"sleep", "spin", "hang"}) {
+            try {
+                run(task, "9999999999999");
+                QFAIL("a sleep past the clock's range was run");
+            } catch (const std::invalid_argument& e) {
+                QVERIFY2(std::string(e.what()).find("from 0 to 1000000000000") != std::string::npos,
+                         e.what());
+            }
+        }
+        for (const char* mib : {"17592186044416", "1048577", "99999999999999999999999"}) {
+            try {
+                run("alloc", mib);
+                QFAIL("an allocation beyond the range was run");
+            } catch (const std::invalid_argument& e) {
+                QVERIFY2(std::string(e.what()).find("from 0 to 1048576") != std::string::npos,
+                         e.what());
+            }
+        }
+        QCOMPARE(run("sleep", "0"), std::string());
     }
 
     void fairSchedulerTakesOneJobPerWorker() {

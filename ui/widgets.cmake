@@ -36,13 +36,4 @@ target_link_libraries(poolscope_ui
     PUBLIC poolscope_qtloop poolcore Qt6::Widgets
     PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)
 
-include(GNUInstallDirs)
-# Installed under the AppStream id, which the metainfo's <launchable> names.
-install(FILES ${PROJECT_SOURCE_DIR}/resources/poolscope.desktop
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/applications
-        RENAME io.github.poolscope.Poolscope.desktop)
-install(FILES ${PROJECT_SOURCE_DIR}/resources/io.github.poolscope.Poolscope.metainfo.xml
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
-install(FILES ${PROJECT_SOURCE_DIR}/resources/poolscope.svg
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps
-        RENAME io.github.poolscope.Poolscope.svg)
+# The desktop entry, metainfo and icons are installed by packaging/CMakeLists.txt.

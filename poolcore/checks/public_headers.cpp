@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // Compiled with nothing but poolcore/include (and the libraries poolcore's face names) on the
 // include path: a public header that reaches into src/ breaks the build here.
 #include "poolcore/blocking_pool.h"
@@ -7,6 +7,7 @@
 #include "poolcore/forkserver.h"
 #include "poolcore/job.h"
 #include "poolcore/launcher.h"
+#include "poolcore/load_driver.h"
 #include "poolcore/observer.h"
 #include "poolcore/options.h"
 #include "poolcore/poll_loop.h"
@@ -15,4 +16,5 @@
 #include "poolcore/task_pool.h"
 #include "poolcore/task_registry.h"
 #include "poolcore/unique_fd.h"
+#include "poolcore/version.h"
 #include "poolcore/worker_entry.h"

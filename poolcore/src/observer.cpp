@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The words observers read: pool states, exit reasons, exit statuses and signal names.
 #include "poolcore/observer.h"
 

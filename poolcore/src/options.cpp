@@ -1,9 +1,11 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #include "poolcore/options.h"
 
 #include "poolcore/enum_text.h"
 #include "poolcore/worker_entry.h"
+#include "protocol/wire_protocol.h"
 
+#include <cstdio>
 #include <thread>
 #include <unistd.h>
 
@@ -44,6 +46,16 @@ StartMethod PoolOptions::effective_start_method() const {
     return threads ? StartMethod::Forkserver : StartMethod::Fork;
 }
 
+std::string time_problem(Seconds s, bool zero_allowed) {
+    const double v = s.count();
+    if ((zero_allowed ? v >= 0 : v > 0) && v <= kMaxSeconds)
+        return {};
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "must be %s and at most %g s (about 31 years), got %g s",
+                  zero_allowed ? "zero or more" : "positive", kMaxSeconds, v);
+    return buf;
+}
+
 int default_process_count() {
     const unsigned n = std::thread::hardware_concurrency();
     return n ? int(n) : 1;
@@ -63,30 +75,66 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
             "must be between 1 and " + std::to_string(kMaxProcesses) + " (0 means one per CPU)");
     if (prefetch < 1 || prefetch > 1024)
         add("prefetch", "must be between 1 and 1024");
-    if (soft_time_limit && soft_time_limit->count() <= 0)
-        add("soft_time_limit", "must be positive");
-    if (time_limit && time_limit->count() <= 0)
-        add("time_limit", "must be positive");
+    auto check_time = [&](const char* field, Seconds value, bool zero_allowed = false) {
+        if (auto problem = time_problem(value, zero_allowed); !problem.empty())
+            add(field, problem);
+    };
+    if (soft_time_limit)
+        check_time("soft_time_limit", *soft_time_limit);
+    if (time_limit)
+        check_time("time_limit", *time_limit);
     if (soft_time_limit && time_limit && *soft_time_limit > *time_limit)
         add("soft_time_limit", "must be less than or equal to the hard time limit");
     if (max_tasks_per_child && *max_tasks_per_child < 1)
         add("max_tasks_per_child", "must be at least 1");
     if (max_memory_per_child_kib && *max_memory_per_child_kib < 1024)
         add("max_memory_per_child", "must be at least 1024 KiB");
-    if (proc_alive_timeout.count() <= 0)
-        add("proc_alive_timeout", "must be positive");
-    if (kill_grace.count() < 0)
-        add("kill_grace", "must not be negative");
+    check_time("proc_alive_timeout", proc_alive_timeout);
+    check_time("kill_grace", kill_grace, true);
     if (max_restarts < 1)
         add("max_restarts", "must be at least 1");
-    if (restart_window.count() <= 0)
-        add("restart_window", "must be positive");
+    check_time("restart_window", restart_window);
     if (max_frame_bytes < 1024)
         add("max_frame_bytes", "must be at least 1024");
     if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn)
         if (auto problem = worker_program_problem(worker_program); !problem.empty())
             add("worker_program", problem);
     return out;
+}
+
+std::string PoolOptions::refusal(const TaskCall& call) const {
+    if (call.task.empty())
+        return "a job needs a task name";
+    if (call.task.size() > 0xffff)
+        return "task name too long: " + std::to_string(call.task.size()) + " bytes, at most 65535";
+    if (call.soft_time_limit)
+        if (auto problem = time_problem(*call.soft_time_limit); !problem.empty())
+            return "soft_time_limit " + problem;
+    if (call.time_limit)
+        if (auto problem = time_problem(*call.time_limit); !problem.empty())
+            return "time_limit " + problem;
+    const auto soft = call.soft_time_limit ? call.soft_time_limit : soft_time_limit;
+    const auto hard = call.time_limit ? call.time_limit : time_limit;
+    if (soft && hard && *soft > *hard)
+        return "soft_time_limit must be less than or equal to time_limit";
+    return payload_problem(call.payload.size(), call.task, call.argument);
+}
+
+std::size_t PoolOptions::max_payload_bytes(std::string_view task, std::string_view argument) const {
+    const std::size_t fixed = wire::kPayloadFrameOverhead + task.size() + argument.size();
+    return max_frame_bytes > fixed ? max_frame_bytes - fixed : 0;
+}
+
+std::string PoolOptions::payload_problem(std::size_t payload_bytes, std::string_view task,
+                                         std::string_view argument) const {
+    const std::size_t most = max_payload_bytes(task, argument);
+    if (payload_bytes <= most)
+        return {};
+    return "a payload of " + std::to_string(payload_bytes) + " bytes exceeds the " +
+           std::to_string(most) + " a job of '" + std::string(task.substr(0, 64)) +
+           "' can carry (max_frame_bytes " + std::to_string(max_frame_bytes) + " less " +
+           std::to_string(wire::kPayloadFrameOverhead) +
+           " bytes of frame header and the task's name and argument)";
 }
 
 void PoolOptions::validate() const {

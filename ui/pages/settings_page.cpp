@@ -15,6 +15,14 @@ namespace poolscope {
 
 namespace {
 
+// The longest times the page offers (a limit of about 11.6 days, an alive timeout of 10
+// minutes). A spin box clamps what is typed or restored from a saved session to its range, so
+// nothing beyond poolcore's (kMaxSeconds, where the clock would overflow) reaches a pool from here.
+constexpr double kLongestLimitSeconds = 1e6;
+constexpr double kLongestAliveTimeoutSeconds = 600;
+static_assert(kLongestLimitSeconds <= poolcore::kMaxSeconds &&
+              kLongestAliveTimeoutSeconds <= poolcore::kMaxSeconds);
+
 QDoubleSpinBox* secondsBox(double max, const QString& none) {
     auto* box = new QDoubleSpinBox;
     box->setRange(0, max);
@@ -80,10 +88,10 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     prefetch_->setRange(0, 9999);
     prefetch_->setToolTip(tr("FCFS only: jobs written ahead to one worker at most."));
 
-    soft_limit_ = secondsBox(1e6, tr("None"));
+    soft_limit_ = secondsBox(kLongestLimitSeconds, tr("None"));
     soft_limit_->setObjectName(QStringLiteral("softTimeLimit"));
     soft_limit_->setToolTip(tr("The task is told to stop (it may clean up) after this long."));
-    hard_limit_ = secondsBox(1e6, tr("None"));
+    hard_limit_ = secondsBox(kLongestLimitSeconds, tr("None"));
     hard_limit_->setObjectName(QStringLiteral("timeLimit"));
     hard_limit_->setToolTip(tr("The worker is killed and replaced after this long."));
 
@@ -101,7 +109,7 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     max_memory_mib_->setToolTip(
         tr("A worker is replaced after a job leaves it holding more private memory than this."));
 
-    alive_timeout_ = secondsBox(600, QString());
+    alive_timeout_ = secondsBox(kLongestAliveTimeoutSeconds, QString());
     alive_timeout_->setObjectName(QStringLiteral("aliveTimeout"));
     alive_timeout_->setToolTip(tr("A new worker must report that it is up within this time."));
 

@@ -59,11 +59,11 @@ QString LoadGenerator::problem(const LoadSpec& spec) const {
     if (spec.mode == LoadSpec::Mode::Rate &&
         !(spec.jobs_per_second > 0 && spec.jobs_per_second <= 1e6))
         return QStringLiteral("the rate must be above 0 and at most 1,000,000 jobs a second");
-    const std::size_t frame = spec.task.size() + spec.argument.size() + spec.payload_bytes + 32;
-    if (controller_.hasPool() && frame > controller_.options().max_frame_bytes)
-        return QStringLiteral("a payload of %1 bytes exceeds the pool's frame limit of %2 bytes")
-            .arg(spec.payload_bytes)
-            .arg(controller_.options().max_frame_bytes);
+    if (controller_.hasPool())
+        if (const auto why =
+                controller_.options().payload_problem(spec.payload_bytes, spec.task, spec.argument);
+            !why.empty())
+            return QString::fromStdString(why); // the pool's own limit, in its own words
     if (controller_.state() != poolcore::PoolState::Run)
         return QStringLiteral("the pool is not running: start it first");
     return {};

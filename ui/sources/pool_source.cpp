@@ -13,63 +13,69 @@ namespace poolscope {
 
 namespace {
 
-class LocalEventLoopSource final : public PoolSource {
+// What both local sources are alike in: a poolcore pool of this process, which reports its
+// events to the window's observer and its finished jobs to the record buffer, and answers
+// every question and the verbs that act at once the same way.
+template <typename LocalPool> class LocalSource : public PoolSource {
 public:
-    LocalEventLoopSource(const poolcore::PoolOptions& options, QtEventLoop& loop,
-                         poolcore::PoolObserver* observer)
+    explicit LocalSource(const poolcore::PoolOptions& options, poolcore::PoolObserver* observer)
         : pool_(options) {
-        pool_.register_with_event_loop(loop);
         pool_.add_observer(observer);
         pool_.add_observer(&job_records_);
     }
 
     Availability availability(PoolAction) const override { return Availability::yes(); }
 
-    void start() override { pool_.start(); }
     void restart() override { pool_.restart(); }
     void grow(int n) override { pool_.grow(n); }
     int shrink(int n) override { return pool_.shrink(n); }
     void close() override { pool_.close(); }
-    void stop() override { pool_.stop(); }
-    void terminate() override { pool_.terminate(); }
-    void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) override {
-        pool_.apply_async(std::move(call), std::move(callbacks));
-    }
     bool terminate_job(pid_t pid, int signal) override { return pool_.terminate_job(pid, signal); }
     bool kill_worker(pid_t pid, int signal) override { return pool_.kill_worker(pid, signal); }
     poolcore::PoolState state() const override { return pool_.state(); }
     poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
     poolcore::Info info() const override { return pool_.info(); }
-    bool runs_on_gui_thread() const override { return true; }
     JobRecordBatch take_job_records() override { return job_records_.drain(); }
+
+protected:
+    JobRecordBuffer job_records_; // outlives pool_, which reports to it
+    LocalPool pool_;
+};
+
+class LocalEventLoopSource final : public LocalSource<poolcore::Pool> {
+public:
+    LocalEventLoopSource(const poolcore::PoolOptions& options, QtEventLoop& loop,
+                         poolcore::PoolObserver* observer)
+        : LocalSource(options, observer) {
+        pool_.register_with_event_loop(loop);
+    }
+
+    void start() override { pool_.start(); }
+    void stop() override { pool_.stop(); }
+    void terminate() override { pool_.terminate(); }
+    void submit(poolcore::TaskCall call, poolcore::JobCallbacks callbacks) override {
+        pool_.apply_async(std::move(call), std::move(callbacks));
+    }
+    bool runs_on_gui_thread() const override { return true; }
 
     void shut_down(std::chrono::milliseconds timeout) override {
         pool_.terminate();
         pool_.join(timeout);
         // Whatever is still alive is killed and reaped by ~Pool.
     }
-
-private:
-    JobRecordBuffer job_records_; // outlives pool_, which reports to it
-    poolcore::Pool pool_;
 };
 
-class LocalThreadSource final : public PoolSource {
+class LocalThreadSource final : public LocalSource<poolcore::BlockingPool> {
 public:
     LocalThreadSource(const poolcore::PoolOptions& options, poolcore::PoolObserver* observer,
                       ErrorReporter report)
-        : pool_(options), report_(std::move(report)) {
-        pool_.add_observer(observer);
-        pool_.add_observer(&job_records_);
-    }
+        : LocalSource(options, observer), report_(std::move(report)) {}
 
     ~LocalThreadSource() override {
         pool_.terminate(std::chrono::seconds(5));
         for (auto& h : helpers_)
             h.thread.join();
     }
-
-    Availability availability(PoolAction) const override { return Availability::yes(); }
 
     void start() override {
         in_background("start", [this] {
@@ -78,10 +84,6 @@ public:
                 report_("start", "not every worker came up within the alive timeout");
         });
     }
-    void restart() override { pool_.restart(); }
-    void grow(int n) override { pool_.grow(n); }
-    int shrink(int n) override { return pool_.shrink(n); }
-    void close() override { pool_.close(); }
     void stop() override {
         in_background("stop", [this] { pool_.stop(std::chrono::hours(24 * 365)); });
     }
@@ -98,13 +100,7 @@ public:
         pool_.submit(std::move(call), std::move(callbacks));
     }
 
-    bool terminate_job(pid_t pid, int signal) override { return pool_.terminate_job(pid, signal); }
-    bool kill_worker(pid_t pid, int signal) override { return pool_.kill_worker(pid, signal); }
-    poolcore::PoolState state() const override { return pool_.state(); }
-    poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
-    poolcore::Info info() const override { return pool_.info(); }
     bool runs_on_gui_thread() const override { return false; }
-    JobRecordBatch take_job_records() override { return job_records_.drain(); }
 
     void shut_down(std::chrono::milliseconds timeout) override { pool_.terminate(timeout); }
 
@@ -131,8 +127,6 @@ private:
         helpers_.push_back({std::move(thread), std::move(done)});
     }
 
-    JobRecordBuffer job_records_; // outlives pool_, which reports to it
-    poolcore::BlockingPool pool_;
     ErrorReporter report_;
     struct Helper {
         std::thread thread;

@@ -1,12 +1,13 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
-// One table per enum, one lookup in each direction: the names an enum is shown and parsed by
-// live in a single constexpr array beside the enum's to_string()/parse_*() definitions.
-//
-//     constexpr EnumTable<Strategy, 2> kStrategyNames{{{Strategy::Fair, "fair"},
-//                                                     {Strategy::Fcfs, "fcfs"}}};
-//     std::string_view to_string(Strategy s) { return enum_text(kStrategyNames, s); }
+/// @file
+/// One table per enum, one lookup in each direction: the names an enum is shown and parsed by
+/// live in a single constexpr array beside the enum's to_string()/parse_*() definitions.
+///
+///     constexpr EnumTable<Strategy, 2> kStrategyNames{{{Strategy::Fair, "fair"},
+///                                                     {Strategy::Fcfs, "fcfs"}}};
+///     std::string_view to_string(Strategy s) { return enum_text(kStrategyNames, s); }
 
 #include <array>
 #include <cstddef>
@@ -16,10 +17,11 @@
 
 namespace poolcore {
 
+/// The names of an enum's values, one row per value.
 template <typename Enum, std::size_t N>
 using EnumTable = std::array<std::pair<Enum, std::string_view>, N>;
 
-// The name of `value`; `unknown` for a value the table does not list (a cast from a number).
+/// The name of `value`; `unknown` for a value the table does not list (a cast from a number).
 template <typename Enum, std::size_t N>
 constexpr std::string_view enum_text(const EnumTable<Enum, N>& table, Enum value,
                                      std::string_view unknown = "unknown") {
@@ -29,7 +31,7 @@ constexpr std::string_view enum_text(const EnumTable<Enum, N>& table, Enum value
     return unknown;
 }
 
-// The value named exactly `text`; nullopt when no row has that name.
+/// The value named exactly `text`; nullopt when no row has that name.
 template <typename Enum, std::size_t N>
 constexpr std::optional<Enum> enum_parse(const EnumTable<Enum, N>& table, std::string_view text) {
     for (const auto& [e, name] : table)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "poolcore/event_loop.h"
@@ -11,9 +11,9 @@
 
 namespace poolcore {
 
-// The built-in event loop for headless use and for BlockingPool's own thread: poll(2) over the
-// registered fds plus a timer heap. post() is the one thread-safe entry point; it wakes the loop
-// through a self-pipe only when the queue goes from empty to non-empty.
+/// The built-in event loop for headless use and for BlockingPool's own thread: poll(2) over the
+/// registered fds plus a timer heap. post() is the one thread-safe entry point; it wakes the loop
+/// through a self-pipe only when the queue goes from empty to non-empty.
 class PollLoop final : public EventLoop {
 public:
     PollLoop();
@@ -21,6 +21,8 @@ public:
     PollLoop(const PollLoop&) = delete;
     PollLoop& operator=(const PollLoop&) = delete;
 
+    /// @name EventLoop, as its contract says
+    /// @{
     void add_reader(int fd, Callback on_readable) override;
     void remove_reader(int fd) override;
     void add_writer(int fd, Callback on_writable) override;
@@ -30,17 +32,20 @@ public:
     void cancel_timer(TimerId id) override;
     void watch_process_exit(ExitHandle handle, Callback on_exit) override;
     void unwatch_process_exit(ExitHandle handle) override;
+    /// @}
     bool run_until(const std::function<bool()>& done, Duration timeout) override;
 
-    // Runs one iteration: waits at most `max_wait` for I/O, then fires due timers and posted work.
+    /// Runs one iteration: waits at most `max_wait` for I/O, then fires due timers and posted work.
     void run_once(Duration max_wait);
-    // Runs until stop() is called (from a callback or, through post(), from another thread).
+    /// Runs until stop() is called (from a callback or, through post(), from another thread).
     void run();
+    /// Makes run() return after the callback now running; from another thread, through post().
     void stop();
 
-    // Thread-safe: queues `work` to run on the loop's thread.
+    /// Thread-safe: queues `work` to run on the loop's thread.
     void post(Callback work);
 
+    /// The fds with a reader or a writer: for tests that check nothing is left registered.
     std::size_t registered_fd_count() const { return handlers_.size(); }
 
 private:
@@ -50,7 +55,7 @@ private:
     };
     struct Timer {
         Callback fire;
-        Duration interval{}; // zero for one-shot timers
+        Duration interval{}; ///< zero for one-shot timers
     };
     using TimePoint = std::chrono::steady_clock::time_point;
 

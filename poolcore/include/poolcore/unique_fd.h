@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <unistd.h>
@@ -6,12 +6,15 @@
 
 namespace poolcore {
 
-// Owns one POSIX file descriptor and closes it exactly once.
+/// Owns one POSIX file descriptor and closes it exactly once.
 class UniqueFd {
 public:
     UniqueFd() = default;
+    /// Takes ownership of `fd` (-1: none).
     explicit UniqueFd(int fd) noexcept : fd_(fd) {}
+    /// Takes `other`'s fd; `other` is left empty.
     UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+    /// Closes the fd held, then takes `other`'s.
     UniqueFd& operator=(UniqueFd&& other) noexcept {
         if (this != &other)
             reset(other.release());
@@ -21,11 +24,16 @@ public:
     UniqueFd& operator=(const UniqueFd&) = delete;
     ~UniqueFd() { reset(); }
 
+    /// The fd, still owned; -1 when none.
     int get() const noexcept { return fd_; }
+    /// Holds an fd.
     bool valid() const noexcept { return fd_ >= 0; }
+    /// valid().
     explicit operator bool() const noexcept { return valid(); }
 
+    /// Gives the fd up without closing it; the caller owns it now.
     int release() noexcept { return std::exchange(fd_, -1); }
+    /// Closes the fd held, if any, and takes `fd` instead.
     void reset(int fd = -1) noexcept {
         if (fd_ >= 0)
             ::close(fd_);

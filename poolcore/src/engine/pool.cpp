@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #include "engine/launcher_factory.h"
 #include "engine/pool_state.h"
 
@@ -134,6 +134,11 @@ void Pool::State::terminate() {
     restart_in_progress_ = false;
     binding_.cancel(resume_timer_);
     pending_.clear();
+    // The workers first: once each is marked exiting, what it still sends about the jobs ended
+    // below (an ack or a result already on its way) concerns a job the pool itself ended, and is
+    // no protocol error.
+    for (auto& [id, w] : workers_)
+        kill(*w, ExitReason::Killed);
     std::vector<JobId> ids;
     ids.reserve(jobs_.size());
     for (const auto& [id, job] : jobs_)
@@ -141,8 +146,6 @@ void Pool::State::terminate() {
     std::sort(ids.begin(), ids.end());
     for (JobId id : ids)
         finish(id, Outcome::Terminated, "terminated: the pool was terminated");
-    for (auto& [id, w] : workers_)
-        kill(*w, ExitReason::Killed);
     check_drained();
 }
 
@@ -388,11 +391,11 @@ void Pool::State::on_worker_readable(WorkerId id) {
     Worker* w = find_worker(id);
     if (!w || !w->channel->is_open())
         return;
-    read_frames(*w);
+    read_frames(*w, false);
     schedule_writes();
 }
 
-void Pool::State::read_frames(Worker& w) {
+void Pool::State::read_frames(Worker& w, bool exited) {
     const int fd = w.channel->fd();
     const auto status = w.channel->read_available();
     auto& decoder = w.channel->decoder();
@@ -413,12 +416,31 @@ void Pool::State::read_frames(Worker& w) {
         w.channel->is_open()) {
         // Level-triggered: a reader left on a closed peer would fire forever.
         binding_.remove_reader(fd);
-        if (w.state != WorkerState::Exiting) {
-            if (status == Channel::IoStatus::Error)
+        // Once the process has ended, the end of its channel is only the consequence.
+        if (w.state != WorkerState::Exiting && !exited) {
+            if (status == Channel::IoStatus::Error) {
                 w.fault = w.channel->error();
-            kill(w, ExitReason::Died);
+                kill(w, ExitReason::Died);
+            } else {
+                await_exit_after_eof(w);
+            }
         }
     }
+}
+
+void Pool::State::await_exit_after_eof(Worker& w) {
+    mark_exiting(w, ExitReason::Died);
+    const WorkerId id = w.id;
+    if (!w.kill_timer)
+        w.kill_timer =
+            binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
+                if (Worker* w = find_worker(id)) {
+                    w->kill_timer = 0;
+                    if (w->fault.empty())
+                        w->fault = "closed its channel";
+                    kill_now(*w);
+                }
+            });
 }
 
 void Pool::State::handle_message(Worker& w, wire::Message& message) {
@@ -452,13 +474,15 @@ void Pool::State::handle_up(Worker& w, const wire::WorkerUpMessage& m) {
 }
 
 void Pool::State::handle_ack(Worker& w, const wire::AckMessage& m) {
+    // Being killed or retired: its job counts as never started and is queued again, or the pool
+    // already ended it (terminate(), a time limit) while the ack was on its way.
+    if (w.state == WorkerState::Exiting)
+        return;
     if (w.queued.empty() || w.queued.front() != m.job_id) {
         protocol_error(w, "ack for job " + std::to_string(m.job_id) +
                               ", which is not the next job written to it");
         return;
     }
-    if (w.state == WorkerState::Exiting)
-        return; // being killed: the job counts as never started and is queued again
     auto it = jobs_.find(m.job_id);
     if (it == jobs_.end() || it->second.phase != Phase::Written) {
         protocol_error(w, "second ack for job " + std::to_string(m.job_id));
@@ -539,7 +563,7 @@ void Pool::State::retire(Worker& w, ExitReason reason) {
         w.kill_timer = binding_.call_later(std::chrono::seconds(2), [this, id] {
             if (Worker* w = find_worker(id)) {
                 w->kill_timer = 0;
-                launcher_->kill(w->pid);
+                kill_now(*w);
             }
         });
     maintain();
@@ -555,6 +579,11 @@ void Pool::State::mark_exiting(Worker& w, ExitReason reason) {
 
 void Pool::State::kill(Worker& w, ExitReason reason) {
     mark_exiting(w, reason);
+    kill_now(w);
+}
+
+void Pool::State::kill_now(Worker& w) {
+    w.killed_by_pool = true;
     launcher_->kill(w.pid);
 }
 
@@ -567,7 +596,7 @@ void Pool::State::terminate_then_kill(Worker& w, ExitReason reason) {
             binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
                 if (Worker* w = find_worker(id)) {
                     w->kill_timer = 0;
-                    launcher_->kill(w->pid);
+                    kill_now(*w);
                 }
             });
 }
@@ -588,7 +617,7 @@ void Pool::State::on_worker_exit(WorkerId id) {
     // Results a worker wrote just before exiting are still in the socket: take them first
     // (Celery lost them as "exitcode 155" until billiard 3.6.1).
     if (w.channel->is_open() && w.state != WorkerState::Exiting)
-        read_frames(w);
+        read_frames(w, true);
     if (w.channel->is_open()) {
         binding_.remove_reader(w.channel->fd());
         binding_.remove_writer(w.channel->fd());
@@ -616,7 +645,14 @@ void Pool::State::on_worker_exit(WorkerId id) {
     }
 
     const pid_t pid = w.pid;
-    const std::string fault = w.fault;
+    // What happened, first to last: the fault the pool saw (a closed channel, a protocol error),
+    // then how the process ended, and whether that was the pool's own kill (a SIGKILL a user would
+    // otherwise read as the kernel's OOM killer).
+    const bool pool_killed_it = w.killed_by_pool && status.known && status.signaled &&
+                                signal_name(status.code) == "SIGKILL";
+    const std::string ending =
+        pool_killed_it ? "the pool killed it: " + status.describe() : status.describe();
+    const std::string fault = w.fault.empty() ? std::string() : w.fault + ", then " + ending;
     std::deque<JobId> queued = std::move(w.queued);
     w.queued.clear();
     std::vector<JobId> requeue;
@@ -631,8 +667,7 @@ void Pool::State::on_worker_exit(WorkerId id) {
                 finish(jid, Outcome::Terminated, "terminated: worker " + status.describe());
             else
                 finish(jid, Outcome::WorkerLost,
-                       "Worker exited prematurely: " + status.describe() +
-                           (fault.empty() ? "" : " (" + fault + ")") +
+                       "Worker exited prematurely: " + (fault.empty() ? ending : fault) +
                            " Job: " + std::to_string(jid) + ".");
         } else {
             job.phase = Phase::Pending; // never started: it runs elsewhere, nothing is lost
@@ -652,29 +687,15 @@ void Pool::State::on_worker_exit(WorkerId id) {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-JobId Pool::State::apply_async(TaskCall call, JobCallbacks callbacks) {
+JobId Pool::State::apply_async(TaskCall&& call, JobCallbacks&& callbacks) {
     if (pool_state_ != PoolState::Run) {
         if (pool_state_ == PoolState::Close)
             throw PoolError(kPoolClosedRefusal);
         throw PoolError(
             refused_in_state("the pool is not running", pool_state_, ": start it first"));
     }
-    if (call.task.empty())
-        throw PoolError("a job needs a task name");
-    if (call.task.size() > 0xffff)
-        throw PoolError("task name too long");
-    if (call.soft_time_limit && call.soft_time_limit->count() <= 0)
-        throw PoolError("soft_time_limit must be positive");
-    if (call.time_limit && call.time_limit->count() <= 0)
-        throw PoolError("time_limit must be positive");
-    const auto soft = call.soft_time_limit ? call.soft_time_limit : options_.soft_time_limit;
-    const auto hard = call.time_limit ? call.time_limit : options_.time_limit;
-    if (soft && hard && *soft > *hard)
-        throw PoolError("soft_time_limit must be less than or equal to time_limit");
-    const std::size_t frame = call.task.size() + call.argument.size() + call.payload.size() + 32;
-    if (frame > options_.max_frame_bytes)
-        throw PoolError("job of " + std::to_string(frame) + " bytes exceeds max_frame_bytes (" +
-                        std::to_string(options_.max_frame_bytes) + ")");
+    if (auto why = options_.refusal(call); !why.empty())
+        throw PoolError(why);
     return enqueue(std::move(call), std::move(callbacks), false);
 }
 
@@ -809,6 +830,16 @@ void Pool::State::on_hard_timeout(JobId id) {
     Job* found = accepted_job(id);
     if (!found)
         return;
+    // Timers fire before the loop reads its sockets, so a loop kept from running past the limit
+    // (a loaded machine, a debugger, a stopped process) would judge a job whose result already
+    // waits in the channel. Read what the worker has sent first: a result that arrived wins.
+    if (Worker* w = find_worker(found->worker); w && w->channel->is_open()) {
+        read_frames(*w, false);
+        if (!(found = accepted_job(id))) {
+            schedule_writes();
+            return;
+        }
+    }
     Job& job = *found;
     job.hard_timer = 0;
     const Seconds limit = *job.hard_limit;

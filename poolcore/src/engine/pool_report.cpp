@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The pool's read side: Celery's info() report and the stats snapshot the GUI and the headless
 // report sample. stats() also samples busy workers' resident memory (see below).
 #include "engine/pool_state.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // What a Pool is behind its public face (poolcore/pool.h): its jobs, workers and timers, and the
@@ -57,7 +57,8 @@ struct Pool::State {
         std::uint64_t rss_kib = 0;     // sampled by stats() (pool_report.cpp)
         std::uint64_t private_kib = 0; // what max_memory_per_child judges
         Clock::time_point rss_sampled;
-        std::string fault; // why the pool killed it, for the lost job's error
+        std::string fault; // what went wrong first (why the pool killed it), for the lost job
+        bool killed_by_pool = false; // the pool sent its kill (a fault, a time limit, terminate)
         std::uint64_t generation = 0;
         bool retire_when_idle = false;
         std::optional<ExitReason> exit_reason;
@@ -75,7 +76,9 @@ struct Pool::State {
     void add_observer(PoolObserver* observer);
     void remove_observer(PoolObserver* observer);
     void start();
-    JobId apply_async(TaskCall call, JobCallbacks callbacks);
+    // By rvalue: Pool::apply_async forwards its arguments here, and a second by-value layer
+    // would move every call and its callbacks once more per job.
+    JobId apply_async(TaskCall&& call, JobCallbacks&& callbacks);
     void restart();
     void grow(int n);
     int shrink(int n);
@@ -98,9 +101,14 @@ struct Pool::State {
     void maintain();
     void spawn(int slot);
     void on_worker_readable(WorkerId id);
-    void read_frames(Worker& w);
+    // `exited`: the process is known to have ended, so EOF on its channel is no fault of its own.
+    void read_frames(Worker& w, bool exited);
     void on_worker_writable(WorkerId id);
     void on_worker_exit(WorkerId id);
+    // EOF from a process not yet seen to end. One that is ending (a crash, an exit) sends its
+    // exit notice at once, and that tells how; one still running after kill_grace closed its
+    // channel on its own, which is then its fault, and the pool's kill only the consequence.
+    void await_exit_after_eof(Worker& w);
     void handle_message(Worker& w, wire::Message& message);
     void handle_up(Worker& w, const wire::WorkerUpMessage& m);
     void handle_ack(Worker& w, const wire::AckMessage& m);
@@ -109,6 +117,8 @@ struct Pool::State {
     void retire(Worker& w, ExitReason reason);
     void mark_exiting(Worker& w, ExitReason reason);
     void kill(Worker& w, ExitReason reason);
+    // The launcher's kill, remembered: the exit it causes is then told as the pool's doing.
+    void kill_now(Worker& w);
     // Asks it to exit, and kills it once options.kill_grace has passed.
     void terminate_then_kill(Worker& w, ExitReason reason);
     void protocol_error(Worker& w, const std::string& error);

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #include "protocol/wire_protocol.h"
 
 #include "poolcore/enum_text.h"
@@ -69,7 +69,7 @@ std::string_view type_name(FrameType t) {
 
 void append_job(std::string& out, JobId id, std::string_view task, std::string_view argument,
                 std::string_view payload) {
-    const std::size_t body = 8 + 2 + task.size() + 4 + argument.size() + payload.size();
+    const std::size_t body = kJobFixedBytes - 1 + task.size() + argument.size() + payload.size();
     out.reserve(out.size() + kHeaderSize + body);
     put_header(out, FrameType::Job, body);
     put<std::uint64_t>(out, id);
@@ -94,7 +94,7 @@ void append_ack(std::string& out, const AckMessage& m) {
 
 void append_ready(std::string& out, JobId id, Outcome outcome, std::uint64_t rss_kib,
                   std::uint64_t private_kib, std::string_view payload) {
-    const std::size_t body = 8 + 1 + 8 + 8 + payload.size();
+    const std::size_t body = kReadyFixedBytes - 1 + payload.size();
     out.reserve(out.size() + kHeaderSize + body);
     put_header(out, FrameType::Ready, body);
     put<std::uint64_t>(out, id);

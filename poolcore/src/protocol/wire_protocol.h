@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The wire protocol between the parent and a worker. Every message is one frame:
@@ -10,6 +10,7 @@
 
 #include "poolcore/job.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,6 +29,15 @@ enum class FrameType : std::uint8_t {
 
 inline constexpr std::size_t kHeaderSize = 5;
 inline constexpr std::size_t kDefaultMaxFrame = 64u << 20;
+// What a frame's length (which both ends check against their limit) counts besides its variable
+// parts: a Job's type byte, id and two length fields; a Ready's type byte, id, outcome and two
+// memory figures.
+inline constexpr std::size_t kJobFixedBytes = 1 + 8 + 2 + 4;
+inline constexpr std::size_t kReadyFixedBytes = 1 + 8 + 1 + 8 + 8;
+// What a payload leaves of the frame limit, beside the task's name and argument: the larger of
+// the two, so that the job fits its frame and a result as large as its payload (echo's) fits the
+// frame that returns it.
+inline constexpr std::size_t kPayloadFrameOverhead = std::max(kJobFixedBytes, kReadyFixedBytes);
 
 struct JobMessage {
     JobId job_id = 0;

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The fork start method: the worker is a fork() of the pool's own process.
 #include "platform/entry_flags.h"
 #include "platform/posix/launchers.h"

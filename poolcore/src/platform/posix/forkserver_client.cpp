@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The pool's side of the forkserver: starting the server, requests, and a dead server's
 // replacement.
 #include "platform/posix/forkserver_client.h"

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The pool's side of the forkserver (poolcore/forkserver.h is the handle an embedder holds):

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The forkserver start method, as the pool sees it: workers come from a ForkServer.
 #include "platform/posix/forkserver_client.h"
 #include "platform/posix/launchers.h"

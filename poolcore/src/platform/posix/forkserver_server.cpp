@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The forkserver process: a single-threaded loop that forks a worker per request, hands its
 // channel and exit-status pipe back, and relays each worker's exit status once it has reaped it.
 #include "platform/posix/forkserver_server.h"

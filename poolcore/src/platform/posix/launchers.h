@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // The POSIX start methods, one per file in this folder. engine/launcher_factory.cpp picks one.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // POSIX process mechanisms the launchers share: descriptors, exit watching (pidfd or a death
 // pipe), signals, reaping, spawning a program image and thread counting.
 #include "platform/posix/posix_process.h"

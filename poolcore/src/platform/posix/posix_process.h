@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 #pragma once
 
 // What the POSIX launchers (fork, forkserver, spawn) share: descriptor plumbing, exit watching,

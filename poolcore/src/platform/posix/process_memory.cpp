@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // Memory readings from the system's own accounting (/proc on Linux, libproc on macOS).
 #include "platform/posix/process_memory.h"
 

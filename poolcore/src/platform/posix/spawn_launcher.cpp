@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-License-Identifier: MIT
 // The spawn start method: every worker is a fresh image of this program or of a dedicated worker
 // program (posix_spawn), entered through run_worker_if_requested(). Nothing of the parent's
 // memory or threads carries over, so it is safe from any process; it is also the shape a
