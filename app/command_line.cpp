@@ -113,6 +113,10 @@ CommandLine parse_command_line(const QStringList& arguments) {
         {"alive-timeout", "Seconds a new worker has to say it is up (default 4).", "S"},
         {"chaos-kill-ms", "SIGKILL a random busy worker every MS milliseconds.", "MS"},
         {"timeout", "Give up waiting for outcomes after S seconds (default 600).", "S"},
+        {"stop-grace",
+         "On SIGINT, SIGTERM or SIGHUP, seconds the jobs in flight have to finish before they "
+         "are terminated (default 10).",
+         "S"},
         {"json", "Print the report as one JSON object."},
         {"verbose", "Print the pool's events to stderr."},
     });
@@ -195,6 +199,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
             h.chaos_kill_ms = int(to_integer(p, "chaos-kill-ms", 1, 3'600'000));
         if (p.isSet("timeout"))
             h.timeout_s = to_seconds(p, "timeout");
+        if (p.isSet("stop-grace"))
+            h.stop_grace_s = to_seconds(p, "stop-grace");
         h.json = p.isSet("json");
         h.verbose = p.isSet("verbose");
         const QStringList specs = p.values("task");
@@ -218,7 +224,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
             if (h.pool.start_method == poolcore::StartMethod::Fork)
                 throw BadArgument("--start-method fork is for --headless: the desktop app runs "
                                   "threads, and forking it could hang a worker");
-            for (const char* o : {"task", "count", "payload", "json", "chaos-kill-ms", "loop"})
+            for (const char* o :
+                 {"task", "count", "payload", "json", "chaos-kill-ms", "loop", "stop-grace"})
                 if (p.isSet(o))
                     throw BadArgument(std::string("--") + o + " needs --headless");
         }

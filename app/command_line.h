@@ -25,6 +25,9 @@ struct HeadlessOptions {
     bool json = false;
     bool verbose = false;
     double timeout_s = 600;
+    // After a first SIGINT, SIGTERM or SIGHUP: how long the jobs in flight have to finish before
+    // they are terminated.
+    double stop_grace_s = 10;
 };
 
 // The pool options the command line gave, each set only when its option was given: a value

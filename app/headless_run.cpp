@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/headless_run.h"
 
+#include "app/stop_signals.h"
 #include "poolcore/load_driver.h"
+#include "poolcore/poll_loop.h"
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
 
@@ -10,6 +12,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <iomanip>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -155,10 +158,12 @@ poolcore::PoolOptions pool_options(const HeadlessOptions& o) {
     return options;
 }
 
-// Builds and starts the pool; null (and the reason on `err`) when it cannot be.
+// Builds and starts the pool; null (and the reason on `err`) when it cannot be. Start-up ends
+// early when `stop_asked` holds.
 std::unique_ptr<poolcore::TaskPool> start_pool(const poolcore::PoolOptions& options,
                                                poolcore::EventLoop* loop, MessagePrinter& printer,
-                                               std::ostream& err) {
+                                               std::ostream& err,
+                                               const std::function<bool()>& stop_asked) {
     std::unique_ptr<poolcore::TaskPool> pool;
     try {
         pool = std::make_unique<poolcore::TaskPool>(options);
@@ -175,7 +180,7 @@ std::unique_ptr<poolcore::TaskPool> start_pool(const poolcore::PoolOptions& opti
         err << "poolscope: cannot start the pool: " << e.what() << '\n';
         return nullptr;
     }
-    pool->wait_until([&] { return pool->did_start_ok(); },
+    pool->wait_until([&] { return pool->did_start_ok() || stop_asked(); },
                      std::chrono::duration_cast<Clock::duration>(options.proc_alive_timeout));
     return pool;
 }
@@ -204,16 +209,17 @@ long long load_window(const poolcore::PoolOptions& options) {
                                4LL * options.effective_processes() * std::max(1, options.prefetch));
 }
 
-// Waits until every outcome is in, a job is refused or the timeout passes; with --chaos-kill,
-// kills a busy worker every so often meanwhile.
+// Waits until every outcome is in, a job is refused, a stop signal comes or the timeout passes;
+// with --chaos-kill, kills a busy worker every so often meanwhile.
 void await_outcomes(poolcore::TaskPool& pool, const poolcore::LoadDriver& driver,
-                    const HeadlessOptions& o, Clock::time_point begin) {
+                    const HeadlessOptions& o, Clock::time_point begin,
+                    const std::function<bool()>& stop_asked) {
     const auto deadline = begin + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(o.timeout_s));
     std::mt19937 rng(std::random_device{}());
     auto next_chaos = o.chaos_kill_ms ? begin + std::chrono::milliseconds(*o.chaos_kill_ms)
                                       : Clock::time_point::max();
-    auto finished = [&] { return driver.complete() || driver.refused(); };
+    auto finished = [&] { return driver.complete() || driver.refused() || stop_asked(); };
     while (!finished() && Clock::now() < deadline) {
         const auto slice = std::min(next_chaos, deadline) - Clock::now();
         pool.wait_until(finished, std::max<Clock::duration>(slice, std::chrono::milliseconds(0)));
@@ -229,8 +235,30 @@ void await_outcomes(poolcore::TaskPool& pool, const poolcore::LoadDriver& driver
     }
 }
 
+// After a first stop signal, with no new jobs going out: lets those in flight finish within the
+// grace period, unless a second signal comes first. True when none is left in flight.
+bool let_jobs_in_flight_finish(poolcore::TaskPool& pool, const poolcore::LoadDriver& driver,
+                               const StopSignals& stop_signals, const HeadlessOptions& o,
+                               const std::function<bool()>& stop_asked, std::ostream& err) {
+    const long long in_flight = driver.outstanding();
+    if (in_flight > 0 && stop_signals.count() == 1)
+        err << "poolscope: " << poolcore::signal_name(stop_signals.first())
+            << ": submitting no more jobs; the " << in_flight << " in flight have "
+            << o.stop_grace_s << " s to finish (a second signal ends them now)\n";
+    pool.wait_until(
+        [&] { return driver.outstanding() == 0 || (stop_asked() && stop_signals.count() > 1); },
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.stop_grace_s)));
+    const long long left = driver.outstanding();
+    if (left > 0)
+        err << "poolscope: terminating the " << left << " jobs still in flight"
+            << (stop_signals.count() > 1 ? " on a second signal" : " after the grace period")
+            << '\n';
+    return left == 0;
+}
+
 struct RunFacts {
     long long submitted = 0;
+    int stop_signal = 0; // the first SIGINT, SIGTERM or SIGHUP that stopped the run
     bool started_ok = false;
     double elapsed_s = 0;
     poolcore::Info info;
@@ -257,6 +285,9 @@ nlohmann::json make_report(const RunFacts& run, const Tally& tally,
         {"start_method", std::string(poolcore::to_string(options.effective_start_method()))},
         {"worker_program", spawned_as(options)},
         {"info", run.info},
+        {"stopped_by", run.stop_signal
+                           ? nlohmann::json(std::string(poolcore::signal_name(run.stop_signal)))
+                           : nlohmann::json(nullptr)},
     };
 }
 
@@ -282,6 +313,8 @@ bool write_report(const nlohmann::json& report, const RunFacts& run, bool json, 
             << run.stats.workers_exited << " exited; start " << (run.started_ok ? "ok" : "FAILED")
             << '\n'
             << "info        " << nlohmann::json(run.info).dump() << '\n';
+        if (run.stop_signal)
+            out << "stopped by  " << poolcore::signal_name(run.stop_signal) << '\n';
     }
     // A report that did not reach its file (a full disk, a closed pipe) is a failed run: a script
     // must not read success from the exit code and then find nothing.
@@ -302,7 +335,34 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     MessagePrinter printer(err, o.verbose); // both outlive the pool that calls them
     Tally tally;
     const poolcore::PoolOptions options = pool_options(o);
-    const auto pool = start_pool(options, loop, printer, err);
+
+    // Caught before the pool starts, so that no signal from here on ends the run unreported. An
+    // event-loop pool wakes on the signal pipe; a thread-driven one is waited for in short
+    // slices, each of which looks at the pipe.
+    StopSignals stop_signals;
+    std::unique_ptr<poolcore::PollLoop> poll_loop;
+    if (!loop && !options.threads) {
+        poll_loop = std::make_unique<poolcore::PollLoop>();
+        loop = poll_loop.get();
+    }
+    const bool watched = loop && !options.threads && stop_signals.fd() >= 0;
+    if (watched)
+        loop->add_reader(stop_signals.fd(), [&stop_signals] { stop_signals.collect(); });
+    struct Unwatch {
+        poolcore::EventLoop* loop;
+        int fd;
+        ~Unwatch() {
+            if (loop)
+                loop->remove_reader(fd);
+        }
+    } unwatch{watched ? loop : nullptr, stop_signals.fd()};
+    const std::function<bool()> stop_asked = [&stop_signals, watched] {
+        if (!watched)
+            stop_signals.collect();
+        return stop_signals.count() > 0;
+    };
+
+    const auto pool = start_pool(options, loop, printer, err, stop_asked);
     if (!pool)
         return 1;
     RunFacts run;
@@ -322,20 +382,25 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
         },
         std::move(settings));
     const auto begin = Clock::now();
-    driver.refill();
-    await_outcomes(*pool, driver, o, begin);
+    if (!stop_asked())
+        driver.refill();
+    await_outcomes(*pool, driver, o, begin, stop_asked);
     driver.stop();
 
+    bool settled = driver.complete();
+    run.stop_signal = stop_signals.first();
+    if (run.stop_signal && !settled)
+        settled = let_jobs_in_flight_finish(*pool, driver, stop_signals, o, stop_asked, err);
     const bool complete = driver.complete();
     const auto end = complete ? tally.last() : Clock::now();
-    if (!complete && !driver.refused())
+    if (!settled && !run.stop_signal && !driver.refused())
         err << "poolscope: gave up after " << o.timeout_s << " s with " << tally.done() << " of "
             << o.count << " outcomes\n";
     if (driver.refused())
         err << "poolscope: a job was refused: " << driver.error() << '\n';
 
     run.info = pool->info();
-    if (complete)
+    if (settled)
         pool->on_stop();
     else
         pool->on_terminate();
@@ -343,7 +408,12 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     run.submitted = driver.submitted();
     run.elapsed_s = std::chrono::duration<double>(end - begin).count();
     const nlohmann::json report = make_report(run, tally, options);
-    if (!write_report(report, run, o.json, out, err))
+    const bool written = write_report(report, run, o.json, out, err);
+    // A stopped run says so by its exit code as a process ended by the signal would (128 + its
+    // number), report or not: a supervisor reads the stop it asked for.
+    if (run.stop_signal)
+        return 128 + run.stop_signal;
+    if (!written)
         return 1;
     return complete && run.started_ok ? 0 : 1;
 }

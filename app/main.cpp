@@ -7,9 +7,13 @@
 #include "qtloop/qt_event_loop.h"
 
 #include <QCoreApplication>
+#include <cerrno>
 #include <cstdio>
+#include <fcntl.h>
 #include <iostream>
 #include <memory>
+#include <streambuf>
+#include <unistd.h>
 
 #ifdef POOLSCOPE_HAVE_GUI
 #include "ui/gui_main.h"
@@ -36,9 +40,21 @@ std::shared_ptr<poolcore::ForkServer> start_forkserver_if_used(poolcore::PoolOpt
     return pool.forkserver;
 }
 
+// Where the report goes when the program was started with stdout closed: every write fails as
+// one to a closed descriptor does, so that the run says it could not write its report and fails.
+class ClosedOutput final : public std::streambuf {
+protected:
+    int_type overflow(int_type) override {
+        errno = EBADF;
+        return traits_type::eof();
+    }
+};
+
 } // namespace
 
 int main(int argc, char** argv) {
+    // Looked at before run_worker_if_requested puts /dev/null on a closed stdout.
+    const bool stdout_closed = ::fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF;
     // Spawned workers and forkservers are this program too: they leave here.
     poolcore::run_worker_if_requested(argc, argv);
 
@@ -61,12 +77,15 @@ int main(int argc, char** argv) {
         return 0;
     case poolscope::CommandLine::Mode::Headless: {
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, false);
+        ClosedOutput closed;
+        std::ostream closed_stdout(&closed);
+        std::ostream& out = stdout_closed ? closed_stdout : std::cout;
         if (cl.headless.loop == poolscope::LoopKind::Qt) {
             QCoreApplication app(argc, argv);
             poolscope::QtEventLoop loop;
-            return poolscope::run_headless(cl.headless, &loop, std::cout, std::cerr);
+            return poolscope::run_headless(cl.headless, &loop, out, std::cerr);
         }
-        return poolscope::run_headless(cl.headless, nullptr, std::cout, std::cerr);
+        return poolscope::run_headless(cl.headless, nullptr, out, std::cerr);
     }
     case poolscope::CommandLine::Mode::Gui:
 #ifdef POOLSCOPE_HAVE_GUI

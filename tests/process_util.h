@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <signal.h>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 namespace testutil {
 
@@ -41,6 +44,32 @@ inline std::string command_line_of(pid_t pid) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::replace(text.begin(), text.end(), '\0', ' ');
     return text;
+}
+
+// Every process below `pid` (its children, theirs, and so on) as /proc shows them now: a
+// forkserver's workers are the program's grandchildren.
+inline std::vector<pid_t> descendants_of(pid_t pid) {
+    std::multimap<pid_t, pid_t> children;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        const auto child = pid_t(std::stoi(name));
+        if (const pid_t parent = parent_of(child))
+            children.emplace(parent, child);
+    }
+    std::vector<pid_t> found;
+    std::vector<pid_t> next{pid};
+    while (!next.empty()) {
+        const pid_t p = next.back();
+        next.pop_back();
+        for (auto [at, end] = children.equal_range(p); at != end; ++at) {
+            found.push_back(at->second);
+            next.push_back(at->second);
+        }
+    }
+    return found;
 }
 
 } // namespace testutil

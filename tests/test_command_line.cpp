@@ -113,6 +113,19 @@ private slots:
         QCOMPARE(o.processes, 4);
     }
 
+    void stopGraceIsPositiveSecondsForHeadlessRuns() {
+        QCOMPARE(parse({"--headless"}).headless.stop_grace_s, 10.0);
+        QCOMPARE(parse({"--headless", "--stop-grace", "2.5"}).headless.stop_grace_s, 2.5);
+        for (const QStringList& bad : {QStringList{"--headless", "--stop-grace", "0"},
+                                       QStringList{"--headless", "--stop-grace", "soon"},
+                                       QStringList{"--stop-grace", "5"}}) {
+            const auto cl = parse(bad);
+            QCOMPARE(cl.mode, CommandLine::Mode::Error);
+            QVERIFY2(cl.text.contains("--stop-grace") || cl.text.contains("--headless"),
+                     qPrintable(cl.text));
+        }
+    }
+
     void badArgumentsGiveOneLineErrors_data() {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("expected");

@@ -6,9 +6,11 @@
 #include "platform/posix/posix_process.h"
 #include "worker/worker_main.h"
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -20,9 +22,22 @@ long long number(const char* text) {
     const long long n = std::strtoll(text, &end, 10);
     return end && *end == '\0' ? n : -1;
 }
+
+// A program started with stdin, stdout or stderr closed would otherwise get the pool's own
+// sockets on those numbers, and its report or a stray message would go into a channel. Taking
+// them before anything else opens a descriptor keeps 0-2 what every write to them expects.
+void open_missing_standard_descriptors() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        // open() takes the lowest free number, which is `fd`: those below it are open by now.
+        [[maybe_unused]] const int null = ::open("/dev/null", O_RDWR);
+    }
+}
 } // namespace
 
 void run_worker_if_requested(int argc, char** argv) {
+    open_missing_standard_descriptors();
     mark_worker_entry_installed();
     if (argc < 3)
         return;

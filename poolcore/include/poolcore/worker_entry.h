@@ -20,7 +20,10 @@
 namespace poolcore {
 
 /// Runs a worker or a forkserver and never returns when `argv` asks for one; returns at once
-/// otherwise (and records that the program has the entry, so that spawning may use it).
+/// otherwise (and records that the program has the entry, so that spawning may use it). In every
+/// process it first opens /dev/null on whichever of descriptors 0, 1 and 2 is closed, so that the
+/// pool's sockets never take their numbers: a program that needs to know whether stdout was
+/// closed must look before calling it.
 void run_worker_if_requested(int argc, char** argv);
 
 /// The file this program runs from, links resolved: for finding a worker program installed
