@@ -342,7 +342,13 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     StopSignals stop_signals;
     std::unique_ptr<poolcore::PollLoop> poll_loop;
     if (!loop && !options.threads) {
-        poll_loop = std::make_unique<poolcore::PollLoop>();
+        try {
+            poll_loop = std::make_unique<poolcore::PollLoop>();
+        } catch (const std::exception& e) {
+            // Its wake-up pipe needs two descriptors, which a very low RLIMIT_NOFILE may not leave.
+            err << "poolscope: cannot start the pool: " << e.what() << "\n";
+            return 1;
+        }
         loop = poll_loop.get();
     }
     const bool watched = loop && !options.threads && stop_signals.fd() >= 0;

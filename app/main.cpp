@@ -80,12 +80,19 @@ int main(int argc, char** argv) {
         ClosedOutput closed;
         std::ostream closed_stdout(&closed);
         std::ostream& out = stdout_closed ? closed_stdout : std::cout;
-        if (cl.headless.loop == poolscope::LoopKind::Qt) {
-            QCoreApplication app(argc, argv);
-            poolscope::QtEventLoop loop;
-            return poolscope::run_headless(cl.headless, &loop, out, std::cerr);
+        try {
+            if (cl.headless.loop == poolscope::LoopKind::Qt) {
+                QCoreApplication app(argc, argv);
+                poolscope::QtEventLoop loop;
+                return poolscope::run_headless(cl.headless, &loop, out, std::cerr);
+            }
+            return poolscope::run_headless(cl.headless, nullptr, out, std::cerr);
+        } catch (const std::exception& e) {
+            // What the runner does not turn into a report (the OS refusing the loop itself, say)
+            // is still a message and exit 1, never an abort.
+            std::fprintf(stderr, "poolscope: %s\n", e.what());
+            return 1;
         }
-        return poolscope::run_headless(cl.headless, nullptr, out, std::cerr);
     }
     case poolscope::CommandLine::Mode::Gui:
 #ifdef POOLSCOPE_HAVE_GUI
