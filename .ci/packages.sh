@@ -202,27 +202,37 @@ builtin_tasks=$(grep -rhoE 'r\.add\(\{"[a-z_]+"' "$here/poolcore/src" | grep -oE
     fail "--task completion is not poolcore's built-in tasks: $(tr "\n" " " <<<"$builtin_tasks")"
 echo "   $(wc -l <<<"$help_options") options, $(wc -l <<<"$builtin_tasks") tasks"
 
-# ==== HOOK: libpoolcore-dev ===================================================================
-# The library engineer fills this in once poolcore's install rules name COMPONENT
-# libpoolcore-dev: install the package, build an out-of-tree consumer against it with
-# find_package(poolcore) and with pkg-config, and run 100 jobs of its own task on each start
-# method. Until then there is no libpoolcore-dev package and the hook says so.
+# ---- libpoolcore-dev, used as an embedder would ---------------------------------------------
+# The package installed from the .deb, then the consumer of tests/consumer built against the
+# system's copy alone, with find_package(poolcore) and with pkg-config, each running 100 jobs of
+# its own task on each start method.
 libpoolcore_dev_consumer() {
-    local dev_deb
+    local dev_deb work
     dev_deb=$(ls libpoolcore-dev_*.deb 2>/dev/null || true)
-    if [ -z "$dev_deb" ]; then
-        echo "   skipped: no libpoolcore-dev package (no install rule names COMPONENT" \
-            "libpoolcore-dev yet)"
-        return 0
-    fi
+    [ -n "$dev_deb" ] || fail "no libpoolcore-dev package was built"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$dev_deb" >/dev/null
     dpkg -L libpoolcore-dev | sort >>"$build_root/installed-files.txt"
-    # TODO(libpoolcore-dev): build and run the out-of-tree consumers here.
-    fail "libpoolcore-dev exists but the consumer hook in .ci/packages.sh is not filled in"
+    work=$(mktemp -d /tmp/poolcore-dev-consumer.XXXXXX)
+    cp "$here/tests/consumer/consumer.cpp" "$here/tests/consumer/CMakeLists.txt" "$work/"
+    cmake -S "$work" -B "$work/build" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
+        fail "find_package(poolcore) against libpoolcore-dev failed"
+    cmake --build "$work/build" >/dev/null || fail "the find_package consumer does not build"
+    "$work/build/consumer" >"$work/cmake-run.txt" || fail "the find_package consumer failed"
+    # shellcheck disable=SC2046 # pkg-config's flags are words
+    c++ -std=c++20 -O2 "$work/consumer.cpp" $(pkg-config --cflags --libs poolcore) \
+        -o "$work/consumer-pc" || fail "the pkg-config consumer does not build"
+    "$work/consumer-pc" >"$work/pc-run.txt" || fail "the pkg-config consumer failed"
+    for run in cmake pc; do
+        for method in fork forkserver spawn; do
+            grep -qx "$method: 100/100 succeeded" "$work/$run-run.txt" ||
+                fail "the $run consumer of libpoolcore-dev did not run 100 jobs on $method"
+        done
+    done
+    echo "   find_package and pkg-config consumers: 100/100 jobs on fork, forkserver, spawn"
+    rm -rf "$work"
 }
 step "out-of-tree consumer of libpoolcore-dev"
 libpoolcore_dev_consumer
-# ==== end of HOOK =============================================================================
 
 # --- 4. Purged, and nothing left ----------------------------------------------------------------
 purge_and_check() {
