@@ -440,17 +440,22 @@ void Pool::State::read_frames(Worker& w, bool exited) {
 
 void Pool::State::await_exit_after_eof(Worker& w) {
     mark_exiting(w, ExitReason::Died);
+    kill_after_grace(w, "closed its channel");
+}
+
+void Pool::State::kill_after_grace(Worker& w, const char* fault_if_none) {
+    if (w.kill_timer)
+        return;
     const WorkerId id = w.id;
-    if (!w.kill_timer)
-        w.kill_timer =
-            binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
-                if (Worker* w = find_worker(id)) {
-                    w->kill_timer = 0;
-                    if (w->fault.empty())
-                        w->fault = "closed its channel";
-                    kill_now(*w);
-                }
-            });
+    w.kill_timer = binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace),
+                                       [this, id, fault_if_none] {
+                                           if (Worker* w = find_worker(id)) {
+                                               w->kill_timer = 0;
+                                               if (fault_if_none && w->fault.empty())
+                                                   w->fault = fault_if_none;
+                                               kill_now(*w);
+                                           }
+                                       });
 }
 
 void Pool::State::handle_message(Worker& w, wire::Message& message) {
@@ -600,15 +605,7 @@ void Pool::State::kill_now(Worker& w) {
 void Pool::State::terminate_then_kill(Worker& w, ExitReason reason) {
     mark_exiting(w, reason);
     launcher_->terminate(w.pid);
-    const WorkerId id = w.id;
-    if (!w.kill_timer)
-        w.kill_timer =
-            binding_.call_later(duration_cast<Clock::duration>(options_.kill_grace), [this, id] {
-                if (Worker* w = find_worker(id)) {
-                    w->kill_timer = 0;
-                    kill_now(*w);
-                }
-            });
+    kill_after_grace(w, nullptr);
 }
 
 void Pool::State::protocol_error(Worker& w, const std::string& error) {

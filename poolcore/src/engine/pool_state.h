@@ -109,6 +109,9 @@ struct Pool::State {
     // exit notice at once, and that tells how; one still running after kill_grace closed its
     // channel on its own, which is then its fault, and the pool's kill only the consequence.
     void await_exit_after_eof(Worker& w);
+    // Kills the worker once kill_grace has passed, unless it is gone by then; a fault the worker
+    // has none of by then becomes `fault_if_none` (may be null).
+    void kill_after_grace(Worker& w, const char* fault_if_none);
     void handle_message(Worker& w, wire::Message& message);
     void handle_up(Worker& w, const wire::WorkerUpMessage& m);
     void handle_ack(Worker& w, const wire::AckMessage& m);
