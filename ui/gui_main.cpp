@@ -106,7 +106,7 @@ int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay) {
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationDisplayName(QStringLiteral("Poolscope"));
-    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.poolscope.Poolscope"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.poolscope.poolscope"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/poolscope/poolscope.png")));
 
     MainWindow window;
