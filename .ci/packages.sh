@@ -74,7 +74,9 @@ for variant in gui headless; do
     gui=ON
     [ $variant = headless ] && gui=OFF
     step "building the $variant packages in $dir"
-    cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    # Prefix /usr at configure time, so GNUInstallDirs gives Debian's multiarch libdir
+    # (lib/x86_64-linux-gnu), where lintian expects an architecture's pkg-config file.
+    cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
         -DPOOLSCOPE_BUILD_GUI=$gui -DPOOLSCOPE_BUILD_TESTS=OFF -DPOOLSCOPE_BUILD_BENCH=OFF \
         -DPOOLSCOPE_PACKAGE_TOOLS_REQUIRED=ON \
         -DCMAKE_CXX_FLAGS="$hardened_cxxflags" -DCMAKE_EXE_LINKER_FLAGS="$hardened_ldflags" \
