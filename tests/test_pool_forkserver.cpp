@@ -6,6 +6,7 @@
 #include "pool_test_tasks.h"
 #include "poolcore/forkserver.h"
 
+#include <algorithm>
 #include <vector>
 
 using namespace harness;
@@ -40,6 +41,16 @@ private slots:
             [&] {
                 return p.recorder.said("the forkserver (pid " + std::to_string(first_server) +
                                        ") exited with signal 9 (SIGKILL); started a new");
+            },
+            10s));
+        // Each old worker is seen to exit once it has died of its server's death, a moment
+        // after the server; until then it is rightly counted alive. Wait for both pools' full
+        // complement of new workers, then check that none of the old is among them.
+        QVERIFY(p.wait_for(
+            [&] {
+                const auto now = p.pids();
+                return std::none_of(now.begin(), now.end(),
+                                    [&](pid_t pid) { return old_pids.count(pid) != 0; });
             },
             10s));
         QVERIFY(p.wait_alive(2, 10s));
