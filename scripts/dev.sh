@@ -19,6 +19,7 @@ packages=(
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
     doxygen
+    python3-yaml binutils-mingw-w64-x86-64 # tests/check_platform_files.py: workflows, .rc
 )
 
 install_missing_packages() {
