@@ -13,10 +13,10 @@ add_option() { # VAR OPTION: appends OPTION to the colon-separated VAR
     local current=${!1:-}
     export "$1=${current:+$current:}$2"
 }
-add_option ASAN_OPTIONS "log_path=$reports/asan"
-add_option UBSAN_OPTIONS "log_path=$reports/ubsan"
-add_option TSAN_OPTIONS "log_path=$reports/tsan"
-add_option LSAN_OPTIONS "log_path=$reports/lsan"
+# One prefix for all: a process running ASan and UBSan writes one file, report.<pid>.
+for options in ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS; do
+    add_option "$options" "log_path=$reports/report"
+done
 
 "$@"
 status=$?
@@ -25,7 +25,7 @@ shopt -s nullglob
 found=("$reports"/*)
 if [ ${#found[@]} -gt 0 ]; then
     for f in "${found[@]}"; do
-        echo "== sanitizer report ${f##*/} (pid ${f##*.}):"
+        echo "== sanitizer report of pid ${f##*.}:"
         cat "$f"
     done
     echo "FAIL: ${#found[@]} sanitizer report(s) from $1 or its children (exit status $status)"
