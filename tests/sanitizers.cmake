@@ -34,6 +34,14 @@ set(poolscope_sanitizer_environment
     "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/sanitizers/lsan.supp"
     "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=${CMAKE_CURRENT_SOURCE_DIR}/sanitizers/tsan.supp")
 
+# Left out of the asan label: test_pool_environment runs the pool and the app out of descriptors
+# on purpose, and UBSan's vptr check then reports every virtual call (std::error_category,
+# poolcore::PollLoop) as an "invalid vptr": the runtime probes whether the object's memory is
+# readable by writing it into a pipe, which it cannot create (sanitizer_common's
+# IsAccessibleMemoryRange), and such a report cannot be suppressed. The test runs in the main
+# build (label pool), and the other pool tests cover the same code under ASan and UBSan.
+set(poolscope_asan_excluded_tests test_pool_environment)
+
 # What the tsan tree runs: the programs whose threads are the point.
 set(poolscope_tsan_tests test_blocking_submit test_qt_event_loop test_pool_lifecycle
     test_load_driver)
@@ -50,7 +58,7 @@ function(poolscope_sanitize_test name labels)
         if(name IN_LIST poolscope_tsan_tests)
             set(selected TRUE)
         endif()
-    else()
+    elseif(NOT name IN_LIST poolscope_asan_excluded_tests)
         foreach(l quick pool gui)
             if(l IN_LIST labels)
                 set(selected TRUE)
