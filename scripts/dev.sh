@@ -19,6 +19,7 @@ packages=(
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
     doxygen
+    clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
 )
 
 install_missing_packages() {
