@@ -30,6 +30,7 @@ public:
     Pool& operator=(const Pool&) = delete;
 
     /// Attaches the pool to `loop`, moving every registration there if it was attached elsewhere.
+    /// `loop` must outlive the pool: join(), and so a TaskPool's destructor, runs it.
     void register_with_event_loop(EventLoop& loop);
     /// The loop it is attached to; null before register_with_event_loop().
     EventLoop* event_loop() const;

@@ -35,7 +35,8 @@ public:
     /// Replaces every worker and proves the new ones with a no-op job.
     void restart();
     /// Attaches an event-loop pool to `loop` (before or after on_start). Returns false for a
-    /// thread-driven pool, which has its own loop (Celery returns None there).
+    /// thread-driven pool, which has its own loop (Celery returns None there). `loop` must
+    /// outlive this TaskPool, whose destructor joins the pool by running it.
     bool register_with_event_loop(EventLoop& loop);
     void on_stop();      ///< graceful: finish queued and running jobs, then retire the workers
     void on_terminate(); ///< force: fail them and kill the workers
