@@ -2,9 +2,12 @@
 // The Windows backend's launcher: every worker is a fresh process of a worker program (or of this
 // program), started with CreateProcessW. What POSIX does with descriptors and signals it does
 // with handles:
-//  - the channel is a loopback socket pair (win_handles.cpp); the worker inherits its end, and
-//    PROC_THREAD_ATTRIBUTE_HANDLE_LIST limits inheritance to exactly that end and the control
-//    end, so a worker never holds another worker's channel or anything the embedder opened;
+//  - the channel is a loopback socket pair (win_handles.cpp). The worker gets its end (and its
+//    control end) as Windows documents for sharing a socket with another process:
+//    WSADuplicateSocketW's protocol info, written to a pipe that is the one handle it inherits.
+//    (A socket merely inherited is a handle but no socket to wine's Winsock: WSAENOTSOCK.)
+//    PROC_THREAD_ATTRIBUTE_HANDLE_LIST limits inheritance to exactly that pipe, so a worker never
+//    holds another worker's channel or anything the embedder opened;
 //  - the exit watch is the process handle itself (signalled once it exits);
 //  - every worker joins one Job Object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, so when this
 //    process dies, however it dies, the system ends its workers;
@@ -134,11 +137,12 @@ public:
         ensure_job();
         auto [channel_parent, channel_child] = win::make_socket_pair();
         auto [control_parent, control_child] = win::make_socket_pair();
-        const HANDLE inherited[] = {win::as_handle(channel_child.get()),
-                                    win::as_handle(control_child.get())};
-        for (HANDLE h : inherited)
-            if (!::SetHandleInformation(h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
-                win::throw_last_error("SetHandleInformation(inherit)");
+        HANDLE handover_read = nullptr, handover_write = nullptr;
+        if (!::CreatePipe(&handover_read, &handover_write, nullptr, 0))
+            win::throw_last_error("CreatePipe");
+        OwnedHandle handover_reader(handover_read), handover_writer(handover_write);
+        if (!::SetHandleInformation(handover_read, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT))
+            win::throw_last_error("SetHandleInformation(inherit)");
 
         const std::wstring image = program_.empty() ? this_program_path() : win::widen(program_);
         std::wstring command = quoted(image);
@@ -146,10 +150,10 @@ public:
              {std::string(entry::kWorkerFlag), std::to_string(::GetCurrentProcessId()),
               std::to_string(settings.max_frame),
               std::string(settings.measure_private_memory ? "1" : "0"),
-              std::to_string(channel_child.get()), std::to_string(control_child.get())})
+              std::to_string(win::from_handle(handover_read))})
             command += L" " + quoted(win::widen(argument));
 
-        ProcThreadAttributes attributes({inherited[0], inherited[1]});
+        ProcThreadAttributes attributes({handover_read});
         STARTUPINFOEXW startup{};
         startup.StartupInfo.cb = sizeof startup;
         startup.lpAttributeList = attributes.list();
@@ -166,6 +170,26 @@ public:
             ::TerminateProcess(process.handle, win::exit_code_for_signal(SIGKILL));
             throw std::system_error(int(error), std::system_category(),
                                     "AssignProcessToJobObject: " + win::error_text(error));
+        }
+        // Its two sockets, as protocol info only it can turn into sockets; then it may run.
+        WSAPROTOCOL_INFOW shared[2]{};
+        for (int i = 0; i < 2; ++i) {
+            const UniqueFd& end = i == 0 ? channel_child : control_child;
+            if (::WSADuplicateSocketW(platform::as_socket(end.get()), started.dwProcessId,
+                                      &shared[i]) != 0) {
+                const int error = ::WSAGetLastError();
+                ::TerminateProcess(process.handle, win::exit_code_for_signal(SIGKILL));
+                throw std::system_error(error, std::system_category(),
+                                        "WSADuplicateSocketW: " + win::error_text(DWORD(error)));
+            }
+        }
+        DWORD written = 0;
+        if (!::WriteFile(handover_write, shared, sizeof shared, &written, nullptr) ||
+            written != sizeof shared) {
+            const DWORD error = ::GetLastError();
+            ::TerminateProcess(process.handle, win::exit_code_for_signal(SIGKILL));
+            throw std::system_error(int(error), std::system_category(),
+                                    "WriteFile(socket handover): " + win::error_text(error));
         }
         ::ResumeThread(thread.handle);
 

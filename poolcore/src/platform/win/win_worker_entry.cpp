@@ -2,7 +2,10 @@
 // The hidden entry point on Windows: a process win_launcher.cpp started, with its channel and
 // control sockets inherited and named on its command line.
 //
-//     program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE CHANNEL CONTROL
+//     program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE HANDOVER
+//
+// HANDOVER is the one handle it inherits: a pipe carrying its channel's and its control
+// channel's WSAPROTOCOL_INFOW (win_launcher.cpp), which WSASocketW turns into its sockets.
 #include "poolcore/worker_entry.h"
 
 #include "platform/entry_flags.h"
@@ -32,19 +35,36 @@ void run_worker_if_requested(int argc, char** argv) {
         return;
     // The parent's pid is not watched here: the job object ends this process with its parent,
     // and the channel's end of stream retires it before that.
-    const long long parent = argc == 7 ? number(argv[2]) : -1;
-    const long long max_frame = argc == 7 ? number(argv[3]) : -1;
-    const long long channel = argc == 7 ? number(argv[5]) : -1;
-    const long long control = argc == 7 ? number(argv[6]) : -1;
-    if (parent <= 0 || max_frame <= 0 || channel <= 0 || control <= 0)
+    const long long parent = argc == 6 ? number(argv[2]) : -1;
+    const long long max_frame = argc == 6 ? number(argv[3]) : -1;
+    const long long handover = argc == 6 ? number(argv[5]) : -1;
+    if (parent <= 0 || max_frame <= 0 || handover <= 0)
         std::_Exit(64); // EX_USAGE: not started by a poolcore launcher
     try {
         win::ensure_winsock();
     } catch (const std::exception&) {
         std::_Exit(71); // EX_OSERR
     }
-    run_worker(int(channel), WorkerSettings{std::size_t(max_frame),
-                                            std::strcmp(argv[4], "1") == 0, int(control)});
+    WSAPROTOCOL_INFOW shared[2]{};
+    DWORD got = 0, total = 0;
+    while (total < sizeof shared &&
+           ::ReadFile(win::as_handle(int(handover)), reinterpret_cast<char*>(shared) + total,
+                      DWORD(sizeof shared - total), &got, nullptr) &&
+           got > 0)
+        total += got;
+    ::CloseHandle(win::as_handle(int(handover)));
+    if (total != sizeof shared)
+        std::_Exit(71); // the parent died while handing over
+    SOCKET sockets[2];
+    for (int i = 0; i < 2; ++i) {
+        sockets[i] = ::WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO,
+                                  &shared[i], 0, WSA_FLAG_NO_HANDLE_INHERIT);
+        if (sockets[i] == INVALID_SOCKET)
+            std::_Exit(71);
+    }
+    run_worker(win::from_socket(sockets[0]),
+               WorkerSettings{std::size_t(max_frame), std::strcmp(argv[4], "1") == 0,
+                              win::from_socket(sockets[1])});
 }
 
 std::string this_program_file() {
