@@ -9,6 +9,8 @@
 #include "platform/socket_io.h"
 #include "platform/win/win_handles.h"
 #else
+#include "platform/posix/posix_features.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -40,7 +42,7 @@ constexpr short kWritable = POLLOUT;
 
 void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
     int fds[2];
-#ifdef __linux__
+#if POOLCORE_LINUX_APIS
     if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
 #else
