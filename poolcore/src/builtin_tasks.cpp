@@ -108,7 +108,8 @@ void register_builtin_tasks(TaskRegistry& r) {
 
     r.add({"alloc", "MIB", "Allocates MIB mebibytes, touches every page and keeps them."},
           [](const TaskContext& ctx) {
-              const long long mib = parse_number(ctx, "alloc", "a whole number of MiB", kMaxAllocMib);
+              const long long mib =
+                  parse_number(ctx, "alloc", "a whole number of MiB", kMaxAllocMib);
               const std::size_t bytes = std::size_t(mib) << 20;
               auto block = std::make_unique<char[]>(bytes);
               const std::size_t page = memory_page_bytes();
@@ -127,7 +128,8 @@ void register_builtin_tasks(TaskRegistry& r) {
 #ifdef _WIN32
               // No signals: each ends the worker the way Windows ends a process for it.
               if (sig == SIGSEGV || sig == SIGBUS)
-                  ::RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0, nullptr);
+                  ::RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0,
+                                   nullptr);
               if (sig == SIGILL)
                   ::RaiseException(EXCEPTION_ILLEGAL_INSTRUCTION, EXCEPTION_NONCONTINUABLE, 0,
                                    nullptr);

@@ -89,8 +89,8 @@ std::string ExitStatus::describe() const {
     // of its own per verb, and reap() reports those as the signal they stand for.
     if (signaled)
         return "exitcode " + hex_code(0xE0000000u | std::uint32_t(code)) + " (" +
-               (code == SIGKILL ? "killed" : "terminated") + " by the pool with TerminateProcess, as " +
-               std::string(signal_name(code)) + ")";
+               (code == SIGKILL ? "killed" : "terminated") +
+               " by the pool with TerminateProcess, as " + std::string(signal_name(code)) + ")";
     if (const char* words = ntstatus_words(std::uint32_t(code)))
         return "exitcode " + hex_code(std::uint32_t(code)) + " (" + words + ")";
 #endif

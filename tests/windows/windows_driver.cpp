@@ -30,7 +30,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
 #include <windows.h>
 
 using namespace poolcore;
@@ -42,10 +41,10 @@ struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-#define CHECK(condition, what)                                                                    \
-    do {                                                                                          \
-        if (!(condition))                                                                         \
-            throw Failure(std::string(what) + " [" #condition "]");                               \
+#define CHECK(condition, what)                                                                     \
+    do {                                                                                           \
+        if (!(condition))                                                                          \
+            throw Failure(std::string(what) + " [" #condition "]");                                \
     } while (0)
 
 // Whether this process holds `handle` as a socket bound to `port`: how a worker shows it did not
@@ -236,8 +235,8 @@ void recycles_by_count() {
         CHECK(r.ok(), "job " + std::to_string(i) + " succeeded");
         pids.insert(r.pid);
     }
-    CHECK(pids.size() == 3, "six jobs at two per child ran in three workers (" +
-                                std::to_string(pids.size()) + ")");
+    CHECK(pids.size() == 3,
+          "six jobs at two per child ran in three workers (" + std::to_string(pids.size()) + ")");
     CHECK(h.wait([&] { return h.recorder.exits.size() >= 2; }), "the full workers exited");
     for (const Exit& e : h.recorder.exits)
         CHECK(e.reason == ExitReason::Recycled, "each was recycled: " + e.status);
@@ -266,14 +265,15 @@ void restart_replaces_every_worker() {
     CHECK(before.size() == 3, "three workers before the restart");
     h.pool.restart();
     CHECK(h.wait([&] {
-              const auto now = h.pool.pids();
-              return now.size() == 3 &&
-                     std::none_of(now.begin(), now.end(), [&](pid_t p) {
-                         return p == 0 ||
-                                std::find(before.begin(), before.end(), p) != before.end();
-                     }) &&
-                     h.recorder.exits.size() >= 3;
-          }),
+        const auto now = h.pool.pids();
+        return now.size() == 3 &&
+               std::none_of(now.begin(), now.end(),
+                            [&](pid_t p) {
+                                return p == 0 ||
+                                       std::find(before.begin(), before.end(), p) != before.end();
+                            }) &&
+               h.recorder.exits.size() >= 3;
+    }),
           "every worker was replaced");
     for (const Exit& e : h.recorder.exits)
         CHECK(e.reason == ExitReason::Retired, "the old ones retired: " + e.status);
@@ -317,7 +317,7 @@ void verbs_have_distinct_exit_codes() {
               h.recorder.exits[0].status.find("SIGTERM") != std::string::npos,
           "with the terminate verb's code: " + h.recorder.exits[0].status);
     CHECK(!h.pool.kill_worker(h.pool.pids()[0], SIGUSR1), "a signal Windows cannot carry is "
-                                                            "refused");
+                                                          "refused");
     const pid_t idle = h.pool.pids()[0];
     CHECK(h.pool.kill_worker(idle, SIGKILL), "kill_worker(SIGKILL) reached a worker");
     CHECK(h.wait([&] { return h.recorder.exits.size() == 2; }), "it exited");
@@ -336,7 +336,8 @@ void fork_is_refused() {
         } catch (const PoolError& e) {
             error = e.what();
         }
-        CHECK(error.find("Windows") != std::string::npos && error.find("spawn") != std::string::npos,
+        CHECK(error.find("Windows") != std::string::npos &&
+                  error.find("spawn") != std::string::npos,
               "the " + std::string(to_string(method)) + " method is refused: '" + error + "'");
     }
 }
@@ -460,8 +461,7 @@ int main(int argc, char** argv) {
     for (const std::string& name : wanted)
         if (std::none_of(kCases.begin(), kCases.end(),
                          [&](const auto& c) { return name == c.first; })) {
-            std::fprintf(stderr, "windows_driver: no case named '%s' (see --list)\n",
-                         name.c_str());
+            std::fprintf(stderr, "windows_driver: no case named '%s' (see --list)\n", name.c_str());
             return 2;
         }
     int passed = 0, failed = 0;
@@ -477,9 +477,9 @@ int main(int argc, char** argv) {
             ++failed;
             std::printf("FAIL %s: %s", name, e.what());
         }
-        std::printf(" (%.1f s)\n", std::chrono::duration<double>(
-                                       std::chrono::steady_clock::now() - started)
-                                       .count());
+        std::printf(
+            " (%.1f s)\n",
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

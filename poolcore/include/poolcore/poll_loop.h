@@ -80,7 +80,7 @@ private:
     void watch_socket_events(int fd);
     void wait_for_io(int timeout_ms);
     std::unordered_map<int, Callback> exit_watches_; ///< process HANDLE (as an int) -> on_exit
-    void* network_event_ = nullptr;                   ///< a WSAEVENT every socket signals
+    void* network_event_ = nullptr;                  ///< a WSAEVENT every socket signals
 #endif
     std::mutex posted_mutex_;
     std::vector<Callback> posted_;

@@ -2,8 +2,8 @@
 #include "worker/worker_main.h"
 
 #include "platform/process_memory.h"
-#include "poolcore/task_registry.h"
 #include "platform/socket_io.h"
+#include "poolcore/task_registry.h"
 #include "protocol/wire_protocol.h"
 
 #include <atomic>

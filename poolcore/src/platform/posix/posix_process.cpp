@@ -506,7 +506,7 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
         ::posix_spawn_file_actions_adddup2(&spawn.actions_, high.get(), target++);
         sources.push_back(std::move(high));
     }
-#if POOLCORE_LINUX_APIS && defined(__GLIBC__) &&                                                  \
+#if POOLCORE_LINUX_APIS && defined(__GLIBC__) &&                                                   \
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     // Descriptors an embedder opened without close-on-exec must not reach workers either.
     ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions_, target);

@@ -27,10 +27,9 @@ ExitStatus decode_exit_code(DWORD code) {
 
 std::string error_text(DWORD error) {
     wchar_t* text = nullptr;
-    const DWORD n = ::FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                         FORMAT_MESSAGE_IGNORE_INSERTS,
-                                     nullptr, error, 0, reinterpret_cast<wchar_t*>(&text), 0,
-                                     nullptr);
+    const DWORD n = ::FormatMessageW(
+        FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+        nullptr, error, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
     std::string words = n && text ? narrow(std::wstring(text, n)) : std::string();
     if (text)
         ::LocalFree(text);
@@ -102,8 +101,8 @@ std::pair<UniqueFd, UniqueFd> make_socket_pair() {
     address.sin_port = 0;
     // Nobody else may bind the port while it listens.
     const BOOL on = TRUE;
-    ::setsockopt(raw(listener), SOL_SOCKET, SO_EXCLUSIVEADDRUSE,
-                 reinterpret_cast<const char*>(&on), sizeof on);
+    ::setsockopt(raw(listener), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&on),
+                 sizeof on);
     if (::bind(raw(listener), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
         throw_winsock_error("bind(127.0.0.1)");
     int length = sizeof address;
@@ -113,8 +112,8 @@ std::pair<UniqueFd, UniqueFd> make_socket_pair() {
         throw_winsock_error("listen");
 
     unsigned char token[kTokenBytes];
-    if (!BCRYPT_SUCCESS(::BCryptGenRandom(nullptr, token, sizeof token,
-                                          BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+    if (!BCRYPT_SUCCESS(
+            ::BCryptGenRandom(nullptr, token, sizeof token, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
         throw std::runtime_error("BCryptGenRandom failed: no token for a worker's channel");
 
     UniqueFd client = tcp_socket();

@@ -11,9 +11,8 @@
 #include <cstdint>
 #include <string>
 #include <utility>
-
-#include <winsock2.h>
 #include <windows.h>
+#include <winsock2.h>
 
 namespace poolcore::win {
 

@@ -24,11 +24,10 @@
 #include "protocol/wire_protocol.h"
 
 #include <map>
+#include <psapi.h>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
-
-#include <psapi.h>
 
 namespace poolcore {
 
@@ -97,8 +96,8 @@ public:
         if (!::InitializeProcThreadAttributeList(list_, 1, 0, &size))
             win::throw_last_error("InitializeProcThreadAttributeList");
         if (!::UpdateProcThreadAttribute(list_, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
-                                         handles_.data(), handles_.size() * sizeof(HANDLE),
-                                         nullptr, nullptr)) {
+                                         handles_.data(), handles_.size() * sizeof(HANDLE), nullptr,
+                                         nullptr)) {
             ::DeleteProcThreadAttributeList(list_);
             win::throw_last_error("UpdateProcThreadAttribute(HANDLE_LIST)");
         }
@@ -195,8 +194,8 @@ public:
 
         // The pool's exit watch is a handle of its own, which it closes after reap().
         HANDLE watch = nullptr;
-        if (!::DuplicateHandle(::GetCurrentProcess(), process.handle, ::GetCurrentProcess(),
-                               &watch, SYNCHRONIZE, FALSE, 0)) {
+        if (!::DuplicateHandle(::GetCurrentProcess(), process.handle, ::GetCurrentProcess(), &watch,
+                               SYNCHRONIZE, FALSE, 0)) {
             const DWORD error = ::GetLastError();
             ::TerminateProcess(process.handle, win::exit_code_for_signal(SIGKILL));
             throw std::system_error(int(error), std::system_category(),

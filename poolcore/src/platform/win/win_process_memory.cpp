@@ -2,9 +2,8 @@
 // Memory readings from the process's own counters (GetProcessMemoryInfo).
 #include "platform/process_memory.h"
 
-#include <windows.h>
-
 #include <psapi.h>
+#include <windows.h>
 
 namespace poolcore {
 

@@ -6,10 +6,9 @@
 //
 // HANDOVER is the one handle it inherits: a pipe carrying its channel's and its control
 // channel's WSAPROTOCOL_INFOW (win_launcher.cpp), which WSASocketW turns into its sockets.
-#include "poolcore/worker_entry.h"
-
 #include "platform/entry_flags.h"
 #include "platform/win/win_handles.h"
+#include "poolcore/worker_entry.h"
 #include "worker/worker_main.h"
 
 #include <cstdlib>
