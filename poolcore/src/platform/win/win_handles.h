@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <string>
 #include <utility>
-#include <windows.h>
+// clang-format off: winsock2.h before windows.h, as Winsock asks
 #include <winsock2.h>
+#include <windows.h>
+// clang-format on
 
 namespace poolcore::win {
 

@@ -2,8 +2,10 @@
 // Memory readings from the process's own counters (GetProcessMemoryInfo).
 #include "platform/process_memory.h"
 
-#include <psapi.h>
+// clang-format off: psapi.h needs windows.h before it
 #include <windows.h>
+#include <psapi.h>
+// clang-format on
 
 namespace poolcore {
 
