@@ -71,7 +71,9 @@ struct PoolOptions {
     /// Judged on the worker's private memory now (USS: what it alone holds), not the peak RSS and
     /// not pages it still shares with the parent after fork.
     std::optional<std::uint64_t> max_memory_per_child_kib;
-    Seconds proc_alive_timeout{4.0};         ///< a worker must say it is up within this
+    /// A worker must say it is up within this, and take (acknowledge) a job written to it while
+    /// it runs none within this too; else it is killed and the job runs elsewhere.
+    Seconds proc_alive_timeout{4.0};
     Seconds kill_grace{0.1};                 ///< SIGTERM, then SIGKILL after this
     int max_restarts = 100;                  ///< abnormal exits tolerated per restart window
     Seconds restart_window{1.0};             ///< beyond max_restarts in it, replacement pauses

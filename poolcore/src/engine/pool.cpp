@@ -503,6 +503,7 @@ void Pool::State::handle_ack(Worker& w, const wire::AckMessage& m) {
         protocol_error(w, "second ack for job " + std::to_string(m.job_id));
         return;
     }
+    binding_.cancel(w.take_timer);
     Job& job = it->second;
     job.phase = Phase::Accepted;
     job.accepted = Clock::now();
@@ -534,8 +535,45 @@ void Pool::State::handle_ready(Worker& w, wire::ReadyMessage& m) {
     w.rss_sampled = Clock::now();
     const WorkerId wid = w.id;
     finish(m.job_id, m.outcome, std::move(m.payload));
-    if (Worker* again = find_worker(wid))
+    if (Worker* again = find_worker(wid)) {
         after_job(*again);
+        if ((again = find_worker(wid)))
+            expect_take(*again);
+    }
+}
+
+void Pool::State::expect_take(Worker& w) {
+    if (w.take_timer || w.state == WorkerState::Exiting || w.queued.empty())
+        return;
+    auto it = jobs_.find(w.queued.front());
+    if (it == jobs_.end() || it->second.phase != Phase::Written)
+        return;
+    const WorkerId wid = w.id;
+    const JobId jid = it->first;
+    w.take_timer = binding_.call_later(
+        duration_cast<Clock::duration>(options_.proc_alive_timeout), [this, wid, jid] {
+            Worker* w = find_worker(wid);
+            if (!w)
+                return;
+            w->take_timer = 0;
+            if (w->state == WorkerState::Exiting || w->queued.empty() || w->queued.front() != jid)
+                return;
+            // What it sent meanwhile (the ack itself, on a loop kept from running) comes first.
+            if (w->channel->is_open())
+                read_frames(*w, false);
+            auto job = jobs_.find(jid);
+            if (!(w = find_worker(wid)) || w->state == WorkerState::Exiting || w->queued.empty() ||
+                w->queued.front() != jid || job == jobs_.end() ||
+                job->second.phase != Phase::Written) {
+                schedule_writes();
+                return;
+            }
+            w->fault = "did not take job " + std::to_string(jid) + " within " +
+                       seconds_text(options_.proc_alive_timeout) + " (no ack)";
+            say(Severity::Error, "worker pid " + std::to_string(w->pid) + " " + w->fault +
+                                     "; killing it, and the job runs on another worker");
+            kill(*w, ExitReason::Killed);
+        });
 }
 
 void Pool::State::after_job(Worker& w) {
@@ -568,6 +606,7 @@ void Pool::State::retire(Worker& w, ExitReason reason) {
     if (!w.exit_reason)
         w.exit_reason = reason;
     binding_.cancel(w.alive_timer);
+    binding_.cancel(w.take_timer);
     if (w.channel->is_open()) {
         binding_.remove_writer(w.channel->fd());
         binding_.remove_reader(w.channel->fd());
@@ -590,6 +629,7 @@ void Pool::State::mark_exiting(Worker& w, ExitReason reason) {
         w.exit_reason = reason;
     w.state = WorkerState::Exiting;
     binding_.cancel(w.alive_timer);
+    binding_.cancel(w.take_timer);
 }
 
 void Pool::State::kill(Worker& w, ExitReason reason) {
@@ -633,6 +673,7 @@ void Pool::State::on_worker_exit(WorkerId id) {
     binding_.unwatch_exit(ExitHandle{w.exit_fd.get()});
     binding_.cancel(w.alive_timer);
     binding_.cancel(w.kill_timer);
+    binding_.cancel(w.take_timer);
     const ExitStatus status = launcher_->reap(w.pid, w.exit_fd.get());
     w.exit_fd.reset();
     const ExitReason reason = w.exit_reason.value_or(ExitReason::Died);
@@ -762,8 +803,10 @@ void Pool::State::schedule_writes() {
             }
         }
         for (std::size_t i = 0; i < n; ++i)
-            if (touched[i])
+            if (touched[i]) {
+                expect_take(*ready[i]);
                 flush(*ready[i]);
+            }
     }
     scheduling_ = false;
 }

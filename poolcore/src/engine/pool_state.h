@@ -63,6 +63,7 @@ struct Pool::State {
         bool retire_when_idle = false;
         std::optional<ExitReason> exit_reason;
         TimerHandle alive_timer = 0, kill_timer = 0;
+        TimerHandle take_timer = 0; // its next job is written and not yet acknowledged
         bool counts_for_start = false;
         bool up = false;
     };
@@ -117,6 +118,11 @@ struct Pool::State {
     void handle_ack(Worker& w, const wire::AckMessage& m);
     void handle_ready(Worker& w, wire::ReadyMessage& m);
     void after_job(Worker& w);
+    // A worker with no job running must acknowledge the next one written to it within
+    // proc_alive_timeout, as it must say it is up: one that is up but stopped, wedged or not
+    // reading would hold that job forever, with no time limit armed (limits run from the ack).
+    // It is killed; the job, never started, runs elsewhere.
+    void expect_take(Worker& w);
     void retire(Worker& w, ExitReason reason);
     void mark_exiting(Worker& w, ExitReason reason);
     void kill(Worker& w, ExitReason reason);
