@@ -96,6 +96,9 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
     check_time("restart_window", restart_window);
     if (max_frame_bytes < 1024)
         add("max_frame_bytes", "must be at least 1024");
+    if (job_record_capacity > kMaxJobRecordCapacity)
+        add("job_record_capacity",
+            "must be at most " + std::to_string(kMaxJobRecordCapacity) + " (0 records none)");
     if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn)
         if (auto problem = worker_program_problem(worker_program); !problem.empty())
             add("worker_program", problem);

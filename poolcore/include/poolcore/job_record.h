@@ -31,7 +31,9 @@ struct JobRecord {
     std::string error{};           ///< empty on success, else the human-readable reason
 
     Clock::time_point submitted{}; ///< apply_async accepted it
-    Clock::time_point written{};   ///< its first byte went to a worker's channel
+    /// it was queued on a worker's channel, in the scheduling pass that flushes it (one clock
+    /// reading per pass; a full socket sends the rest when the worker reads)
+    Clock::time_point written{};
     Clock::time_point accepted{};  ///< the worker acknowledged it (time limits start here)
     Clock::time_point finished{};  ///< its outcome was known
 

@@ -41,6 +41,7 @@ template <typename Fn, typename... Args> std::string call_guarded(Fn& fn, Args&&
 
 Pool::State::State(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
     : options_(std::move(options)), scheduler_(options_.strategy, options_.prefetch),
+      job_records_(options_.job_record_capacity),
       crash_loop_(options_.max_restarts, duration_cast<Clock::duration>(options_.restart_window)) {
     options_.validate();
     launcher_ = launcher ? std::move(launcher) : make_launcher(options_);
@@ -357,6 +358,7 @@ void Pool::State::spawn(int slot) {
     w->channel = std::make_unique<Channel>(std::move(launched.channel), options_.max_frame_bytes);
     w->exit_fd = std::move(launched.exit_fd);
     w->generation = generation_;
+    w->slot_generation = slots_.starts(slot);
     const WorkerId id = w->id;
     slots_.occupy(slot, id);
     binding_.add_reader(w->channel->fd(), [this, id] { on_worker_readable(id); });
@@ -738,6 +740,9 @@ void Pool::State::schedule_writes() {
             ready.push_back(w);
     }
     if (!ready.empty()) {
+        // One reading for the pass: its frames go out together in the flushes below.
+        const Clock::time_point written =
+            job_records_.enabled() ? Clock::now() : Clock::time_point{};
         const std::size_t n = ready.size();
         const std::size_t origin = scheduler_.start_index(n);
         std::vector<bool> touched(n, false);
@@ -754,6 +759,9 @@ void Pool::State::schedule_writes() {
                 Job& job = jobs_.at(id);
                 job.phase = Phase::Written;
                 job.worker = w.id;
+                job.written = written;
+                job.slot = w.slot;
+                job.slot_generation = w.slot_generation;
                 w.queued.push_back(id);
                 w.state = WorkerState::Busy;
                 w.channel->queue_job(id, job.call.task, job.call.argument, job.call.payload);
@@ -888,7 +896,8 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     result.outcome = outcome;
     result.value = std::move(value);
     result.pid = job.pid;
-    result.latency = Clock::now() - job.submitted;
+    const Clock::time_point finished = Clock::now();
+    result.latency = finished - job.submitted;
     ++outcomes_[std::size_t(outcome)];
     ++finished_;
     latencies_.add(result.latency);
@@ -904,7 +913,30 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     if (auto error = call_guarded(cb, result); !error.empty())
         say(Severity::Error, "result callback of job " + std::to_string(id) + " threw: " + error);
     notify([&](PoolObserver& o) { o.on_job_finished(result); });
+    if (job_records_.enabled())
+        record(job, result, finished);
     check_drained();
+}
+
+void Pool::State::record(Job& job, JobResult& result, Clock::time_point finished) {
+    // Both are done with: the job left jobs_, and every callback and observer has seen result.
+    JobRecord r;
+    r.id = job.id;
+    r.payload_bytes = job.call.payload.size();
+    r.task = std::move(job.call.task);
+    r.argument = std::move(job.call.argument);
+    const bool was_written = job.written != Clock::time_point{};
+    r.slot = was_written ? job.slot : -1;
+    r.generation = job.slot_generation;
+    r.pid = job.pid;
+    r.outcome = result.outcome;
+    if (!result.ok())
+        r.error = std::move(result.value);
+    r.submitted = job.submitted;
+    r.written = job.written;
+    r.accepted = job.accepted;
+    r.finished = finished;
+    job_records_.add(std::move(r));
 }
 
 bool Pool::State::terminate_job(pid_t pid, int signal) {
@@ -1029,6 +1061,10 @@ StatsSnapshot Pool::stats() const {
 
 std::vector<std::pair<int, std::uint64_t>> Pool::write_stats() const {
     return state_->scheduler_.write_counts();
+}
+
+std::uint64_t Pool::take_job_records(std::vector<JobRecord>& out) {
+    return state_->job_records_.take(out);
 }
 
 } // namespace poolcore
