@@ -86,8 +86,8 @@ Q_SIGNALS:
     // Something that decides which actions are available may have changed.
     void availabilityChanged();
     void eventsArrived(const QList<poolscope::PoolEvent>& events);
-    // The jobs that finished since the previous tick, oldest first.
-    void jobsArrived(const QList<poolscope::JobRecord>& jobs);
+    // The jobs that ended since the previous tick, oldest first: one batch per tick at most.
+    void jobsArrived(const poolscope::JobRecords& jobs);
     void actionFailed(const QString& action, const QString& message);
 
 private:
