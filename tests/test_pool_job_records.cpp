@@ -5,6 +5,8 @@
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
 
+#include <atomic>
+#include <thread>
 #include <vector>
 
 using namespace harness;
@@ -59,7 +61,7 @@ private slots:
     void ringKeepsTheMostRecentInOrderAndCountsWhatItDropped() {
         JobRecordRing ring(3);
         for (JobId id = 1; id <= 5; ++id)
-            ring.add(numbered(id));
+            ring.add([&](JobRecord& r) { r = numbered(id); });
         std::vector<JobRecord> out;
         QCOMPARE(ring.take(out), std::uint64_t(2));
         QCOMPARE(ids_of(out), (std::vector<JobId>{3, 4, 5}));
@@ -68,14 +70,44 @@ private slots:
         QCOMPARE(ring.take(out), std::uint64_t(0));
         QCOMPARE(out.size(), std::size_t(3));
         // Appended after what `out` held, and the drop count starts again from zero.
-        ring.add(numbered(6));
+        ring.add([&](JobRecord& r) { r = numbered(6); });
         QCOMPARE(ring.take(out), std::uint64_t(0));
         QCOMPARE(ids_of(out), (std::vector<JobId>{3, 4, 5, 6}));
         for (JobId id = 7; id <= 14; ++id)
-            ring.add(numbered(id));
+            ring.add([&](JobRecord& r) { r = numbered(id); });
         std::vector<JobRecord> next;
         QCOMPARE(ring.take(next), std::uint64_t(5));
         QCOMPARE(ids_of(next), (std::vector<JobId>{12, 13, 14}));
+    }
+
+    // One thread adds while another takes: every record is taken once or counted as dropped,
+    // and each batch is in order.
+    void ringTakesSafelyWhileAnotherThreadAdds() {
+        JobRecordRing ring(1000);
+        constexpr JobId kJobs = 200000;
+        std::atomic<bool> done{false};
+        std::thread adder([&] {
+            for (JobId id = 1; id <= kJobs; ++id)
+                ring.add([&](JobRecord& r) { r.id = id; });
+            done = true;
+        });
+        std::uint64_t taken = 0, dropped = 0;
+        JobId last = 0;
+        bool ordered = true;
+        for (bool finished = false; !finished;) {
+            finished = done.load();
+            std::vector<JobRecord> batch;
+            dropped += ring.take(batch);
+            for (const auto& r : batch) {
+                ordered = ordered && r.id > last;
+                last = r.id;
+            }
+            taken += batch.size();
+        }
+        adder.join();
+        QVERIFY(ordered);
+        QCOMPARE(taken + dropped, std::uint64_t(kJobs));
+        QCOMPARE(last, kJobs);
     }
 
     void capacityIsRefusedBeyondItsBound() {

@@ -98,7 +98,7 @@ public:
     std::vector<std::pair<int, std::uint64_t>> write_stats() const;
 
     /// Appends the JobRecords of the jobs that ended since the last take to `out`, oldest first
-    /// (hand over an empty vector and it gets the ring's storage instead of copies). Returns how
+    /// (moved out; reuse `out` to keep its storage). Returns how
     /// many ended records were overwritten untaken since the last take: the ring holds
     /// options.job_record_capacity. The one method safe from any thread (the ring has its own
     /// lock), so a viewer on another thread may take while the pool runs.

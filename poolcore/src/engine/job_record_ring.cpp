@@ -5,33 +5,23 @@
 
 namespace poolcore {
 
-void JobRecordRing::add(JobRecord&& record) {
-    std::lock_guard lock(mutex_);
-    if (records_.size() < capacity_) {
-        records_.push_back(std::move(record));
-        return;
-    }
-    records_[oldest_] = std::move(record);
-    oldest_ = (oldest_ + 1) % capacity_;
-    ++dropped_;
-}
-
 std::uint64_t JobRecordRing::take(std::vector<JobRecord>& out) {
-    std::lock_guard lock(mutex_);
-    if (oldest_ == 0 && out.empty()) {
-        out.swap(records_); // in order already: hand the storage over instead of moving each
-    } else {
-        out.reserve(out.size() + records_.size());
-        const auto split = records_.begin() + std::ptrdiff_t(oldest_);
-        out.insert(out.end(), std::make_move_iterator(split),
-                   std::make_move_iterator(records_.end()));
-        out.insert(out.end(), std::make_move_iterator(records_.begin()),
-                   std::make_move_iterator(split));
+    std::lock_guard taker(taking_);
+    std::size_t oldest = 0;
+    std::uint64_t dropped = 0;
+    {
+        SpinGuard guard(busy_);
+        records_.swap(spare_); // the pool goes on in the empty buffer at once
+        oldest = oldest_;
+        dropped = dropped_;
+        oldest_ = 0;
+        dropped_ = 0;
     }
-    records_.clear();
-    oldest_ = 0;
-    const std::uint64_t dropped = dropped_;
-    dropped_ = 0;
+    out.reserve(out.size() + spare_.size());
+    const auto split = spare_.begin() + std::ptrdiff_t(oldest);
+    out.insert(out.end(), std::make_move_iterator(split), std::make_move_iterator(spare_.end()));
+    out.insert(out.end(), std::make_move_iterator(spare_.begin()), std::make_move_iterator(split));
+    spare_.clear(); // keeps the reserved storage for the next swap
     return dropped;
 }
 

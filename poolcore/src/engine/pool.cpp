@@ -716,16 +716,17 @@ JobId Pool::State::enqueue(TaskCall call, JobCallbacks callbacks, bool restart_p
     job.hard_limit = call.time_limit ? call.time_limit : options_.time_limit;
     job.call = std::move(call);
     job.callbacks = std::move(callbacks);
-    job.submitted = Clock::now();
+    const Clock::time_point submitted = Clock::now();
+    job.submitted = submitted;
     job.restart_probe = restart_probe;
     jobs_.emplace(id, std::move(job));
     pending_.push_back(id);
     ++submitted_;
-    schedule_writes();
+    schedule_writes(submitted);
     return id;
 }
 
-void Pool::State::schedule_writes() {
+void Pool::State::schedule_writes(Clock::time_point now) {
     if (scheduling_ || pending_.empty())
         return;
     if (pool_state_ != PoolState::Run && pool_state_ != PoolState::Close)
@@ -741,8 +742,9 @@ void Pool::State::schedule_writes() {
     }
     if (!ready.empty()) {
         // One reading for the pass: its frames go out together in the flushes below.
-        const Clock::time_point written =
-            job_records_.enabled() ? Clock::now() : Clock::time_point{};
+        const Clock::time_point written = !job_records_.enabled()      ? Clock::time_point{}
+                                          : now != Clock::time_point{} ? now
+                                                                       : Clock::now();
         const std::size_t n = ready.size();
         const std::size_t origin = scheduler_.start_index(n);
         std::vector<bool> touched(n, false);
@@ -920,23 +922,25 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
 
 void Pool::State::record(Job& job, JobResult& result, Clock::time_point finished) {
     // Both are done with: the job left jobs_, and every callback and observer has seen result.
-    JobRecord r;
-    r.id = job.id;
-    r.payload_bytes = job.call.payload.size();
-    r.task = std::move(job.call.task);
-    r.argument = std::move(job.call.argument);
-    const bool was_written = job.written != Clock::time_point{};
-    r.slot = was_written ? job.slot : -1;
-    r.generation = job.slot_generation;
-    r.pid = job.pid;
-    r.outcome = result.outcome;
-    if (!result.ok())
-        r.error = std::move(result.value);
-    r.submitted = job.submitted;
-    r.written = job.written;
-    r.accepted = job.accepted;
-    r.finished = finished;
-    job_records_.add(std::move(r));
+    job_records_.add([&](JobRecord& r) {
+        const bool was_written = job.written != Clock::time_point{};
+        r.id = job.id;
+        r.task = std::move(job.call.task);
+        r.argument = std::move(job.call.argument);
+        r.payload_bytes = job.call.payload.size();
+        r.slot = was_written ? job.slot : -1;
+        r.pid = job.pid;
+        r.generation = job.slot_generation;
+        r.outcome = result.outcome;
+        if (result.ok())
+            r.error.clear(); // a reused record may hold an older job's
+        else
+            r.error = std::move(result.value);
+        r.submitted = job.submitted;
+        r.written = job.written;
+        r.accepted = job.accepted;
+        r.finished = finished;
+    });
 }
 
 bool Pool::State::terminate_job(pid_t pid, int signal) {

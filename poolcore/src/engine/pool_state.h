@@ -135,7 +135,8 @@ struct Pool::State {
     int worker_capacity(const Worker& w) const;
 
     // Jobs.
-    void schedule_writes();
+    // `now`, when the caller just read the clock (enqueue), saves the pass its own reading.
+    void schedule_writes(Clock::time_point now = {});
     void flush(Worker& w);
     void arm_time_limits(Job& job);
     void on_soft_timeout(JobId id);
