@@ -5,6 +5,8 @@ if(TARGET poolscope_ui)
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_gui_models SOURCES test_gui_models.cpp
         LIBS poolscope_ui LABELS quick gui)
+    poolscope_add_test(NAME test_job_stats SOURCES test_job_stats.cpp
+        LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_pool_sources SOURCES test_pool_sources.cpp
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_chart_widgets SOURCES test_chart_widgets.cpp

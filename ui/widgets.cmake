@@ -14,6 +14,9 @@ add_library(poolscope_ui STATIC
     monitor/sample_deriver.h monitor/sample_deriver.cpp
     monitor/stats_history.h monitor/stats_history.cpp
     monitor/pool_monitor.h monitor/pool_monitor.cpp
+    monitor/latency_histogram.h monitor/latency_histogram.cpp
+    monitor/job_stats.h monitor/job_stats.cpp
+    monitor/job_monitor.h monitor/job_monitor.cpp
     export_file.h export_file.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp

@@ -21,6 +21,7 @@ PoolController::PoolController(PoolSourceFactory make_source, QObject* parent)
     qRegisterMetaType<QList<poolscope::PoolEvent>>("QList<poolscope::PoolEvent>");
     qRegisterMetaType<poolscope::JobRecords>("poolscope::JobRecords");
     clock_.start();
+    epoch_ = std::chrono::steady_clock::now();
     sampler_.setInterval(std::chrono::milliseconds(50));
     connect(&sampler_, &QTimer::timeout, this, &PoolController::sampleNow);
 }
