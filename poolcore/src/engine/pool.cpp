@@ -403,8 +403,10 @@ void Pool::State::on_worker_readable(WorkerId id) {
     Worker* w = find_worker(id);
     if (!w || !w->channel->is_open())
         return;
+    const Clock::time_point before = last_finished_;
     read_frames(*w, false);
-    schedule_writes();
+    // A result just read took a clock reading; the writes it makes room for share it.
+    schedule_writes(last_finished_ != before ? last_finished_ : Clock::time_point{});
 }
 
 void Pool::State::read_frames(Worker& w, bool exited) {
@@ -761,7 +763,7 @@ void Pool::State::schedule_writes(Clock::time_point now) {
                 Job& job = jobs_.at(id);
                 job.phase = Phase::Written;
                 job.worker = w.id;
-                job.written = written;
+                job.written = std::max(written, job.submitted); // submitted in this turn
                 job.slot = w.slot;
                 job.slot_generation = w.slot_generation;
                 w.queued.push_back(id);
@@ -899,6 +901,7 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     result.value = std::move(value);
     result.pid = job.pid;
     const Clock::time_point finished = Clock::now();
+    last_finished_ = finished;
     result.latency = finished - job.submitted;
     ++outcomes_[std::size_t(outcome)];
     ++finished_;

@@ -135,7 +135,8 @@ struct Pool::State {
     int worker_capacity(const Worker& w) const;
 
     // Jobs.
-    // `now`, when the caller just read the clock (enqueue), saves the pass its own reading.
+    // `now`, when the caller just read the clock (enqueue, a result just read), saves the pass
+    // its own reading: a job's `written` is then that reading, or its submission if later.
     void schedule_writes(Clock::time_point now = {});
     void flush(Worker& w);
     void arm_time_limits(Job& job);
@@ -170,7 +171,8 @@ struct Pool::State {
     std::uint64_t submitted_ = 0;
     std::uint64_t finished_ = 0;
     LatencyWindow latencies_;
-    JobRecordRing job_records_; // after options_, whose capacity it takes
+    JobRecordRing job_records_;       // after options_, whose capacity it takes
+    Clock::time_point last_finished_; // the latest finish()'s clock reading
 
     std::unique_ptr<ProcessLauncher> launcher_;
     CrashLoopGuard crash_loop_;
