@@ -7,6 +7,8 @@ if(TARGET poolscope_ui)
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_job_stats SOURCES test_job_stats.cpp
         LIBS poolscope_ui LABELS quick gui)
+    poolscope_add_test(NAME test_job_views SOURCES test_job_views.cpp
+        LIBS poolscope_ui QCustomPlotQt6::QCustomPlotQt6 LABELS gui)
     poolscope_add_test(NAME test_pool_sources SOURCES test_pool_sources.cpp
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_chart_widgets SOURCES test_chart_widgets.cpp

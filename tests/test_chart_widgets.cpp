@@ -3,6 +3,7 @@
 // at widths from a narrow dock to a wide window, and its legend always fits.
 
 #include "gui_test_util.h"
+#include "ui/charts/job_charts.h"
 #include "ui/charts/live_charts.h"
 #include "ui/monitor/sample.h"
 

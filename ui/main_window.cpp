@@ -3,14 +3,18 @@
 
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
+#include "ui/charts/job_charts.h"
 #include "ui/export_file.h"
+#include "ui/monitor/job_monitor.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
+#include "ui/pages/jobs_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
+#include "ui/pages/tasks_page.h"
 #include "ui/sources/load_generator.h"
 
 #include <QAction>
@@ -74,6 +78,7 @@ QWidget* scrollable(QWidget* page) {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
       monitor_(new PoolMonitor(*controller_, this)),
+      job_monitor_(new JobMonitor(*controller_, this)),
       generator_(new LoadGenerator(*controller_, this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
@@ -92,6 +97,7 @@ MainWindow::MainWindow(QWidget* parent)
     tabs_->addTab(process_page_, tr("&Processes"));
     tabs_->addTab(event_log_page_, tr("&Event Log"));
     tabs_->addTab(info_page_, tr("&Info"));
+    attachJobViews();
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -102,6 +108,12 @@ MainWindow::MainWindow(QWidget* parent)
 
     createActions();
     createDocks();
+    for (ChartView* chart : charts_) {
+        if (auto* c = dynamic_cast<JobStatsChart*>(chart))
+            c->attachJobStats(&job_monitor_->stats());
+        if (auto* c = dynamic_cast<OfferedLoadChart*>(chart))
+            c->attachLoadGenerator(generator_);
+    }
     createMenus();
     createStatusBar();
 
@@ -237,6 +249,15 @@ void MainWindow::updateActions() {
         act->setToolTip(tip);
         act->setStatusTip(action_tips_[std::size_t(i)]);
     }
+}
+
+void MainWindow::attachJobViews() {
+    jobs_page_ = new JobsPage;
+    tasks_page_ = new TasksPage(job_monitor_->stats());
+    tabs_->addTab(jobs_page_, tr("&Jobs"));
+    tabs_->addTab(tasks_page_, tr("&Tasks"));
+    connect(job_monitor_, &JobMonitor::jobsAdded, jobs_page_, &JobsPage::append);
+    connect(job_monitor_, &JobMonitor::statsChanged, tasks_page_, &TasksPage::refresh);
 }
 
 void MainWindow::createDocks() {

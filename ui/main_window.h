@@ -20,6 +20,9 @@ namespace poolscope {
 class ChartView;
 class EventLogPage;
 class InfoPage;
+class JobMonitor;
+class JobsPage;
+class TasksPage;
 class LoadGenerator;
 class LoadPage;
 class ProcessPage;
@@ -65,6 +68,8 @@ private:
     void createActions();
     void createMenus();
     void createDocks();
+    // The Jobs and Tasks pages and the charts drawn from job records.
+    void attachJobViews();
     void createStatusBar();
     void updateActions();
     void onSampleDerived(const Sample& sample);
@@ -76,6 +81,9 @@ private:
 
     PoolController* controller_;
     PoolMonitor* monitor_;
+    JobMonitor* job_monitor_; // the Jobs and Tasks pages and the job charts read it
+    JobsPage* jobs_page_ = nullptr;
+    TasksPage* tasks_page_ = nullptr;
     LoadGenerator* generator_;
     std::array<QAction*, kPoolActionCount> actions_{};
     std::array<QString, kPoolActionCount> action_tips_;

@@ -23,9 +23,14 @@ add_library(poolscope_ui STATIC
     charts/chart_palette.h charts/chart_palette.cpp
     charts/chart_view.h charts/chart_view.cpp
     charts/live_charts.h charts/live_charts.cpp
+    charts/job_charts.h charts/job_charts.cpp
     charts/chart_registry.h charts/chart_registry.cpp
     models/process_table_model.h models/process_table_model.cpp
     models/event_log_model.h models/event_log_model.cpp
+    models/job_table_model.h models/job_table_model.cpp
+    models/task_table_model.h models/task_table_model.cpp
+    pages/jobs_page.h pages/jobs_page.cpp
+    pages/tasks_page.h pages/tasks_page.cpp
     pages/settings_page.h pages/settings_page.cpp
     pages/load_page.h pages/load_page.cpp
     pages/process_page.h pages/process_page.cpp

@@ -70,23 +70,6 @@ void ThroughputChart::restyle(const ChartPalette& p) {
     timed_out_->graph()->setPen(linePen(p.timed_out));
 }
 
-LatencyChart::LatencyChart(QWidget* parent) : ChartView(tr("Latency"), parent) {
-    p50_ = addSeries(tr("p50"));
-    p99_ = addSeries(tr("p99"));
-    valueAxis()->setLabel(tr("ms"));
-    applyPalette();
-}
-
-void LatencyChart::append(const Sample& s) {
-    p50_->append(s.time, s.p50_ms);
-    p99_->append(s.time, s.p99_ms);
-}
-
-void LatencyChart::restyle(const ChartPalette& p) {
-    p50_->graph()->setPen(linePen(p.p50, 2.0));
-    p99_->graph()->setPen(linePen(p.p99, 1.6));
-}
-
 QueueDepthChart::QueueDepthChart(QWidget* parent) : ChartView(tr("Queue Depth"), parent) {
     in_flight_ = addSeries(tr("in workers"));
     pending_ = addSeries(tr("pending"));
