@@ -399,7 +399,6 @@ QString MainWindow::statusText() const {
 void MainWindow::updateStatusBar(const Sample& s) {
     const QLocale locale;
     using poolcore::Outcome;
-    auto total = [&](Outcome o) { return locale.toString(qulonglong(s.totals[std::size_t(o)])); };
     QString state = stateText(s.state);
     if (controller_->isStopping())
         state += tr(" (stopping)");
@@ -407,13 +406,15 @@ void MainWindow::updateStatusBar(const Sample& s) {
     setTextIfChanged(
         processes_label_,
         tr("Processes: %1 alive / %2 target, %3 busy").arg(s.alive).arg(s.target).arg(s.busy));
-    setTextIfChanged(
-        outcomes_label_,
-        tr("Succeeded %1 · failed %2 · lost %3 · timed out %4 · terminated %5")
-            .arg(total(Outcome::Success), total(Outcome::TaskError), total(Outcome::WorkerLost),
-                 locale.toString(qulonglong(s.totals[std::size_t(Outcome::TimeLimit)] +
-                                            s.totals[std::size_t(Outcome::SoftTimeLimit)])),
-                 total(Outcome::Terminated)));
+    setTextIfChanged(outcomes_label_, [&] {
+        // Every outcome by poolcore's name, as the charts, the Jobs tab and the exports say it.
+        QStringList parts;
+        for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+            parts << QStringLiteral("%1 %2").arg(
+                QString::fromLatin1(poolcore::to_string(Outcome(o)).data()),
+                locale.toString(qulonglong(s.totals[std::size_t(o)])));
+        return parts.join(QStringLiteral(" · "));
+    }());
     setTextIfChanged(throughput_label_,
                      tr("%1 jobs/s").arg(locale.toString(s.finished_per_s, 'f', 0)));
 }

@@ -6,6 +6,7 @@
 
 #include "ui/charts/chart_view.h"
 
+#include <array>
 #include <map>
 
 class QCPBars;
@@ -40,10 +41,7 @@ protected:
     void restyle(const ChartPalette& p) override;
 
 private:
-    PlotSeries* succeeded_;
-    PlotSeries* failed_;
-    PlotSeries* lost_;
-    PlotSeries* timed_out_;
+    std::array<PlotSeries*, poolcore::kOutcomeCount> outcomes_{};
 };
 
 // Jobs waiting in the pool's queue, and jobs written to workers and not yet finished.
