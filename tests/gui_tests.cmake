@@ -19,4 +19,8 @@ if(TARGET poolscope_ui)
         LIBS poolscope_ui LABELS gui TIMEOUT 120)
     target_compile_definitions(test_gui_screenshot PRIVATE
         POOLSCOPE_SCREENSHOT_DIR="${CMAKE_BINARY_DIR}")
+    poolscope_add_test(NAME test_job_views_screenshot SOURCES test_job_views_screenshot.cpp
+        gui_test_util.h LIBS poolscope_ui LABELS gui TIMEOUT 120)
+    target_compile_definitions(test_job_views_screenshot PRIVATE
+        POOLSCOPE_SCREENSHOT_DIR="${CMAKE_BINARY_DIR}")
 endif()

@@ -51,6 +51,8 @@ public:
     ProcessPage* processPage() const { return process_page_; }
     EventLogPage* eventLogPage() const { return event_log_page_; }
     InfoPage* infoPage() const { return info_page_; }
+    JobsPage* jobsPage() const { return jobs_page_; }
+    TasksPage* tasksPage() const { return tasks_page_; }
     StopProgress* stopProgress() const { return stop_progress_; }
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
