@@ -15,6 +15,7 @@
 #include "ui/sources/load_generator.h"
 
 #include <QApplication>
+#include <QPushButton>
 #include <QTabWidget>
 #include <QtTest>
 #include <signal.h>
