@@ -24,9 +24,9 @@ const std::array kChartRows{
     ChartRow{"writesChart", &make<WriteStatsChart>, Qt::BottomDockWidgetArea, Qt::Horizontal, 300},
     ChartRow{"queueChart", &make<QueueDepthChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
     ChartRow{"memoryChart", &make<MemoryChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
-    ChartRow{"latencyHistogramChart", &make<LatencyHistogramChart>, Qt::BottomDockWidgetArea,
-             Qt::Horizontal},
-    ChartRow{"offeredLoadChart", &make<OfferedLoadChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
+    ChartRow{"latencyHistogramChart", &make<LatencyHistogramChart>, Qt::RightDockWidgetArea,
+             Qt::Vertical},
+    ChartRow{"offeredLoadChart", &make<OfferedLoadChart>, Qt::RightDockWidgetArea, Qt::Vertical},
 };
 
 } // namespace
