@@ -105,6 +105,9 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
         add("start_method", std::string(to_string(effective_start_method())) +
                                 " needs fork(), which Windows does not have: use spawn");
 #endif
+    if (job_record_capacity > kMaxJobRecordCapacity)
+        add("job_record_capacity",
+            "must be at most " + std::to_string(kMaxJobRecordCapacity) + " (0 records none)");
     if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn)
         if (auto problem = worker_program_problem(worker_program); !problem.empty())
             add("worker_program", problem);

@@ -68,6 +68,9 @@ public:
     StatsSnapshot stats() const;
     /// Jobs written per slot (Pool::write_stats()).
     std::vector<std::pair<int, std::uint64_t>> write_stats() const;
+    /// The records of the jobs that ended since the last take (Pool::take_job_records()); 0 and
+    /// nothing before on_start().
+    std::uint64_t take_job_records(std::vector<JobRecord>& out);
     /// The options the pool is, or will be, built from.
     const PoolOptions& options() const { return options_; }
     /// Reports to `observer` from on_start() on (see Pool::add_observer()).

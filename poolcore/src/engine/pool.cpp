@@ -41,6 +41,7 @@ template <typename Fn, typename... Args> std::string call_guarded(Fn& fn, Args&&
 
 Pool::State::State(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
     : options_(std::move(options)), scheduler_(options_.strategy, options_.prefetch),
+      job_records_(options_.job_record_capacity),
       crash_loop_(options_.max_restarts, duration_cast<Clock::duration>(options_.restart_window)) {
     options_.validate();
     launcher_ = launcher ? std::move(launcher) : make_launcher(options_);
@@ -357,6 +358,7 @@ void Pool::State::spawn(int slot) {
     w->channel = std::make_unique<Channel>(std::move(launched.channel), options_.max_frame_bytes);
     w->exit_fd = std::move(launched.exit_fd);
     w->generation = generation_;
+    w->slot_generation = slots_.starts(slot);
     const WorkerId id = w->id;
     slots_.occupy(slot, id);
     binding_.add_reader(w->channel->fd(), [this, id] { on_worker_readable(id); });
@@ -401,8 +403,10 @@ void Pool::State::on_worker_readable(WorkerId id) {
     Worker* w = find_worker(id);
     if (!w || !w->channel->is_open())
         return;
+    const Clock::time_point before = last_finished_;
     read_frames(*w, false);
-    schedule_writes();
+    // A result just read took a clock reading; the writes it makes room for share it.
+    schedule_writes(last_finished_ != before ? last_finished_ : Clock::time_point{});
 }
 
 void Pool::State::read_frames(Worker& w, bool exited) {
@@ -755,16 +759,17 @@ JobId Pool::State::enqueue(TaskCall call, JobCallbacks callbacks, bool restart_p
     job.hard_limit = call.time_limit ? call.time_limit : options_.time_limit;
     job.call = std::move(call);
     job.callbacks = std::move(callbacks);
-    job.submitted = Clock::now();
+    const Clock::time_point submitted = Clock::now();
+    job.submitted = submitted;
     job.restart_probe = restart_probe;
     jobs_.emplace(id, std::move(job));
     pending_.push_back(id);
     ++submitted_;
-    schedule_writes();
+    schedule_writes(submitted);
     return id;
 }
 
-void Pool::State::schedule_writes() {
+void Pool::State::schedule_writes(Clock::time_point now) {
     if (scheduling_ || pending_.empty())
         return;
     if (pool_state_ != PoolState::Run && pool_state_ != PoolState::Close)
@@ -779,6 +784,10 @@ void Pool::State::schedule_writes() {
             ready.push_back(w);
     }
     if (!ready.empty()) {
+        // One reading for the pass: its frames go out together in the flushes below.
+        const Clock::time_point written = !job_records_.enabled()      ? Clock::time_point{}
+                                          : now != Clock::time_point{} ? now
+                                                                       : Clock::now();
         const std::size_t n = ready.size();
         const std::size_t origin = scheduler_.start_index(n);
         std::vector<bool> touched(n, false);
@@ -795,6 +804,9 @@ void Pool::State::schedule_writes() {
                 Job& job = jobs_.at(id);
                 job.phase = Phase::Written;
                 job.worker = w.id;
+                job.written = std::max(written, job.submitted); // submitted in this turn
+                job.slot = w.slot;
+                job.slot_generation = w.slot_generation;
                 w.queued.push_back(id);
                 w.state = WorkerState::Busy;
                 w.channel->queue_job(id, job.call.task, job.call.argument, job.call.payload);
@@ -931,7 +943,9 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     result.outcome = outcome;
     result.value = std::move(value);
     result.pid = job.pid;
-    result.latency = Clock::now() - job.submitted;
+    const Clock::time_point finished = Clock::now();
+    last_finished_ = finished;
+    result.latency = finished - job.submitted;
     ++outcomes_[std::size_t(outcome)];
     ++finished_;
     latencies_.add(result.latency);
@@ -947,7 +961,32 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     if (auto error = call_guarded(cb, result); !error.empty())
         say(Severity::Error, "result callback of job " + std::to_string(id) + " threw: " + error);
     notify([&](PoolObserver& o) { o.on_job_finished(result); });
+    if (job_records_.enabled())
+        record(job, result, finished);
     check_drained();
+}
+
+void Pool::State::record(Job& job, JobResult& result, Clock::time_point finished) {
+    // Both are done with: the job left jobs_, and every callback and observer has seen result.
+    job_records_.add([&](JobRecord& r) {
+        const bool was_written = job.written != Clock::time_point{};
+        r.id = job.id;
+        r.task = std::move(job.call.task);
+        r.argument = std::move(job.call.argument);
+        r.payload_bytes = job.call.payload.size();
+        r.slot = was_written ? job.slot : -1;
+        r.pid = job.pid;
+        r.generation = job.slot_generation;
+        r.outcome = result.outcome;
+        if (result.ok())
+            r.error.clear(); // a reused record may hold an older job's
+        else
+            r.error = std::move(result.value);
+        r.submitted = job.submitted;
+        r.written = job.written;
+        r.accepted = job.accepted;
+        r.finished = finished;
+    });
 }
 
 bool Pool::State::terminate_job(pid_t pid, int signal) {
@@ -1072,6 +1111,10 @@ StatsSnapshot Pool::stats() const {
 
 std::vector<std::pair<int, std::uint64_t>> Pool::write_stats() const {
     return state_->scheduler_.write_counts();
+}
+
+std::uint64_t Pool::take_job_records(std::vector<JobRecord>& out) {
+    return state_->job_records_.take(out);
 }
 
 } // namespace poolcore
