@@ -18,17 +18,17 @@ namespace poolcore {
 /// Times are on the steady clock; a step the job never reached is the zero time_point (a job
 /// refused before any worker took it has only `submitted` and `finished`).
 struct JobRecord {
-    using Clock = std::chrono::steady_clock;
+    using Clock = std::chrono::steady_clock; ///< the clock every time below is on
 
-    JobId id = 0;
-    std::string task{};     ///< the registered name it called
-    std::string argument{}; ///< TaskCall::argument
-    std::uint64_t payload_bytes = 0;
-    int slot = -1;                ///< the slot whose worker it was written to; -1 if none
-    pid_t pid = 0;                ///< the worker that accepted it; 0 if none did
-    std::uint32_t generation = 0; ///< how many workers the slot had started before this one
-    Outcome outcome = Outcome::Success;
-    std::string error{}; ///< empty on success, else the human-readable reason
+    JobId id = 0;                       ///< the job, as apply_async numbered it
+    std::string task{};                 ///< the registered name it called
+    std::string argument{};             ///< TaskCall::argument
+    std::uint64_t payload_bytes = 0;    ///< the size of TaskCall::payload
+    int slot = -1;                      ///< the slot whose worker it was written to; -1 if none
+    pid_t pid = 0;                      ///< the worker that accepted it; 0 if none did
+    std::uint32_t generation = 0;       ///< how many workers the slot had started before this one
+    Outcome outcome = Outcome::Success; ///< the one way it ended
+    std::string error{};                ///< empty on success, else the human-readable reason
 
     Clock::time_point submitted{}; ///< apply_async accepted it
     /// it was queued on a worker's channel, in the scheduling pass that flushes it: one clock
