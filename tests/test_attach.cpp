@@ -45,6 +45,9 @@ struct Service {
     bool start(const QStringList& args, const QString& program = QStringLiteral(MONITORED_SERVICE),
                const QStringList& prefix = {}) {
         process = std::make_unique<QProcess>();
+        process->setProcessChannelMode(program.endsWith(QStringLiteral("poolscope"))
+                                           ? QProcess::MergedChannels
+                                           : QProcess::SeparateChannels);
         process->start(prefix.isEmpty() ? program : prefix.first(),
                        prefix.isEmpty() ? args : prefix.mid(1) + QStringList{program} + args);
         if (!process->waitForStarted(30000))
@@ -52,7 +55,11 @@ struct Service {
         QByteArray line;
         QElapsedTimer clock;
         clock.start();
-        while (!line.contains('\n') && clock.elapsed() < 60000) {
+        const auto announced = [&] {
+            const auto at = line.indexOf("monitor at ");
+            return at >= 0 && line.indexOf('\n', at) >= 0;
+        };
+        while (!announced() && clock.elapsed() < 60000) {
             process->waitForReadyRead(1000);
             line += process->readAllStandardOutput();
             if (process->state() == QProcess::NotRunning)
@@ -63,6 +70,7 @@ struct Service {
         if (at == std::string::npos)
             return false;
         socket = out.substr(at + 11, out.find('\n', at) - at - 11);
+        out.clear();
         return true;
     }
     // Asks it to end (SIGTERM: stop submitting, finish what is queued) and waits.
@@ -521,6 +529,24 @@ private Q_SLOTS:
         QVERIFY2(service.out.find("2000 of 2000 jobs succeeded, 0 lost") != std::string::npos,
                  service.out.c_str());
         QVERIFY2(service.out.find("100 viewers served") != std::string::npos, service.out.c_str());
+    }
+
+    void poolscope_headless_exposes_its_pool() {
+        // `poolscope --headless ... --monitor PATH`: the app's own pool, watched and grown from
+        // here, and a SIGTERM ends the run as ever; the viewer hears the end.
+        Service app;
+        QVERIFY(app.start({"--headless", "--count", "100000", "--task", "sleep=20", "--processes",
+                           "2", "--monitor", socket("headless")},
+                          QStringLiteral(POOLSCOPE_APP)));
+        poolcore::PollLoop loop;
+        Viewer viewer(loop, app.socket);
+        QVERIFY(viewer.wait([&] { return viewer.up && viewer.snapshots > 0; }));
+        QCOMPARE(viewer.last.target_processes, 2);
+        QCOMPARE(viewer.ask("grow", {{"n", 1}}), std::make_pair(true, std::string()));
+        QVERIFY(viewer.wait([&] { return viewer.last.target_processes == 3; }));
+        ::kill(pid_t(app.process->processId()), SIGTERM);
+        QVERIFY(viewer.wait([&] { return !viewer.up; }, 120s));
+        QCOMPARE(app.finish(false), 128 + SIGTERM); // a stopped run's report, as ever
     }
 
     void another_user_is_refused() {
