@@ -117,6 +117,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
          "On SIGINT, SIGTERM or SIGHUP, seconds the jobs in flight have to finish before they "
          "are terminated (default 10).",
          "S"},
+        {"monitor",
+         "Serve the pool on a monitor socket at PATH, for poolscope --attach (see "
+         "docs/monitor-protocol.md).",
+         "PATH"},
+        {"monitor-read-only", "With --monitor: viewers may watch but not control the pool."},
         {"json", "Print the report as one JSON object."},
         {"verbose", "Print the pool's events to stderr."},
     });
@@ -201,6 +206,10 @@ CommandLine parse_command_line(const QStringList& arguments) {
             h.timeout_s = to_seconds(p, "timeout");
         if (p.isSet("stop-grace"))
             h.stop_grace_s = to_seconds(p, "stop-grace");
+        h.monitor_socket = p.value("monitor").toStdString();
+        h.monitor_read_only = p.isSet("monitor-read-only");
+        if (h.monitor_read_only && h.monitor_socket.empty())
+            throw BadArgument("--monitor-read-only needs --monitor PATH");
         h.json = p.isSet("json");
         h.verbose = p.isSet("verbose");
         const QStringList specs = p.values("task");
@@ -224,8 +233,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
             if (h.pool.start_method == poolcore::StartMethod::Fork)
                 throw BadArgument("--start-method fork is for --headless: the desktop app runs "
                                   "threads, and forking it could hang a worker");
-            for (const char* o :
-                 {"task", "count", "payload", "json", "chaos-kill-ms", "loop", "stop-grace"})
+            for (const char* o : {"task", "count", "payload", "json", "chaos-kill-ms", "loop",
+                                  "stop-grace", "monitor", "monitor-read-only"})
                 if (p.isSet(o))
                     throw BadArgument(std::string("--") + o + " needs --headless");
         }

@@ -28,6 +28,10 @@ struct HeadlessOptions {
     // After a first SIGINT, SIGTERM or SIGHUP: how long the jobs in flight have to finish before
     // they are terminated.
     double stop_grace_s = 10;
+    // --monitor PATH: the pool is served on a monitor socket there (poolcore::MonitorServer),
+    // read-only with --monitor-read-only.
+    std::string monitor_socket;
+    bool monitor_read_only = false;
 };
 
 // The pool options the command line gave, each set only when its option was given: a value

@@ -3,6 +3,7 @@
 
 #include "app/stop_signals.h"
 #include "poolcore/load_driver.h"
+#include "poolcore/monitor_server.h"
 #include "poolcore/poll_loop.h"
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
@@ -371,6 +372,24 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     const auto pool = start_pool(options, loop, printer, err, stop_asked);
     if (!pool)
         return 1;
+    // Built after the pool and destroyed before it (it is declared later).
+    std::unique_ptr<poolcore::MonitorServer> monitor;
+    if (!o.monitor_socket.empty()) {
+        poolcore::MonitorOptions monitor_options;
+        monitor_options.socket_path = o.monitor_socket;
+        monitor_options.read_only = o.monitor_read_only;
+        try {
+            if (auto* blocking = pool->blocking_pool())
+                monitor = std::make_unique<poolcore::MonitorServer>(*blocking, monitor_options);
+            else
+                monitor = std::make_unique<poolcore::MonitorServer>(*pool->event_loop_pool(),
+                                                                    monitor_options);
+        } catch (const std::exception& e) {
+            err << "poolscope: cannot serve the pool's monitor: " << e.what() << '\n';
+            return 1;
+        }
+        err << "poolscope: monitor at " << monitor->path() << std::endl;
+    }
     RunFacts run;
     run.started_ok = pool->did_start_ok();
 
