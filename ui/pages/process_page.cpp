@@ -38,8 +38,10 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
     const std::pair<int, int> widths[] = {
         {ProcessTableModel::Slot, 5},        {ProcessTableModel::Pid, 8},
         {ProcessTableModel::State, 9},       {ProcessTableModel::CurrentJob, 22},
-        {ProcessTableModel::RunningFor, 11}, {ProcessTableModel::JobsDone, 10},
-        {ProcessTableModel::Writes, 9},      {ProcessTableModel::ResidentMemory, 15}};
+        {ProcessTableModel::RunningFor, 11}, {ProcessTableModel::JobsDone, 18},
+        {ProcessTableModel::Writes, 13},     {ProcessTableModel::ResidentMemory, 15},
+        {ProcessTableModel::Cpu, 6},         {ProcessTableModel::Uptime, 11},
+        {ProcessTableModel::Generation, 10}, {ProcessTableModel::Replacements, 8}};
     for (const auto& [column, chars] : widths)
         view_->setColumnWidth(column, chars * char_width + 16);
 

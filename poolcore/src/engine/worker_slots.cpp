@@ -8,6 +8,20 @@ namespace poolcore {
 void WorkerSlots::reset(std::size_t count) {
     ids_.assign(count, 0);
     last_exit_.assign(count, std::string());
+    occupants_.assign(count, 0);
+}
+
+void WorkerSlots::occupy(int slot, WorkerId id) {
+    ids_[std::size_t(slot)] = id;
+    if (occupants_.size() < ids_.size())
+        occupants_.resize(ids_.size(), 0);
+    ++occupants_[std::size_t(slot)];
+}
+
+std::uint64_t WorkerSlots::replacements(int slot) const {
+    if (slot < 0 || std::size_t(slot) >= occupants_.size() || occupants_[std::size_t(slot)] == 0)
+        return 0;
+    return occupants_[std::size_t(slot)] - 1;
 }
 
 int WorkerSlots::occupied() const {
@@ -21,6 +35,7 @@ int WorkerSlots::next_vacant(int from) {
             return int(slot);
     ids_.resize(slot + 1, 0);
     last_exit_.resize(slot + 1);
+    occupants_.resize(slot + 1, 0);
     return int(slot);
 }
 

@@ -28,7 +28,10 @@ public:
 
     // The first vacant slot from `from` on, adding one when none is.
     int next_vacant(int from);
-    void occupy(int slot, WorkerId id) { ids_[std::size_t(slot)] = id; }
+    // Puts worker `id` in `slot`, counting it as a replacement when the slot had one before.
+    void occupy(int slot, WorkerId id);
+    // How many workers have followed the first one in `slot` since reset().
+    std::uint64_t replacements(int slot) const;
     // Frees `slot` if `id` still holds it.
     void vacate(int slot, WorkerId id);
 
@@ -40,6 +43,7 @@ public:
 private:
     std::vector<WorkerId> ids_;
     std::vector<std::string> last_exit_;
+    std::vector<std::uint64_t> occupants_; // workers that have held each slot
 };
 
 } // namespace poolcore

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Issue 12's defects found by trying the window, and its fault injection, each driven as a user
+// drives it (offscreen): every test here failed on the code before its fix.
+
+#include "gui_test_util.h"
+#include "process_util.h"
+#include "test_main.h"
+#include "ui/main_window.h"
+#include "ui/models/process_table_model.h"
+#include "ui/pages/load_page.h"
+#include "ui/pages/settings_page.h"
+#include "ui/sources/load_generator.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QToolBar>
+#include <QToolButton>
+#include <QtTest>
+
+using namespace poolscope;
+using poolcore::PoolState;
+
+namespace {
+
+constexpr int kTimeoutMs = 15000;
+
+QToolButton* buttonFor(MainWindow& window, PoolAction a) {
+    auto* bar = window.findChild<QToolBar*>(QStringLiteral("poolToolBar"));
+    return bar ? qobject_cast<QToolButton*>(bar->widgetForAction(window.action(a))) : nullptr;
+}
+
+// Clicks the button whose text contains `text` in the modal box named `name` once it shows.
+void answerBox(QObject* context, const QString& name, const QString& text, bool* asked,
+               QString* shown = nullptr) {
+    QTimer::singleShot(200, context, [=] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box || box->objectName() != name)
+            return;
+        *asked = true;
+        if (shown)
+            *shown = box->text();
+        for (QAbstractButton* b : box->buttons())
+            if (b->text().remove(QLatin1Char('&')).contains(text))
+                b->click();
+    });
+}
+
+} // namespace
+
+class DebuggerDefectsTest : public QObject {
+    Q_OBJECT
+
+    std::unique_ptr<MainWindow> startedWindow(int processes, poolcore::PoolOptions options = {}) {
+        auto window = std::make_unique<MainWindow>();
+        window->resize(1280, 800);
+        window->show();
+        if (!QTest::qWaitForWindowExposed(window.get()))
+            return nullptr;
+        window->controller().setSampleInterval(std::chrono::milliseconds(20));
+        options.processes = processes;
+        window->settingsPage()->setOptions(options);
+        QTest::mouseClick(buttonFor(*window, PoolAction::Start), Qt::LeftButton);
+        if (!QTest::qWaitFor(
+                [&] {
+                    const auto& s = window->controller().lastSnapshot();
+                    return s.alive_processes == processes && s.target_processes == processes;
+                },
+                kTimeoutMs))
+            return nullptr;
+        return window;
+    }
+
+    static bool waitStopped(MainWindow& w) {
+        return QTest::qWaitFor([&] { return w.controller().state() == PoolState::Stopped; },
+                               kTimeoutMs);
+    }
+
+private Q_SLOTS:
+    void initTestCase() { test::isolateSettings(); }
+
+    // "Jobs Done 0, Writes 157,941" under a fresh pid: each header says what it counts.
+    void writesAndJobsDoneSayWhatTheyCount() {
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const auto header = [&](int c, int role) {
+            return model.headerData(c, Qt::Horizontal, role).toString();
+        };
+        QVERIFY(
+            header(ProcessTableModel::Writes, Qt::DisplayRole).contains(QStringLiteral("slot")));
+        QVERIFY(header(ProcessTableModel::JobsDone, Qt::DisplayRole)
+                    .contains(QStringLiteral("process")));
+        QVERIFY(header(ProcessTableModel::Writes, Qt::ToolTipRole)
+                    .contains(QStringLiteral("every process")));
+        QVERIFY(!header(ProcessTableModel::JobsDone, Qt::ToolTipRole).isEmpty());
+        poolcore::WorkerStats w;
+        w.slot = 0;
+        w.pid = 42;
+        w.writes = 157941;
+        model.update({w});
+        QVERIFY(!model.data(model.index(0, ProcessTableModel::Writes), Qt::ToolTipRole)
+                     .toString()
+                     .isEmpty());
+    }
+
+    void perWorkerFactsHaveColumns() {
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        poolcore::WorkerStats w;
+        w.slot = 1;
+        w.pid = 43;
+        w.cpu_percent = 97.4;
+        w.cpu_seconds = 12.5;
+        w.uptime_seconds = 185;
+        w.generation = 2;
+        w.slot_replacements = 7;
+        model.update({w});
+        const auto cell = [&](int c) { return model.data(model.index(0, c)).toString(); };
+        QCOMPARE(cell(ProcessTableModel::Cpu), QStringLiteral("97 %"));
+        QCOMPARE(cell(ProcessTableModel::Uptime), QStringLiteral("3 min 05 s"));
+        QCOMPARE(cell(ProcessTableModel::Generation), QStringLiteral("2"));
+        QCOMPARE(cell(ProcessTableModel::Replacements), QStringLiteral("7"));
+        w.cpu_percent = -1; // not sampled twice yet: blank, not "0 %"
+        model.update({w});
+        QCOMPARE(cell(ProcessTableModel::Cpu), QString());
+    }
+};
+
+POOLSCOPE_TEST_MAIN(DebuggerDefectsTest, QApplication, no_test_setup)
+#include "test_debugger_defects.moc"
