@@ -15,6 +15,7 @@
 #include <QApplication>
 #include <QLabel>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QToolBar>
 #include <QToolButton>
@@ -127,6 +128,68 @@ private Q_SLOTS:
         w.cpu_percent = -1; // not sampled twice yet: blank, not "0 %"
         model.update({w});
         QCOMPARE(cell(ProcessTableModel::Cpu), QString());
+    }
+
+    // Quit asked first and Cancel kept everything as it was: the load runs on.
+    void cancellingQuitKeepsTheLoadRunning() {
+        auto window = startedWindow(2);
+        QVERIFY(window);
+        auto& w = *window;
+        LoadSpec spec;
+        spec.task = "sleep";
+        spec.argument = "200";
+        spec.mode = LoadSpec::Mode::Rate;
+        spec.jobs_per_second = 50;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(w.generator().isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(w.controller().lastSnapshot().in_flight > 0, kTimeoutMs);
+        bool asked = false;
+        bool running_while_asked = false;
+        QTimer::singleShot(150, &w, [&] { running_while_asked = w.generator().isRunning(); });
+        answerBox(&w, QStringLiteral("quitQuestion"), QStringLiteral("Cancel"), &asked);
+        w.close();
+        QVERIFY(asked);
+        QVERIFY(running_while_asked);
+        QVERIFY(w.isVisible());
+        QVERIFY(w.generator().isRunning());
+        QCOMPARE(w.controller().state(), PoolState::Run);
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
+    }
+
+    // A load ended by the pool's Stop goes on counting the jobs it had submitted, and says why
+    // it stopped.
+    void aStoppedLoadCountsItsJobsToTheEnd() {
+        auto window = startedWindow(2);
+        QVERIFY(window);
+        auto& w = *window;
+        LoadSpec spec;
+        spec.task = "sleep";
+        spec.argument = "300";
+        spec.burst_jobs = 6;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(w.generator().submitted(), 6LL, kTimeoutMs);
+        QString reason;
+        connect(&w.generator(), &LoadGenerator::stopped, &w, [&](const QString& r) { reason = r; });
+        w.action(PoolAction::Stop)->trigger(); // graceful: all six still run
+        QVERIFY(!w.generator().isRunning());
+        QVERIFY2(reason.contains(QStringLiteral("Stop")), qPrintable(reason));
+        auto* message = w.loadPage()->findChild<QLabel*>(QStringLiteral("loadMessage"));
+        QVERIFY(message);
+        QVERIFY2(message->text() != QStringLiteral("Load stopped: stopped."),
+                 qPrintable(message->text()));
+        QVERIFY2(message->text().contains(QStringLiteral("Stop")), qPrintable(message->text()));
+        auto* counts = w.loadPage()->findChild<QLabel*>(QStringLiteral("loadCounts"));
+        QVERIFY(counts);
+        QVERIFY(waitStopped(w));
+        QCOMPARE(w.generator().completed(), 6LL);
+        QTRY_VERIFY2_WITH_TIMEOUT(counts->text().contains(QStringLiteral("finished 6")),
+                                  qPrintable(counts->text()), kTimeoutMs);
+        auto* bar = w.loadPage()->findChild<QProgressBar*>(QStringLiteral("loadProgress"));
+        QVERIFY(bar);
+        QCOMPARE(bar->value(), 6);
     }
 };
 

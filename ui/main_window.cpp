@@ -190,15 +190,15 @@ void MainWindow::createActions() {
     connect(action(PoolAction::Restart), &QAction::triggered, controller_,
             &PoolController::restart);
     connect(action(PoolAction::Stop), &QAction::triggered, this, [this] {
-        generator_->stop();
+        generator_->stop(tr("the pool is stopping (Stop)"));
         controller_->stop();
     });
     connect(action(PoolAction::Terminate), &QAction::triggered, this, [this] {
-        generator_->stop();
+        generator_->stop(tr("the pool was terminated"));
         controller_->terminate();
     });
     connect(action(PoolAction::Close), &QAction::triggered, this, [this] {
-        generator_->stop();
+        generator_->stop(tr("the pool was closed to new jobs"));
         controller_->close();
     });
     connect(action(PoolAction::Grow), &QAction::triggered, controller_, &PoolController::grow);
@@ -510,9 +510,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->ignore();
     if (quitting_)
         return; // already winding down; the window closes when the pool has stopped
-    generator_->stop();
+    // The count as of now, not of the last tick; the load goes on until the user decides.
+    controller_->sampleNow();
     const auto& snap = controller_->lastSnapshot();
     const std::uint64_t jobs = snap.pending + snap.in_flight;
+    const QString quitting = tr("Poolscope is quitting");
     if (jobs > 0 && s != PoolState::Terminate) {
         QMessageBox box(QMessageBox::Question, tr("Quit Poolscope"),
                         tr("%n job(s) are still queued or running.", nullptr, int(jobs)),
@@ -525,17 +527,28 @@ void MainWindow::closeEvent(QCloseEvent* event) {
             box.addButton(tr("&Terminate and Quit"), QMessageBox::DestructiveRole);
         box.addButton(QMessageBox::Cancel);
         box.setDefaultButton(stop);
+        // The load goes on while the box is open: the count follows the pool.
+        const auto live =
+            connect(controller_, &PoolController::sampled, &box,
+                    [&box](const poolcore::StatsSnapshot& now) {
+                        const int left = int(now.pending + now.in_flight);
+                        box.setText(tr("%n job(s) are still queued or running.", nullptr, left));
+                    });
         box.exec();
+        disconnect(live);
         if (box.clickedButton() == stop) {
             quitting_ = true;
+            generator_->stop(quitting);
             controller_->stop();
         } else if (box.clickedButton() == terminate) {
             quitting_ = true;
+            generator_->stop(quitting);
             controller_->terminate();
         }
         return;
     }
     quitting_ = true;
+    generator_->stop(quitting);
     if (s != PoolState::Terminate)
         controller_->stop();
 }
