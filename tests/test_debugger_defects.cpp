@@ -5,6 +5,7 @@
 #include "gui_test_util.h"
 #include "process_util.h"
 #include "test_main.h"
+#include "ui/background_export.h"
 #include "ui/main_window.h"
 #include "ui/models/process_table_model.h"
 #include "ui/pages/load_page.h"
@@ -13,13 +14,19 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSemaphore>
+#include <QTemporaryDir>
 #include <QToolBar>
 #include <QToolButton>
 #include <QtTest>
+#include <atomic>
 
 using namespace poolscope;
 using poolcore::PoolState;
@@ -190,6 +197,62 @@ private Q_SLOTS:
         auto* bar = w.loadPage()->findChild<QProgressBar*>(QStringLiteral("loadProgress"));
         QVERIFY(bar);
         QCOMPARE(bar->value(), 6);
+    }
+
+    // The export's bytes are made and written on another thread while the GUI thread goes on.
+    void exportsAreMadeOffTheGuiThread() {
+        QTemporaryDir dir;
+        BackgroundExport exporter;
+        QSemaphore release;
+        std::atomic<QThread*> ran_on{nullptr};
+        QSignalSpy finished(&exporter, &BackgroundExport::finished);
+        const QString path = dir.filePath(QStringLiteral("out.json"));
+        QVERIFY(exporter.start(path, [&](QString*) {
+            ran_on = QThread::currentThread();
+            release.acquire(); // held until the GUI thread has gone on
+            return QByteArray("{}\n");
+        }));
+        QVERIFY(exporter.isBusy());
+        QVERIFY(!exporter.start(path, [](QString*) { return QByteArray(); })); // one at a time
+        QTest::qWait(50); // the GUI thread's loop runs meanwhile
+        QCOMPARE(finished.size(), 0);
+        release.release();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+        QVERIFY(ran_on.load() && ran_on.load() != QThread::currentThread());
+        QCOMPARE(finished[0][1].toString(), QString());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("{}\n"));
+        QVERIFY(!exporter.isBusy());
+
+        // A folder that does not exist: the error arrives the same way.
+        const QString bad = QStringLiteral("/nonexistent/dir/out.json");
+        QVERIFY(exporter.start(bad, [](QString*) { return QByteArray("x"); }));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, kTimeoutMs);
+        QVERIFY(finished[1][1].toString().contains(bad));
+    }
+
+    void theWindowExportsStatisticsInTheBackground() {
+        auto window = startedWindow(2);
+        QVERIFY(window);
+        auto& w = *window;
+        QTest::qWait(300); // some history
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("stats.json"));
+        QSignalSpy finished(&w.backgroundExport(), &BackgroundExport::finished);
+        QString error;
+        QVERIFY2(w.exportStatisticsInBackground(path, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kTimeoutMs);
+        QCOMPARE(finished[0][1].toString(), QString());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        QVERIFY(doc.contains(QStringLiteral("snapshot")));
+        QVERIFY(!doc.value(QStringLiteral("history")).toArray().isEmpty());
+        QVERIFY(!w.exportStatisticsInBackground(dir.filePath(QStringLiteral("x.txt")), &error));
+        QVERIFY(error.contains(QStringLiteral(".json")));
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
     }
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include "ui/background_export.h"
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
@@ -74,7 +75,8 @@ QWidget* scrollable(QWidget* page) {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
       monitor_(new PoolMonitor(*controller_, this)),
-      generator_(new LoadGenerator(*controller_, this)) {
+      generator_(new LoadGenerator(*controller_, this)),
+      background_export_(new BackgroundExport(this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Poolscope"));
@@ -117,6 +119,15 @@ MainWindow::MainWindow(QWidget* parent)
             QTimer::singleShot(0, this, &QWidget::close);
     });
     connect(settings_page_, &SettingsPage::validityChanged, this, &MainWindow::updateActions);
+    connect(background_export_, &BackgroundExport::finished, this,
+            [this](const QString& path, const QString& error) {
+                if (!error.isEmpty()) {
+                    statusBar()->clearMessage();
+                    QMessageBox::warning(this, tr("Export Statistics"), error);
+                } else {
+                    statusBar()->showMessage(tr("Statistics saved to %1").arg(path), 5000);
+                }
+            });
 
     resize(1400, 900);
     default_layout_ = saveState();
@@ -414,20 +425,51 @@ bool MainWindow::startPool() {
     return ok;
 }
 
-bool MainWindow::exportStatistics(const QString& path, QString* error) const {
+std::function<QByteArray(QString*)> MainWindow::statisticsExport(const QString& path,
+                                                                 QString* error) const {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    std::string content;
     if (suffix == QLatin1String("json")) {
-        const auto info = controller_->info();
-        content = monitor_->history().to_json(controller_->lastSnapshot(), info ? &*info : nullptr);
-    } else if (suffix == QLatin1String("csv")) {
-        content = monitor_->history().to_csv();
-    } else {
+        // Copied here, serialized wherever the caller runs it: the history is a few MB at most,
+        // its JSON text several times that and far slower to make.
+        return [history = monitor_->history(), snapshot = controller_->lastSnapshot(),
+                info = controller_->info()](QString*) {
+            return QByteArray::fromStdString(history.to_json(snapshot, info ? &*info : nullptr));
+        };
+    }
+    if (suffix == QLatin1String("csv"))
+        return [history = monitor_->history()](QString*) {
+            return QByteArray::fromStdString(history.to_csv());
+        };
+    if (error)
+        *error = tr("Choose a file name ending in .json or .csv.");
+    return {};
+}
+
+bool MainWindow::exportStatistics(const QString& path, QString* error) const {
+    const auto produce = statisticsExport(path, error);
+    if (!produce)
+        return false;
+    QString failure;
+    const QByteArray bytes = produce(&failure);
+    if (!failure.isEmpty()) {
         if (error)
-            *error = tr("Choose a file name ending in .json or .csv.");
+            *error = failure;
         return false;
     }
-    return writeExportFile(path, QByteArray::fromStdString(content), error);
+    return writeExportFile(path, bytes, error);
+}
+
+bool MainWindow::exportStatisticsInBackground(const QString& path, QString* error) {
+    auto produce = statisticsExport(path, error);
+    if (!produce)
+        return false;
+    if (!background_export_->start(path, std::move(produce))) {
+        if (error)
+            *error = tr("An export is still being written; try again when it has finished.");
+        return false;
+    }
+    statusBar()->showMessage(tr("Writing statistics to %1…").arg(path));
+    return true;
 }
 
 void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
@@ -438,10 +480,8 @@ void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
     QString error;
     if (path.isEmpty())
         return;
-    if (!exportStatistics(path, &error))
+    if (!exportStatisticsInBackground(path, &error))
         QMessageBox::warning(this, tr("Export Statistics"), error);
-    else
-        statusBar()->showMessage(tr("Statistics saved to %1").arg(path), 5000);
 }
 
 void MainWindow::saveChartWithDialog(ChartView* chart) {

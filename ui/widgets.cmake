@@ -15,6 +15,7 @@ add_library(poolscope_ui STATIC
     monitor/stats_history.h monitor/stats_history.cpp
     monitor/pool_monitor.h monitor/pool_monitor.cpp
     export_file.h export_file.cpp
+    background_export.h background_export.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp
