@@ -7,10 +7,13 @@
 #include "test_main.h"
 #include "ui/background_export.h"
 #include "ui/main_window.h"
+#include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
+#include "ui/pages/event_log_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/sources/load_generator.h"
+#include "ui/sources/pool_events.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -21,6 +24,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSemaphore>
 #include <QTemporaryDir>
 #include <QToolBar>
@@ -54,6 +58,14 @@ void answerBox(QObject* context, const QString& name, const QString& text, bool*
             if (b->text().remove(QLatin1Char('&')).contains(text))
                 b->click();
     });
+}
+
+// The row of the first event whose text contains `text`, or -1.
+int rowWith(const EventLogModel& model, const QString& text) {
+    for (int row = 0; row < model.rowCount(); ++row)
+        if (model.event(row).text.contains(text))
+            return row;
+    return -1;
 }
 
 } // namespace
@@ -253,6 +265,113 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral(".json")));
         w.action(PoolAction::Terminate)->trigger();
         QVERIFY(waitStopped(w));
+    }
+
+    // Grow is a Control event as a refused Shrink is; a job row names its slot; a crash loop's
+    // starts and exits are listed at most so many a second, the rest summed up.
+    void eventLogKindsSlotsAndRateLimits() {
+        PoolEventQueue queue(20);
+        queue.on_message(poolcore::Severity::Info, "grow: 3 processes");
+        queue.on_message(poolcore::Severity::Info, "shrink: 2 processes");
+        queue.on_message(poolcore::Severity::Warning,
+                         "soft time limit (0.2 s) reached for job 4 (hang) on pid 9");
+        queue.on_worker_up(2, 555);
+        poolcore::JobResult lost;
+        lost.id = 7;
+        lost.outcome = poolcore::Outcome::WorkerLost;
+        lost.value = "worker died";
+        lost.pid = 555;
+        queue.on_worker_exit(2, 555, poolcore::ExitStatus{true, true, 9},
+                             poolcore::ExitReason::Died, {});
+        queue.on_job_finished(lost);
+        QList<PoolEvent> events = queue.drain();
+        QCOMPARE(events.size(), 6);
+        QCOMPARE(events[0].kind, EventKind::Control);
+        QCOMPARE(events[1].kind, EventKind::Control);
+        QCOMPARE(events[2].kind, EventKind::TimeLimit);
+        QCOMPARE(events[5].kind, EventKind::JobLost);
+        QCOMPARE(events[5].slot, 2);
+
+        for (int i = 0; i < 300; ++i) { // a crash loop: 600 rows in a moment
+            queue.on_worker_up(0, 1000 + i);
+            queue.on_worker_exit(0, 1000 + i, poolcore::ExitStatus{true, false, 1},
+                                 poolcore::ExitReason::Died, {});
+        }
+        events = queue.drain();
+        QVERIFY2(events.size() <= 20 + 2, qPrintable(QString::number(events.size())));
+        int summed = 0;
+        for (const PoolEvent& e : events) {
+            const QRegularExpressionMatch m =
+                QRegularExpression(QStringLiteral("^(\\d+) more worker (starts|exits)"))
+                    .match(e.text);
+            if (m.hasMatch())
+                summed += m.captured(1).toInt();
+        }
+        QCOMPARE(summed + int(events.size()) - 2, 600); // every one listed or counted
+    }
+
+    // Starting logs its cause before the pool's state change; a load's start and stop and a
+    // soft time limit are logged.
+    void eventLogPutsCausesFirstAndLogsLoadsAndSoftLimits() {
+        poolcore::PoolOptions options;
+        options.soft_time_limit = poolcore::Seconds(0.2);
+        auto window = startedWindow(1, options);
+        QVERIFY(window);
+        auto& w = *window;
+        const EventLogModel& log = *w.eventLogPage()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("state is now RUN")) >= 0, kTimeoutMs);
+        const int starting = rowWith(log, QStringLiteral("starting 1"));
+        QVERIFY(starting >= 0);
+        QVERIFY(starting < rowWith(log, QStringLiteral("state is now RUN")));
+
+        LoadSpec spec;
+        spec.task = "hang";
+        spec.argument = "600";
+        spec.burst_jobs = 1;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("load started")) >= 0, kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("soft time limit")) >= 0, kTimeoutMs);
+        QCOMPARE(log.event(rowWith(log, QStringLiteral("soft time limit"))).kind,
+                 EventKind::TimeLimit);
+        QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("load stopped")) >= 0, kTimeoutMs);
+        w.action(PoolAction::Grow)->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("grow:")) >= 0, kTimeoutMs);
+        QCOMPARE(log.event(rowWith(log, QStringLiteral("grow:"))).kind, EventKind::Control);
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
+    }
+
+    void logTogglesShowTheirStateAndClearAsks() {
+        EventLogPage page;
+        QToolButton* b = page.kindButton(EventKind::WorkerUp);
+        const QString on_text = b->text();
+        QVERIFY(!b->font().strikeOut());
+        b->click();
+        QVERIFY(!b->isChecked());
+        QVERIFY(b->font().strikeOut());
+        QVERIFY(b->text() != on_text);
+        QVERIFY(b->toolTip().contains(QStringLiteral("hidden")));
+        b->click();
+        QCOMPARE(b->text(), on_text);
+
+        page.append({PoolEvent{1, EventKind::Message, poolcore::Severity::Info, -1, 0,
+                               QStringLiteral("one")},
+                     PoolEvent{2, EventKind::Message, poolcore::Severity::Info, -1, 0,
+                               QStringLiteral("two")}});
+        bool asked = false;
+        QString question;
+        answerBox(&page, QStringLiteral("clearLogQuestion"), QStringLiteral("Cancel"), &asked,
+                  &question);
+        page.clearButton()->click();
+        QVERIFY(asked);
+        QVERIFY2(question.contains(QStringLiteral("2")), qPrintable(question));
+        QCOMPARE(page.model()->rowCount(), 2);
+        asked = false;
+        answerBox(&page, QStringLiteral("clearLogQuestion"), QStringLiteral("Clear"), &asked);
+        page.clearButton()->click();
+        QVERIFY(asked);
+        QCOMPARE(page.model()->rowCount(), 0);
     }
 };
 

@@ -107,6 +107,13 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     last_pump_ = Clock::now();
     running_ = true;
     pump_timer_.start();
+    controller_.log(EventKind::Control, poolcore::Severity::Info,
+                    burst ? QStringLiteral("load started: a burst of %1 %2 job(s)")
+                                .arg(spec_.burst_jobs)
+                                .arg(QString::fromStdString(spec_.task))
+                          : QStringLiteral("load started: %1 %2 job(s) a second")
+                                .arg(spec_.jobs_per_second)
+                                .arg(QString::fromStdString(spec_.task)));
     Q_EMIT runningChanged(true);
     Q_EMIT progress(0, burst ? spec_.burst_jobs : 0);
     refill();
@@ -126,6 +133,9 @@ void LoadGenerator::finish(const QString& reason) {
     settling_ = driver_->outstanding() > 0;
     if (!settling_)
         pump_timer_.stop();
+    controller_.log(
+        EventKind::Control, poolcore::Severity::Info,
+        QStringLiteral("load stopped (%1) after %2 submitted job(s)").arg(reason).arg(submitted()));
     Q_EMIT progress(completed(), spec_.mode == LoadSpec::Mode::Burst ? spec_.burst_jobs : 0);
     Q_EMIT runningChanged(false);
     Q_EMIT stopped(reason);
