@@ -6,17 +6,20 @@
 #include "process_util.h"
 #include "test_main.h"
 #include "ui/background_export.h"
+#include "ui/fault_injection.h"
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/load_page.h"
+#include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/sources/load_generator.h"
 #include "ui/sources/pool_events.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QDoubleSpinBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -58,6 +61,16 @@ void answerBox(QObject* context, const QString& name, const QString& text, bool*
             if (b->text().remove(QLatin1Char('&')).contains(text))
                 b->click();
     });
+}
+
+// The state letter of /proc/<pid>/stat: 'T' for a stopped process, 0 once it is gone.
+char processState(pid_t pid) {
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray text = f.readAll();
+    const qsizetype close = text.lastIndexOf(')');
+    return close >= 0 && close + 2 < text.size() ? text[close + 2] : char(0);
 }
 
 // The row of the first event whose text contains `text`, or -1.
@@ -372,6 +385,97 @@ private Q_SLOTS:
         page.clearButton()->click();
         QVERIFY(asked);
         QCOMPARE(page.model()->rowCount(), 0);
+    }
+
+    // SIGSTOP from the table hangs the worker, SIGCONT resumes it, and a job sent meanwhile
+    // waits for it.
+    void pausingAWorkerFromTheTableIsAHang() {
+        auto window = startedWindow(1);
+        QVERIFY(window);
+        auto& w = *window;
+        const pid_t first = w.controller().lastSnapshot().workers.at(0).pid;
+        QVERIFY(w.processPage()->selectPid(first));
+        QVERIFY(w.processPage()->pauseWorkerAction()->isEnabled());
+        w.processPage()->pauseWorkerAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(processState(first), 'T', kTimeoutMs);
+        QVERIFY(w.processPage()->selectPid(first));
+        w.processPage()->resumeWorkerAction()->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(processState(first) != 'T', kTimeoutMs);
+
+        w.processPage()->pauseWorkerAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(processState(first), 'T', kTimeoutMs);
+        w.controller().submit(poolcore::TaskCall{"noop", {}, {}, {}, {}});
+        // A stopped worker never acknowledges: the job waits, unacknowledged, with no limit
+        // running; a Terminate then kills the stopped process (SIGKILL works on it).
+        QTest::qWait(300);
+        QCOMPARE(w.controller().lastSnapshot().count(poolcore::Outcome::Success), 0u);
+        QVERIFY(w.processPage()->sendSignal(SIGCONT));
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().count(poolcore::Outcome::Success),
+                                  1u, kTimeoutMs);
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
+    }
+
+    void chaosKillsReplaceWorkersUntilStopped() {
+        auto window = startedWindow(2);
+        QVERIFY(window);
+        auto& w = *window;
+        const auto started = w.controller().lastSnapshot().workers_started;
+        w.faultInjection().startChaos(std::chrono::milliseconds(150));
+        QTRY_VERIFY_WITH_TIMEOUT(w.faultInjection().chaosKills() >= 3, kTimeoutMs);
+        w.faultInjection().stopChaos();
+        QVERIFY(!w.faultInjection().chaosRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(w.controller().lastSnapshot().workers_started >= started + 3,
+                                 kTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 2, kTimeoutMs);
+        w.faultInjection().startChaos(std::chrono::milliseconds(150));
+        w.action(PoolAction::Terminate)->trigger(); // chaos ends with the pool
+        QVERIFY(!w.faultInjection().chaosRunning());
+        QVERIFY(waitStopped(w));
+    }
+
+    void killingTheForkserverFromTheMenuStartsANewOne() {
+        poolcore::PoolOptions options;
+        options.start_method = poolcore::StartMethod::Forkserver;
+        options.forkserver = testmain::forkserver();
+        auto window = startedWindow(1, options);
+        QVERIFY(window);
+        auto& w = *window;
+        const pid_t server = testmain::forkserver()->pid();
+        QVERIFY(w.faultInjection().killForkServer());
+        QTRY_VERIFY_WITH_TIMEOUT(testutil::process_gone(server), kTimeoutMs);
+        const pid_t worker = w.controller().lastSnapshot().workers.at(0).pid;
+        QVERIFY(w.controller().killWorker(worker, SIGKILL)); // its replacement needs a server
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto& s = w.controller().lastSnapshot();
+                return s.alive_processes == 1 && s.workers.at(0).pid != worker &&
+                       s.workers.at(0).state == poolcore::WorkerState::Idle;
+            }(),
+            kTimeoutMs);
+        QVERIFY(testmain::forkserver()->pid() != server);
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
+    }
+
+    void theRateChangesWhileALoadRuns() {
+        auto window = startedWindow(1);
+        QVERIFY(window);
+        auto& w = *window;
+        LoadSpec spec;
+        spec.mode = LoadSpec::Mode::Rate;
+        spec.jobs_per_second = 10;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(w.generator().isRunning());
+        auto* rate = w.loadPage()->findChild<QDoubleSpinBox*>(QStringLiteral("rate"));
+        QVERIFY(rate && rate->isEnabled());
+        rate->setValue(500);
+        QVERIFY(w.generator().isRunning());
+        QCOMPARE(w.generator().spec().jobs_per_second, 500.0);
+        w.generator().stop();
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
     }
 };
 

@@ -5,6 +5,7 @@
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
+#include "ui/fault_injection.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
@@ -76,7 +77,8 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
       monitor_(new PoolMonitor(*controller_, this)),
       generator_(new LoadGenerator(*controller_, this)),
-      background_export_(new BackgroundExport(this)) {
+      background_export_(new BackgroundExport(this)),
+      fault_injection_(new FaultInjection(*controller_, this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Poolscope"));
@@ -322,6 +324,8 @@ void MainWindow::createMenus() {
     for (QAction* a : actions_)
         pool->addAction(a);
     pool->insertSeparator(action(PoolAction::Grow));
+
+    menuBar()->addMenu(fault_injection_->createMenu(this));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : docks_)

@@ -20,6 +20,7 @@ namespace poolscope {
 
 class BackgroundExport;
 class ChartView;
+class FaultInjection;
 class EventLogPage;
 class InfoPage;
 class LoadGenerator;
@@ -63,6 +64,7 @@ public:
     // BackgroundExport::finished. False with `error` for a wrong suffix or an export under way.
     bool exportStatisticsInBackground(const QString& path, QString* error);
     BackgroundExport& backgroundExport() { return *background_export_; }
+    FaultInjection& faultInjection() { return *fault_injection_; }
     void setTheme(Theme theme);
 
 protected:
@@ -88,6 +90,7 @@ private:
     PoolMonitor* monitor_;
     LoadGenerator* generator_;
     BackgroundExport* background_export_;
+    FaultInjection* fault_injection_;
     std::array<QAction*, kPoolActionCount> actions_{};
     std::array<QString, kPoolActionCount> action_tips_;
     SettingsPage* settings_page_ = nullptr;

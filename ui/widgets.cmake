@@ -16,6 +16,7 @@ add_library(poolscope_ui STATIC
     monitor/pool_monitor.h monitor/pool_monitor.cpp
     export_file.h export_file.cpp
     background_export.h background_export.cpp
+    fault_injection.h fault_injection.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp

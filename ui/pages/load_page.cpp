@@ -125,6 +125,10 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
 
     connect(task_, &QComboBox::currentIndexChanged, this, &LoadPage::updateTaskHint);
     connect(burst_mode_, &QRadioButton::toggled, this, &LoadPage::updateEnabled);
+    connect(rate_, &QDoubleSpinBox::valueChanged, this, [this](double rate) {
+        if (generator_.isRunning())
+            generator_.setRate(rate);
+    });
     connect(start_, &QPushButton::clicked, this, &LoadPage::startLoad);
     connect(stop_, &QPushButton::clicked, this,
             [this] { generator_.stop(tr("Stop Load pressed")); });
@@ -174,7 +178,9 @@ void LoadPage::updateEnabled() {
         w->setEnabled(!running);
     argument_->setEnabled(!running && !task_->currentData(Qt::UserRole + 1).toString().isEmpty());
     burst_jobs_->setEnabled(!running && burst_mode_->isChecked());
-    rate_->setEnabled(!running && rate_mode_->isChecked());
+    // The rate may change while a rate load runs; it applies at once.
+    rate_->setEnabled(rate_mode_->isChecked() &&
+                      (!running || generator_.spec().mode == LoadSpec::Mode::Rate));
     progress_->setVisible(burst_mode_->isChecked());
 }
 

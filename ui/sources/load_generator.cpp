@@ -120,6 +120,18 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     return true;
 }
 
+bool LoadGenerator::setRate(double jobs_per_second) {
+    if (!running_ || spec_.mode != LoadSpec::Mode::Rate ||
+        !(jobs_per_second > 0 && jobs_per_second <= 1e6))
+        return false;
+    if (jobs_per_second == spec_.jobs_per_second)
+        return true;
+    spec_.jobs_per_second = jobs_per_second;
+    controller_.log(EventKind::Control, poolcore::Severity::Info,
+                    QStringLiteral("load rate changed to %1 job(s) a second").arg(jobs_per_second));
+    return true;
+}
+
 void LoadGenerator::stop(const QString& reason) {
     if (running_)
         finish(reason);

@@ -40,6 +40,9 @@ public:
     // "the pool was terminated"). Jobs already submitted go on being counted as they end.
     void stop(const QString& reason = QStringLiteral("Stop Load pressed"));
     bool isRunning() const { return running_; }
+    // Rate mode: a new rate for the running load, from the next pump on (no restart, so its
+    // counts go on). False when no rate load runs or `jobs_per_second` is out of range.
+    bool setRate(double jobs_per_second);
     // Stopped, with submitted jobs still to end: progress goes on until they have.
     bool isSettling() const { return settling_; }
     const LoadSpec& spec() const { return spec_; }
