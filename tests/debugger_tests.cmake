@@ -8,3 +8,6 @@ if(TARGET poolscope_ui)
     poolscope_add_test(NAME test_debugger_defects SOURCES test_debugger_defects.cpp
         gui_test_util.h process_util.h LIBS poolscope_ui LABELS gui TIMEOUT 300)
 endif()
+if(TARGET test_debugger_defects)
+    target_compile_definitions(test_debugger_defects PRIVATE POOLSCOPE_VERSION="${PROJECT_VERSION}")
+endif()

@@ -6,7 +6,9 @@
 #include "process_util.h"
 #include "test_main.h"
 #include "ui/background_export.h"
+#include "ui/export_file.h"
 #include "ui/fault_injection.h"
+#include "ui/help_dialogs.h"
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
@@ -19,6 +21,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,6 +32,9 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSemaphore>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QToolBar>
 #include <QToolButton>
@@ -476,6 +482,45 @@ private Q_SLOTS:
         w.generator().stop();
         w.action(PoolAction::Terminate)->trigger();
         QVERIFY(waitStopped(w));
+    }
+
+    void settingsProcessesFollowGrowAndShrink() {
+        auto window = startedWindow(2);
+        QVERIFY(window);
+        auto& w = *window;
+        auto* processes = w.settingsPage()->findChild<QSpinBox*>(QStringLiteral("processes"));
+        QVERIFY(processes);
+        w.action(PoolAction::Grow)->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(processes->value(), 3, kTimeoutMs);
+        w.action(PoolAction::Shrink)->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(processes->value(), 2, kTimeoutMs);
+        w.action(PoolAction::Terminate)->trigger();
+        QVERIFY(waitStopped(w));
+    }
+
+    void aboutShowsTheVersionAndHelpListsShortcuts() {
+        QVERIFY(aboutText().contains(QStringLiteral(POOLSCOPE_VERSION)));
+        MainWindow w;
+        ShortcutsDialog dialog(&w);
+        QStringList keys;
+        for (int row = 0; row < dialog.table()->rowCount(); ++row)
+            keys << dialog.table()->item(row, 0)->text();
+        const QString start = QKeySequence(Qt::Key_F5).toString(QKeySequence::NativeText);
+        QVERIFY2(keys.contains(start), qPrintable(keys.join(QStringLiteral(" | "))));
+        QVERIFY(keys.size() >= 10);
+    }
+
+    void fileDialogsStartInTheUsersFoldersAndRememberTheLast() {
+        QSettings().remove(QStringLiteral("export/lastFolder"));
+        const QString data = exportDialogPath(ExportKind::Data, QStringLiteral("a.json"));
+        QVERIFY2(!data.startsWith(QDir::currentPath() + QLatin1Char('/')) ||
+                     QDir::currentPath() == QDir::homePath(),
+                 qPrintable(data));
+        QVERIFY(data.endsWith(QStringLiteral("/a.json")));
+        QTemporaryDir dir;
+        rememberExportFolder(dir.filePath(QStringLiteral("saved.csv")));
+        QCOMPARE(exportDialogPath(ExportKind::Picture, QStringLiteral("c.png")),
+                 QDir(dir.path()).filePath(QStringLiteral("c.png")));
     }
 };
 

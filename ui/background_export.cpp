@@ -4,6 +4,11 @@
 #include "ui/export_file.h"
 
 #include <QMetaObject>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace poolscope {
 
@@ -21,6 +26,12 @@ bool BackgroundExport::start(const QString& path, Produce produce) {
         return false;
     busy_ = true;
     thread_.start([this, path, produce = std::move(produce)] {
+#ifdef __linux__
+        // Lowest CPU priority for this thread alone (Linux niceness is per thread): on a machine
+        // whose cores the workers fill, the export must not take time from the GUI thread,
+        // which an event-loop pool shares. QThread priorities do not apply to pool threads.
+        ::setpriority(PRIO_PROCESS, id_t(::syscall(SYS_gettid)), 19);
+#endif
         QString error;
         const QByteArray bytes = produce(&error);
         if (error.isEmpty())

@@ -6,6 +6,7 @@
 #include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
 #include "ui/fault_injection.h"
+#include "ui/help_dialogs.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
@@ -127,6 +128,7 @@ MainWindow::MainWindow(QWidget* parent)
                     statusBar()->clearMessage();
                     QMessageBox::warning(this, tr("Export Statistics"), error);
                 } else {
+                    rememberExportFolder(path);
                     statusBar()->showMessage(tr("Statistics saved to %1").arg(path), 5000);
                 }
             });
@@ -359,13 +361,14 @@ void MainWindow::createMenus() {
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Poolscope"), this, [this] {
-        QMessageBox::about(
-            this, tr("About Poolscope"),
-            tr("<h3>Poolscope</h3><p>Runs, watches and controls a prefork process pool modelled "
-               "on Celery's prefork TaskPool.</p><p>Licensed under the GNU GPL, version 3 or "
-               "later. Charts drawn with QCustomPlot.</p>"));
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        ShortcutsDialog dialog(this);
+        dialog.exec();
     });
+    keys->setObjectName(QStringLiteral("actionShortcuts"));
+    keys->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&About Poolscope"), this,
+                    [this] { QMessageBox::about(this, tr("About Poolscope"), aboutText()); });
 }
 
 void MainWindow::createStatusBar() {
@@ -413,6 +416,8 @@ void MainWindow::updateStatusBar(const Sample& s) {
 }
 
 void MainWindow::onSampleDerived(const Sample& sample) {
+    if (sample.state == PoolState::Run || sample.state == PoolState::Close)
+        settings_page_->followProcessCount(sample.target);
     for (ChartView* chart : charts_)
         chart->addSample(sample);
     updateStatusBar(sample);
@@ -480,7 +485,8 @@ void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
     const QString filter =
         suffix == QLatin1String("json") ? tr("JSON (*.json)") : tr("CSV (*.csv)");
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Statistics"), QStringLiteral("poolscope-stats.") + suffix, filter);
+        this, tr("Export Statistics"),
+        exportDialogPath(ExportKind::Data, QStringLiteral("poolscope-stats.") + suffix), filter);
     QString error;
     if (path.isEmpty())
         return;
@@ -491,16 +497,19 @@ void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
 void MainWindow::saveChartWithDialog(ChartView* chart) {
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Save %1").arg(chart->title()),
-        chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
-            QStringLiteral(".png"),
+        exportDialogPath(ExportKind::Picture,
+                         chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
+                             QStringLiteral(".png")),
         tr("PNG image (*.png);;PDF document (*.pdf)"));
     QString error;
     if (path.isEmpty())
         return;
-    if (!chart->saveImage(path, &error))
+    if (!chart->saveImage(path, &error)) {
         QMessageBox::warning(this, tr("Save Chart"), error);
-    else
-        statusBar()->showMessage(tr("Chart saved to %1").arg(path), 5000);
+        return;
+    }
+    rememberExportFolder(path);
+    statusBar()->showMessage(tr("Chart saved to %1").arg(path), 5000);
 }
 
 void MainWindow::setTheme(Theme theme) {

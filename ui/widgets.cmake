@@ -17,6 +17,7 @@ add_library(poolscope_ui STATIC
     export_file.h export_file.cpp
     background_export.h background_export.cpp
     fault_injection.h fault_injection.cpp
+    help_dialogs.h help_dialogs.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp
@@ -34,6 +35,7 @@ add_library(poolscope_ui STATIC
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
+target_compile_definitions(poolscope_ui PRIVATE POOLSCOPE_VERSION="${PROJECT_VERSION}")
 target_link_libraries(poolscope_ui
     PUBLIC poolscope_qtloop poolcore Qt6::Widgets
     PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)

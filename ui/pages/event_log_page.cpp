@@ -128,10 +128,16 @@ bool EventLogPage::exportCsv(const QString& path, QString* error) const {
 
 void EventLogPage::exportWithDialog() {
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Event Log"), QStringLiteral("poolscope-events.csv"), tr("CSV (*.csv)"));
+        this, tr("Export Event Log"),
+        exportDialogPath(ExportKind::Data, QStringLiteral("poolscope-events.csv")),
+        tr("CSV (*.csv)"));
     QString error;
-    if (!path.isEmpty() && !exportCsv(path, &error))
+    if (path.isEmpty())
+        return;
+    if (!exportCsv(path, &error))
         QMessageBox::warning(this, tr("Export Event Log"), error);
+    else
+        rememberExportFolder(path);
 }
 
 } // namespace poolscope
