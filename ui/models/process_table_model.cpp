@@ -176,8 +176,10 @@ QVariant ProcessTableModel::display(const poolcore::WorkerStats& w, int column) 
         return w.rss_kib ? QStringLiteral("%1 MiB").arg(double(w.rss_kib) / 1024.0, 0, 'f', 1)
                          : QString();
     case Cpu:
-        return w.cpu_percent >= 0 ? QStringLiteral("%1 %").arg(w.cpu_percent, 0, 'f', 0)
-                                  : QString();
+        // A worker of short jobs uses a few percent: one decimal there, so it does not read 0.
+        return w.cpu_percent >= 0
+                   ? QStringLiteral("%1 %").arg(w.cpu_percent, 0, 'f', w.cpu_percent < 10 ? 1 : 0)
+                   : QString();
     case Uptime:
         return age(w.uptime_seconds);
     case Generation:
