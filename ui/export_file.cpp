@@ -2,7 +2,11 @@
 #include "ui/export_file.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
 #include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
 #include <cerrno>
 #include <cstring>
 
@@ -43,6 +47,26 @@ bool writeExportFile(const QString& path, const QByteArray& bytes, QString* erro
     if (!file.commit())
         return failed(path, file.errorString(), error);
     return true;
+}
+
+namespace {
+const QString kLastFolderKey = QStringLiteral("export/lastFolder");
+}
+
+QString exportDialogPath(ExportKind kind, const QString& file_name) {
+    QString folder = QSettings().value(kLastFolderKey).toString();
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) {
+        folder = QStandardPaths::writableLocation(kind == ExportKind::Picture
+                                                      ? QStandardPaths::PicturesLocation
+                                                      : QStandardPaths::DocumentsLocation);
+        if (folder.isEmpty() || !QFileInfo(folder).isDir())
+            folder = QDir::homePath();
+    }
+    return QDir(folder).filePath(file_name);
+}
+
+void rememberExportFolder(const QString& saved_path) {
+    QSettings().setValue(kLastFolderKey, QFileInfo(saved_path).absolutePath());
 }
 
 } // namespace poolscope

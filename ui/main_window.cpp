@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include "ui/background_export.h"
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/charts/job_charts.h"
 #include "ui/export_file.h"
 #include "ui/monitor/job_monitor.h"
+#include "ui/fault_injection.h"
+#include "ui/help_dialogs.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
@@ -79,7 +82,9 @@ MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
       monitor_(new PoolMonitor(*controller_, this)),
       job_monitor_(new JobMonitor(*controller_, this)),
-      generator_(new LoadGenerator(*controller_, this)) {
+      generator_(new LoadGenerator(*controller_, this)),
+      background_export_(new BackgroundExport(this)),
+      fault_injection_(new FaultInjection(*controller_, this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Poolscope"));
@@ -129,6 +134,16 @@ MainWindow::MainWindow(QWidget* parent)
             QTimer::singleShot(0, this, &QWidget::close);
     });
     connect(settings_page_, &SettingsPage::validityChanged, this, &MainWindow::updateActions);
+    connect(background_export_, &BackgroundExport::finished, this,
+            [this](const QString& path, const QString& error) {
+                if (!error.isEmpty()) {
+                    statusBar()->clearMessage();
+                    QMessageBox::warning(this, tr("Export Statistics"), error);
+                } else {
+                    rememberExportFolder(path);
+                    statusBar()->showMessage(tr("Statistics saved to %1").arg(path), 5000);
+                }
+            });
 
     resize(1400, 900);
     default_layout_ = saveState();
@@ -202,15 +217,15 @@ void MainWindow::createActions() {
     connect(action(PoolAction::Restart), &QAction::triggered, controller_,
             &PoolController::restart);
     connect(action(PoolAction::Stop), &QAction::triggered, this, [this] {
-        generator_->stop();
+        generator_->stop(tr("the pool is stopping (Stop)"));
         controller_->stop();
     });
     connect(action(PoolAction::Terminate), &QAction::triggered, this, [this] {
-        generator_->stop();
+        generator_->stop(tr("the pool was terminated"));
         controller_->terminate();
     });
     connect(action(PoolAction::Close), &QAction::triggered, this, [this] {
-        generator_->stop();
+        generator_->stop(tr("the pool was closed to new jobs"));
         controller_->close();
     });
     connect(action(PoolAction::Grow), &QAction::triggered, controller_, &PoolController::grow);
@@ -333,6 +348,8 @@ void MainWindow::createMenus() {
         pool->addAction(a);
     pool->insertSeparator(action(PoolAction::Grow));
 
+    menuBar()->addMenu(fault_injection_->createMenu(this));
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : docks_)
         view->addAction(d->toggleViewAction());
@@ -365,13 +382,14 @@ void MainWindow::createMenus() {
     view->addAction(tr("&Reset Layout"), this, &MainWindow::resetLayout);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Poolscope"), this, [this] {
-        QMessageBox::about(
-            this, tr("About Poolscope"),
-            tr("<h3>Poolscope</h3><p>Runs, watches and controls a prefork process pool modelled "
-               "on Celery's prefork TaskPool.</p><p>Licensed under the GNU GPL, version 3 or "
-               "later. Charts drawn with QCustomPlot.</p>"));
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, [this] {
+        ShortcutsDialog dialog(this);
+        dialog.exec();
     });
+    keys->setObjectName(QStringLiteral("actionShortcuts"));
+    keys->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&About Poolscope"), this,
+                    [this] { QMessageBox::about(this, tr("About Poolscope"), aboutText()); });
 }
 
 void MainWindow::createStatusBar() {
@@ -420,6 +438,8 @@ void MainWindow::updateStatusBar(const Sample& s) {
 }
 
 void MainWindow::onSampleDerived(const Sample& sample) {
+    if (sample.state == PoolState::Run || sample.state == PoolState::Close)
+        settings_page_->followProcessCount(sample.target);
     for (ChartView* chart : charts_)
         chart->addSample(sample);
     updateStatusBar(sample);
@@ -436,49 +456,82 @@ bool MainWindow::startPool() {
     return ok;
 }
 
-bool MainWindow::exportStatistics(const QString& path, QString* error) const {
+std::function<QByteArray(QString*)> MainWindow::statisticsExport(const QString& path,
+                                                                 QString* error) const {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    std::string content;
     if (suffix == QLatin1String("json")) {
-        const auto info = controller_->info();
-        content = monitor_->history().to_json(controller_->lastSnapshot(), info ? &*info : nullptr);
-    } else if (suffix == QLatin1String("csv")) {
-        content = monitor_->history().to_csv();
-    } else {
+        // Copied here, serialized wherever the caller runs it: the history is a few MB at most,
+        // its JSON text several times that and far slower to make.
+        return [history = monitor_->history(), snapshot = controller_->lastSnapshot(),
+                info = controller_->info()](QString*) {
+            return QByteArray::fromStdString(history.to_json(snapshot, info ? &*info : nullptr));
+        };
+    }
+    if (suffix == QLatin1String("csv"))
+        return [history = monitor_->history()](QString*) {
+            return QByteArray::fromStdString(history.to_csv());
+        };
+    if (error)
+        *error = tr("Choose a file name ending in .json or .csv.");
+    return {};
+}
+
+bool MainWindow::exportStatistics(const QString& path, QString* error) const {
+    const auto produce = statisticsExport(path, error);
+    if (!produce)
+        return false;
+    QString failure;
+    const QByteArray bytes = produce(&failure);
+    if (!failure.isEmpty()) {
         if (error)
-            *error = tr("Choose a file name ending in .json or .csv.");
+            *error = failure;
         return false;
     }
-    return writeExportFile(path, QByteArray::fromStdString(content), error);
+    return writeExportFile(path, bytes, error);
+}
+
+bool MainWindow::exportStatisticsInBackground(const QString& path, QString* error) {
+    auto produce = statisticsExport(path, error);
+    if (!produce)
+        return false;
+    if (!background_export_->start(path, std::move(produce))) {
+        if (error)
+            *error = tr("An export is still being written; try again when it has finished.");
+        return false;
+    }
+    statusBar()->showMessage(tr("Writing statistics to %1…").arg(path));
+    return true;
 }
 
 void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
     const QString filter =
         suffix == QLatin1String("json") ? tr("JSON (*.json)") : tr("CSV (*.csv)");
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Statistics"), QStringLiteral("poolscope-stats.") + suffix, filter);
+        this, tr("Export Statistics"),
+        exportDialogPath(ExportKind::Data, QStringLiteral("poolscope-stats.") + suffix), filter);
     QString error;
     if (path.isEmpty())
         return;
-    if (!exportStatistics(path, &error))
+    if (!exportStatisticsInBackground(path, &error))
         QMessageBox::warning(this, tr("Export Statistics"), error);
-    else
-        statusBar()->showMessage(tr("Statistics saved to %1").arg(path), 5000);
 }
 
 void MainWindow::saveChartWithDialog(ChartView* chart) {
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Save %1").arg(chart->title()),
-        chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
-            QStringLiteral(".png"),
+        exportDialogPath(ExportKind::Picture,
+                         chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
+                             QStringLiteral(".png")),
         tr("PNG image (*.png);;PDF document (*.pdf)"));
     QString error;
     if (path.isEmpty())
         return;
-    if (!chart->saveImage(path, &error))
+    if (!chart->saveImage(path, &error)) {
         QMessageBox::warning(this, tr("Save Chart"), error);
-    else
-        statusBar()->showMessage(tr("Chart saved to %1").arg(path), 5000);
+        return;
+    }
+    rememberExportFolder(path);
+    statusBar()->showMessage(tr("Chart saved to %1").arg(path), 5000);
 }
 
 void MainWindow::setTheme(Theme theme) {
@@ -532,9 +585,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     event->ignore();
     if (quitting_)
         return; // already winding down; the window closes when the pool has stopped
-    generator_->stop();
+    // The count as of now, not of the last tick; the load goes on until the user decides.
+    controller_->sampleNow();
     const auto& snap = controller_->lastSnapshot();
     const std::uint64_t jobs = snap.pending + snap.in_flight;
+    const QString quitting = tr("Poolscope is quitting");
     if (jobs > 0 && s != PoolState::Terminate) {
         QMessageBox box(QMessageBox::Question, tr("Quit Poolscope"),
                         tr("%n job(s) are still queued or running.", nullptr, int(jobs)),
@@ -547,17 +602,28 @@ void MainWindow::closeEvent(QCloseEvent* event) {
             box.addButton(tr("&Terminate and Quit"), QMessageBox::DestructiveRole);
         box.addButton(QMessageBox::Cancel);
         box.setDefaultButton(stop);
+        // The load goes on while the box is open: the count follows the pool.
+        const auto live =
+            connect(controller_, &PoolController::sampled, &box,
+                    [&box](const poolcore::StatsSnapshot& now) {
+                        const int left = int(now.pending + now.in_flight);
+                        box.setText(tr("%n job(s) are still queued or running.", nullptr, left));
+                    });
         box.exec();
+        disconnect(live);
         if (box.clickedButton() == stop) {
             quitting_ = true;
+            generator_->stop(quitting);
             controller_->stop();
         } else if (box.clickedButton() == terminate) {
             quitting_ = true;
+            generator_->stop(quitting);
             controller_->terminate();
         }
         return;
     }
     quitting_ = true;
+    generator_->stop(quitting);
     if (s != PoolState::Terminate)
         controller_->stop();
 }

@@ -8,6 +8,7 @@
 
 #include <QMainWindow>
 #include <array>
+#include <functional>
 #include <vector>
 
 class QAction;
@@ -17,7 +18,9 @@ class QTabWidget;
 
 namespace poolscope {
 
+class BackgroundExport;
 class ChartView;
+class FaultInjection;
 class EventLogPage;
 class InfoPage;
 class JobMonitor;
@@ -59,8 +62,14 @@ public:
     const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
 
-    // Writes the statistics as JSON or CSV, by the file's suffix.
+    // Writes the statistics as JSON or CSV, by the file's suffix, on the GUI thread.
     bool exportStatistics(const QString& path, QString* error) const;
+    // The same from a copy taken now, serialized and written on the export's own thread, so the
+    // GUI thread and an event-loop pool on it go on (the File menu's way); the result comes as
+    // BackgroundExport::finished. False with `error` for a wrong suffix or an export under way.
+    bool exportStatisticsInBackground(const QString& path, QString* error);
+    BackgroundExport& backgroundExport() { return *background_export_; }
+    FaultInjection& faultInjection() { return *fault_injection_; }
     void setTheme(Theme theme);
 
 protected:
@@ -77,6 +86,9 @@ private:
     void onSampleDerived(const Sample& sample);
     void updateStatusBar(const Sample& sample);
     void exportStatisticsWithDialog(const QString& suffix);
+    // What exporting to `path` writes, from a copy of the statistics taken now; null (and
+    // `error`) for a suffix other than .json or .csv.
+    std::function<QByteArray(QString*)> statisticsExport(const QString& path, QString* error) const;
     void saveChartWithDialog(ChartView* chart);
     void resetLayout();
     void saveSession() const;
@@ -87,6 +99,8 @@ private:
     JobsPage* jobs_page_ = nullptr;
     TasksPage* tasks_page_ = nullptr;
     LoadGenerator* generator_;
+    BackgroundExport* background_export_;
+    FaultInjection* fault_injection_;
     std::array<QAction*, kPoolActionCount> actions_{};
     std::array<QString, kPoolActionCount> action_tips_;
     SettingsPage* settings_page_ = nullptr;

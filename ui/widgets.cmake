@@ -18,6 +18,9 @@ add_library(poolscope_ui STATIC
     monitor/job_stats.h monitor/job_stats.cpp
     monitor/job_monitor.h monitor/job_monitor.cpp
     export_file.h export_file.cpp
+    background_export.h background_export.cpp
+    fault_injection.h fault_injection.cpp
+    help_dialogs.h help_dialogs.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp
@@ -40,6 +43,7 @@ add_library(poolscope_ui STATIC
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
+target_compile_definitions(poolscope_ui PRIVATE POOLSCOPE_VERSION="${PROJECT_VERSION}")
 target_link_libraries(poolscope_ui
     PUBLIC poolscope_qtloop poolcore Qt6::Widgets
     PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)

@@ -5,6 +5,8 @@
 //
 //   poolscope-gui-bench [--pool event-loop|threads] [--processes 8] [--load-seconds 20]
 //                       [--idle-seconds 90] [--json PATH] [--screenshot PATH]
+//                       [--export none|sync|background] [--export-every-ms 2000]
+//                       [--history-samples 10000]
 #include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
 #include "ui/charts/chart_view.h"
@@ -76,6 +78,11 @@ struct Options {
     int idle_seconds = 90;
     std::string json = "gui-bench.json";
     std::string screenshot = "gui-bench-load.png";
+    // Exports the statistics as JSON every `export_every_ms` under load: "sync" on the GUI
+    // thread (the old File menu), "background" as the File menu does now, "none".
+    std::string export_mode = "none";
+    int export_every_ms = 2000;
+    int history_samples = 10000; // the history is filled to this many samples before exporting
 };
 
 Options parse(int argc, char** argv) {
@@ -94,6 +101,12 @@ Options parse(int argc, char** argv) {
             o.json = v;
         else if (k == "--screenshot")
             o.screenshot = v;
+        else if (k == "--export")
+            o.export_mode = v;
+        else if (k == "--export-every-ms")
+            o.export_every_ms = std::stoi(v);
+        else if (k == "--history-samples")
+            o.history_samples = std::stoi(v);
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -181,6 +194,18 @@ int main(int argc, char** argv) {
         return 1;
     }
     spin(2000); // past the ramp
+    const bool exporting = opt.export_mode != "none";
+    if (exporting) {
+        // A history as long as a long session's, sampled fast so the bench need not run for it.
+        const auto interval = window.controller().sampleInterval();
+        window.controller().setSampleInterval(std::chrono::milliseconds(1));
+        while (window.history().samples().size() < std::size_t(opt.history_samples) &&
+               wait.elapsed() < 600000)
+            spin(100);
+        window.controller().setSampleInterval(interval);
+    }
+    const std::string export_path = opt.json + ".export.json";
+    int exports = 0;
 
     std::vector<pid_t> workers;
     for (const auto& w : window.controller().lastSnapshot().workers)
@@ -202,8 +227,18 @@ int main(int argc, char** argv) {
     probe.start();
     QElapsedTimer phase;
     phase.start();
+    qint64 next_export = opt.export_every_ms;
     while (phase.elapsed() < opt.load_seconds * 1000) {
         spin(100);
+        if (exporting && phase.elapsed() >= next_export) {
+            next_export += opt.export_every_ms;
+            const QString path = QString::fromStdString(export_path);
+            QString export_error;
+            const bool ok = opt.export_mode == "sync"
+                                ? window.exportStatistics(path, &export_error)
+                                : window.exportStatisticsInBackground(path, &export_error);
+            exports += ok;
+        }
         const auto& s = window.controller().lastSnapshot();
         ++samples;
         busy_samples += s.busy_processes == opt.processes;
@@ -243,6 +278,10 @@ int main(int argc, char** argv) {
           {"stalls_over_16ms",
            std::count_if(late.begin(), late.end(), [](double l) { return l > 16; })},
           {"ticks", late.size()},
+          {"export",
+           {{"mode", opt.export_mode},
+            {"count", exports},
+            {"history_samples", window.history().samples().size()}}},
           {"app_cpu_cores", app_load},
           {"workers_cpu_cores", workers_load},
           {"charts", charts}}},
@@ -279,6 +318,9 @@ int main(int argc, char** argv) {
                 percentile(late, 0.5), percentile(late, 0.99),
                 late.empty() ? 0 : *std::max_element(late.begin(), late.end()),
                 (long long)result["load"]["stalls_over_16ms"].get<long>(), late.size());
+    if (exporting)
+        std::printf("with %d JSON exports (%s) of a %zu-sample history under load\n", exports,
+                    opt.export_mode.c_str(), window.history().samples().size());
     std::printf("CPU under load: app %.2f cores, workers %.2f cores\n", app_load, workers_load);
     std::printf("CPU idle (8 workers): app %.2f%% of a core in the first minute", 100 * idle_first);
     if (idle_after >= 0)

@@ -81,7 +81,12 @@ void to_json(nlohmann::json& j, const WorkerStats& w) {
          {"jobs_done", w.jobs_done},
          {"writes", w.writes},
          {"rss_kib", w.rss_kib},
-         {"last_exit", w.last_exit}};
+         {"last_exit", w.last_exit},
+         {"uptime_seconds", w.uptime_seconds},
+         {"cpu_seconds", w.cpu_seconds},
+         {"cpu_percent", w.cpu_percent},
+         {"generation", w.generation},
+         {"slot_replacements", w.slot_replacements}};
 }
 
 void to_json(nlohmann::json& j, const StatsSnapshot& s) {

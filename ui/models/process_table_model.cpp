@@ -14,6 +14,20 @@ QString fromView(std::string_view s) {
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
 }
 
+// An age to the second: "42 s", "3 min 05 s", "2 h 07 min".
+QString age(double s) {
+    const qint64 total = qint64(s);
+    if (total < 60)
+        return QStringLiteral("%1 s").arg(total);
+    if (total < 3600)
+        return QStringLiteral("%1 min %2 s")
+            .arg(total / 60)
+            .arg(total % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 h %2 min")
+        .arg(total / 3600)
+        .arg(total / 60 % 60, 2, 10, QLatin1Char('0'));
+}
+
 QString seconds(double s) {
     if (s < 10)
         return QStringLiteral("%1 s").arg(s, 0, 'f', 2);
@@ -45,6 +59,14 @@ bool sameCell(const poolcore::WorkerStats& a, const poolcore::WorkerStats& b, in
         return a.writes == b.writes;
     case C::ResidentMemory:
         return a.rss_kib == b.rss_kib;
+    case C::Cpu:
+        return qRound(a.cpu_percent) == qRound(b.cpu_percent);
+    case C::Uptime:
+        return qint64(a.uptime_seconds) == qint64(b.uptime_seconds); // shown to the second
+    case C::Generation:
+        return a.generation == b.generation;
+    case C::Replacements:
+        return a.slot_replacements == b.slot_replacements;
     case C::LastExit:
         return a.last_exit == b.last_exit;
     }
@@ -153,6 +175,17 @@ QVariant ProcessTableModel::display(const poolcore::WorkerStats& w, int column) 
     case ResidentMemory:
         return w.rss_kib ? QStringLiteral("%1 MiB").arg(double(w.rss_kib) / 1024.0, 0, 'f', 1)
                          : QString();
+    case Cpu:
+        // A worker of short jobs uses a few percent: one decimal there, so it does not read 0.
+        return w.cpu_percent >= 0
+                   ? QStringLiteral("%1 %").arg(w.cpu_percent, 0, 'f', w.cpu_percent < 10 ? 1 : 0)
+                   : QString();
+    case Uptime:
+        return age(w.uptime_seconds);
+    case Generation:
+        return qulonglong(w.generation);
+    case Replacements:
+        return w.slot >= 0 ? QVariant(qulonglong(w.slot_replacements)) : QVariant(QString());
     case LastExit:
         return QString::fromStdString(w.last_exit);
     }
@@ -177,6 +210,14 @@ QVariant ProcessTableModel::sortValue(const poolcore::WorkerStats& w, int column
         return qulonglong(w.writes);
     case ResidentMemory:
         return qulonglong(w.rss_kib);
+    case Cpu:
+        return w.cpu_percent;
+    case Uptime:
+        return w.uptime_seconds;
+    case Generation:
+        return qulonglong(w.generation);
+    case Replacements:
+        return qulonglong(w.slot_replacements);
     case LastExit:
         return QString::fromStdString(w.last_exit);
     }
@@ -200,6 +241,10 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const {
         case JobsDone:
         case Writes:
         case ResidentMemory:
+        case Cpu:
+        case Uptime:
+        case Generation:
+        case Replacements:
             return int(Qt::AlignRight | Qt::AlignVCenter);
         default:
             return int(Qt::AlignLeft | Qt::AlignVCenter);
@@ -213,6 +258,10 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const {
                       "with the acknowledgement");
         if (index.column() == Slot && w.slot < 0)
             return tr("Retiring: this worker has handed its slot to a new one");
+        if (index.column() == JobsDone || index.column() == Writes)
+            return headerData(index.column(), Qt::Horizontal, Qt::ToolTipRole);
+        if (index.column() == Cpu && w.cpu_seconds >= 0)
+            return tr("%1 s of CPU time since it started").arg(w.cpu_seconds, 0, 'f', 2);
         return {};
     default:
         return {};
@@ -235,11 +284,19 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
         case RunningFor:
             return tr("Running For");
         case JobsDone:
-            return tr("Jobs Done");
+            return tr("Jobs Done (process)");
         case Writes:
-            return tr("Writes");
+            return tr("Writes (slot)");
         case ResidentMemory:
             return tr("Resident Memory");
+        case Cpu:
+            return tr("CPU");
+        case Uptime:
+            return tr("Uptime");
+        case Generation:
+            return tr("Generation");
+        case Replacements:
+            return tr("Replaced");
         case LastExit:
             return tr("Last Exit");
         }
@@ -248,8 +305,22 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
         switch (section) {
         case Slot:
             return tr("The pool slot this worker fills (Celery's process index)");
+        case JobsDone:
+            return tr("Jobs this process has finished, any outcome; a new process starts at 0");
         case Writes:
-            return tr("Jobs written to this slot since the pool started");
+            return tr("Jobs written to this slot since the pool started, by every process that "
+                      "has held it (Celery's per-slot write count), so it does not restart at 0 "
+                      "with a new process");
+        case Cpu:
+            return tr("CPU use over the last half second or more, percent of one core");
+        case Uptime:
+            return tr("How long this process has been running");
+        case Generation:
+            return tr("Which pool restart started this process: 0 for the first set of workers, "
+                      "1 after the first Restart, ...");
+        case Replacements:
+            return tr("How many processes have replaced an earlier one in this slot (crashes, "
+                      "kills, recycling, restarts)");
         case LastExit:
             return tr("How the previous worker of this slot ended");
         default:

@@ -23,6 +23,10 @@ public:
         JobsDone,
         Writes,
         ResidentMemory,
+        Cpu,
+        Uptime,
+        Generation,
+        Replacements,
         LastExit,
         ColumnCount
     };

@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QTableView>
 #include <QToolButton>
@@ -42,14 +43,15 @@ EventLogPage::EventLogPage(QWidget* parent)
     for (int k = 0; k < kEventKindCount; ++k) {
         const auto kind = EventKind(k);
         auto* b = new QToolButton;
-        b->setText(displayName(kind));
+        b->setObjectName(QStringLiteral("showKind%1").arg(k));
         b->setCheckable(true);
         b->setChecked(true);
-        b->setAutoRaise(true);
         b->setAccessibleName(tr("Show %1 events").arg(displayName(kind)));
-        b->setToolTip(tr("Shows or hides the %1 events").arg(displayName(kind).toLower()));
-        connect(b, &QToolButton::toggled, this,
-                [this, kind](bool on) { filter_->setKindShown(kind, on); });
+        showToggleState(b, kind, true);
+        connect(b, &QToolButton::toggled, this, [this, b, kind](bool on) {
+            filter_->setKindShown(kind, on);
+            showToggleState(b, kind, on);
+        });
         kind_buttons_[k] = b;
         kinds->addWidget(b);
     }
@@ -61,17 +63,18 @@ EventLogPage::EventLogPage(QWidget* parent)
     search_->setPlaceholderText(tr("Search messages"));
     search_->setClearButtonEnabled(true);
     connect(search_, &QLineEdit::textChanged, filter_, &EventLogFilter::setSearchText);
-    auto* clear = new QToolButton;
-    clear->setText(tr("Clear"));
-    clear->setToolTip(tr("Empties the event log"));
-    connect(clear, &QToolButton::clicked, model_, &EventLogModel::clear);
+    clear_ = new QToolButton;
+    clear_->setObjectName(QStringLiteral("clearLog"));
+    clear_->setText(tr("Clear Log…"));
+    clear_->setToolTip(tr("Empties the event log, after asking (Export first to keep it)"));
+    connect(clear_, &QToolButton::clicked, this, &EventLogPage::clearWithQuestion);
     auto* save = new QToolButton;
     save->setText(tr("Export…"));
     save->setToolTip(tr("Saves the events shown (after filtering) as CSV"));
     connect(save, &QToolButton::clicked, this, &EventLogPage::exportWithDialog);
     auto* tools = new QHBoxLayout;
     tools->addWidget(search_, 1);
-    tools->addWidget(clear);
+    tools->addWidget(clear_);
     tools->addWidget(save);
 
     auto* layout = new QVBoxLayout(this);
@@ -79,6 +82,36 @@ EventLogPage::EventLogPage(QWidget* parent)
     layout->addLayout(kinds);
     layout->addLayout(tools);
     layout->addWidget(view_);
+}
+
+void EventLogPage::showToggleState(QToolButton* button, EventKind kind, bool shown) {
+    // A mark and a struck-out name, in every theme and style: a checked tool button alone
+    // differs from an unchecked one by a shade some styles barely draw.
+    button->setText((shown ? QStringLiteral("\u2611 ") : QStringLiteral("\u2610 ")) +
+                    displayName(kind));
+    QFont font = button->font();
+    font.setStrikeOut(!shown);
+    button->setFont(font);
+    button->setToolTip(shown
+                           ? tr("%1 events are shown; click to hide them").arg(displayName(kind))
+                           : tr("%1 events are hidden; click to show them").arg(displayName(kind)));
+}
+
+void EventLogPage::clearWithQuestion() {
+    const int rows = model_->rowCount();
+    if (rows == 0)
+        return;
+    QMessageBox box(QMessageBox::Question, tr("Clear Event Log"),
+                    tr("Remove all %n event(s) from the log?", nullptr, rows),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("clearLogQuestion"));
+    box.setInformativeText(tr("They cannot be brought back; Export keeps a copy first."));
+    QPushButton* clear = box.addButton(tr("&Clear"), QMessageBox::DestructiveRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() == clear)
+        model_->clear();
 }
 
 void EventLogPage::append(const QList<PoolEvent>& events) {
@@ -95,10 +128,16 @@ bool EventLogPage::exportCsv(const QString& path, QString* error) const {
 
 void EventLogPage::exportWithDialog() {
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Event Log"), QStringLiteral("poolscope-events.csv"), tr("CSV (*.csv)"));
+        this, tr("Export Event Log"),
+        exportDialogPath(ExportKind::Data, QStringLiteral("poolscope-events.csv")),
+        tr("CSV (*.csv)"));
     QString error;
-    if (!path.isEmpty() && !exportCsv(path, &error))
+    if (path.isEmpty())
+        return;
+    if (!exportCsv(path, &error))
         QMessageBox::warning(this, tr("Export Event Log"), error);
+    else
+        rememberExportFolder(path);
 }
 
 } // namespace poolscope

@@ -25,19 +25,26 @@ public:
     EventLogFilter* filter() const { return filter_; }
     QTableView* view() const { return view_; }
     QToolButton* kindButton(EventKind kind) const { return kind_buttons_[int(kind)]; }
+    QToolButton* clearButton() const { return clear_; }
 
     // Writes the rows that pass the filter to `path` as CSV.
     bool exportCsv(const QString& path, QString* error) const;
 
 public Q_SLOTS:
     void exportWithDialog();
+    // Asks first, saying how many events go; empties the log only on yes.
+    void clearWithQuestion();
 
 private:
+    // A kind's toggle reads as on or off by itself, not by a faint highlight.
+    static void showToggleState(QToolButton* button, EventKind kind, bool shown);
+
     EventLogModel* model_;
     EventLogFilter* filter_;
     QTableView* view_;
     QLineEdit* search_;
     QToolButton* kind_buttons_[kEventKindCount];
+    QToolButton* clear_;
 };
 
 } // namespace poolscope

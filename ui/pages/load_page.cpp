@@ -125,8 +125,13 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
 
     connect(task_, &QComboBox::currentIndexChanged, this, &LoadPage::updateTaskHint);
     connect(burst_mode_, &QRadioButton::toggled, this, &LoadPage::updateEnabled);
+    connect(rate_, &QDoubleSpinBox::valueChanged, this, [this](double rate) {
+        if (generator_.isRunning())
+            generator_.setRate(rate);
+    });
     connect(start_, &QPushButton::clicked, this, &LoadPage::startLoad);
-    connect(stop_, &QPushButton::clicked, &generator_, &LoadGenerator::stop);
+    connect(stop_, &QPushButton::clicked, this,
+            [this] { generator_.stop(tr("Stop Load pressed")); });
     connect(&generator_, &LoadGenerator::runningChanged, this, &LoadPage::updateEnabled);
     connect(&controller_, &PoolController::stateChanged, this, &LoadPage::updateEnabled);
     connect(&generator_, &LoadGenerator::progress, this, [this](long long done, long long total) {
@@ -173,7 +178,9 @@ void LoadPage::updateEnabled() {
         w->setEnabled(!running);
     argument_->setEnabled(!running && !task_->currentData(Qt::UserRole + 1).toString().isEmpty());
     burst_jobs_->setEnabled(!running && burst_mode_->isChecked());
-    rate_->setEnabled(!running && rate_mode_->isChecked());
+    // The rate may change while a rate load runs; it applies at once.
+    rate_->setEnabled(rate_mode_->isChecked() &&
+                      (!running || generator_.spec().mode == LoadSpec::Mode::Rate));
     progress_->setVisible(burst_mode_->isChecked());
 }
 
@@ -183,6 +190,10 @@ void LoadPage::showCounts() {
         tr("Submitted %1 · finished %2 · not successful %3")
             .arg(locale.toString(generator_.submitted()), locale.toString(generator_.completed()),
                  locale.toString(generator_.failed()));
+    if (generator_.isSettling()) {
+        const long long left = generator_.submitted() - generator_.completed();
+        text += tr(" · %1 submitted still to end").arg(locale.toString(left));
+    }
     if (generator_.spec().mode == LoadSpec::Mode::Rate && generator_.behind() > 0)
         text += tr(" · behind by %1 (the pool could not keep up)")
                     .arg(locale.toString(generator_.behind()));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/pages/process_page.h"
 
+#include "poolcore/observer.h"
 #include "ui/models/process_table_model.h"
 #include "ui/sources/pool_controller.h"
 
@@ -38,8 +39,10 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
     const std::pair<int, int> widths[] = {
         {ProcessTableModel::Slot, 5},        {ProcessTableModel::Pid, 8},
         {ProcessTableModel::State, 9},       {ProcessTableModel::CurrentJob, 22},
-        {ProcessTableModel::RunningFor, 11}, {ProcessTableModel::JobsDone, 10},
-        {ProcessTableModel::Writes, 9},      {ProcessTableModel::ResidentMemory, 15}};
+        {ProcessTableModel::RunningFor, 11}, {ProcessTableModel::JobsDone, 18},
+        {ProcessTableModel::Writes, 13},     {ProcessTableModel::ResidentMemory, 15},
+        {ProcessTableModel::Cpu, 6},         {ProcessTableModel::Uptime, 11},
+        {ProcessTableModel::Generation, 10}, {ProcessTableModel::Replacements, 8}};
     for (const auto& [column, chars] : widths)
         view_->setColumnWidth(column, chars * char_width + 16);
 
@@ -68,6 +71,15 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
                         tr("Sends SIGKILL to the selected worker whatever it does; a job it runs "
                            "is lost, as in a crash, and the pool starts a replacement."),
                         QKeySequence(tr("Ctrl+Shift+K")));
+    pause_worker_ = make(tr("Pause Worker (SIGSTOP)"),
+                         tr("Stops the selected worker where it is, as a hang: its job's time "
+                            "limits still run, so a hard limit kills it; Resume continues it."),
+                         QKeySequence(tr("Ctrl+Shift+P")));
+    resume_worker_ =
+        make(tr("Resume Worker (SIGCONT)"), tr("Continues a worker paused with SIGSTOP."),
+             QKeySequence(tr("Ctrl+Shift+R")));
+    connect(pause_worker_, &QAction::triggered, this, [this] { sendSignal(SIGSTOP); });
+    connect(resume_worker_, &QAction::triggered, this, [this] { sendSignal(SIGCONT); });
     connect(terminate_job_, &QAction::triggered, this,
             [this] { controller_.terminateJob(selectedPid(), SIGTERM); });
     connect(kill_job_, &QAction::triggered, this,
@@ -88,6 +100,20 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
         menu.addSeparator();
         menu.addAction(stop_worker_);
         menu.addAction(kill_worker_);
+        menu.addSeparator();
+        menu.addAction(pause_worker_);
+        menu.addAction(resume_worker_);
+        QMenu* any = menu.addMenu(tr("Send &Signal"));
+        any->setObjectName(QStringLiteral("sendSignalMenu"));
+        any->setEnabled(stop_worker_->isEnabled());
+        for (int signal : {SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2,
+                           SIGPIPE, SIGALRM, SIGTERM, SIGCONT, SIGSTOP, SIGTSTP}) {
+            const auto name = poolcore::signal_name(signal);
+            any->addAction(QStringLiteral("%1 (%2)")
+                               .arg(QString::fromLatin1(name.data(), qsizetype(name.size())))
+                               .arg(signal),
+                           this, [this, signal] { sendSignal(signal); });
+        }
         menu.exec(view_->viewport()->mapToGlobal(pos));
     });
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -136,6 +162,13 @@ void ProcessPage::updateActions() {
     kill_job_->setEnabled(running);
     stop_worker_->setEnabled(alive);
     kill_worker_->setEnabled(alive);
+    pause_worker_->setEnabled(alive);
+    resume_worker_->setEnabled(alive);
+}
+
+bool ProcessPage::sendSignal(int signal) {
+    const pid_t pid = selectedPid();
+    return pid > 0 && controller_.killWorker(pid, signal);
 }
 
 } // namespace poolscope

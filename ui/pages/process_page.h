@@ -32,6 +32,11 @@ public:
     QAction* killJobAction() const { return kill_job_; }
     QAction* stopWorkerAction() const { return stop_worker_; }
     QAction* killWorkerAction() const { return kill_worker_; }
+    QAction* pauseWorkerAction() const { return pause_worker_; }
+    QAction* resumeWorkerAction() const { return resume_worker_; }
+    // Any signal to the selected worker (the context menu's Send Signal); false if none is
+    // selected or the pool refused.
+    bool sendSignal(int signal);
 
 private:
     void updateActions();
@@ -45,6 +50,8 @@ private:
     QAction* kill_job_;
     QAction* stop_worker_;
     QAction* kill_worker_;
+    QAction* pause_worker_;
+    QAction* resume_worker_;
 };
 
 } // namespace poolscope

@@ -276,6 +276,20 @@ void SettingsPage::setRunningOptions(const poolcore::PoolOptions* running) {
     updateRunningHint();
 }
 
+void SettingsPage::followProcessCount(int processes) {
+    // Only a change of the running count moves the field: "one per CPU" stays as chosen.
+    if (processes <= 0 || processes_->value() == processes ||
+        (running_ && running_->effective_processes() == processes))
+        return;
+    processes_->setValue(processes);
+    if (running_) {
+        followed_ = *running_;
+        followed_.processes = processes;
+        running_ = &followed_;
+    }
+    updateRunningHint();
+}
+
 void SettingsPage::updateRunningHint() {
     if (!running_) {
         running_hint_->setVisible(false);

@@ -31,6 +31,9 @@ public:
 
     // Marks the fields that differ from the running pool's settings as "applies at next Start".
     void setRunningOptions(const poolcore::PoolOptions* running);
+    // The running pool grew or shrank to `processes`: the field follows, so that the next Start
+    // starts as many as run now, and the "differs from the running pool" hint stays true.
+    void followProcessCount(int processes);
 
     void save(QSettings& settings) const;
     void restore(QSettings& settings);
@@ -46,6 +49,7 @@ private:
 
     poolcore::PoolOptions base_;
     const poolcore::PoolOptions* running_ = nullptr;
+    poolcore::PoolOptions followed_; // the running options, with a grown or shrunk count
     QSpinBox* processes_;
     QComboBox* pool_type_;
     QComboBox* start_method_;

@@ -17,6 +17,8 @@ LoadGenerator::LoadGenerator(PoolController& controller, QObject* parent)
     pump_timer_.setTimerType(Qt::PreciseTimer);
     connect(&pump_timer_, &QTimer::timeout, this, &LoadGenerator::pump);
     connect(&controller_, &PoolController::stateChanged, this, [this](poolcore::PoolState s) {
+        if (settling_ && s == poolcore::PoolState::Stopped)
+            settle(); // every job the pool had has its outcome by now
         if (running_ && s != poolcore::PoolState::Run)
             finish(QStringLiteral("the pool stopped accepting jobs (state %1)")
                        .arg(QString::fromLatin1(poolcore::to_string(s).data(),
@@ -77,6 +79,7 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     }
     if (running_)
         stop();
+    settling_ = false;
     spec_ = spec;
     const bool burst = spec_.mode == LoadSpec::Mode::Burst;
     poolcore::LoadDriver::Settings settings;
@@ -104,24 +107,58 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     last_pump_ = Clock::now();
     running_ = true;
     pump_timer_.start();
+    controller_.log(EventKind::Control, poolcore::Severity::Info,
+                    burst ? QStringLiteral("load started: a burst of %1 %2 job(s)")
+                                .arg(spec_.burst_jobs)
+                                .arg(QString::fromStdString(spec_.task))
+                          : QStringLiteral("load started: %1 %2 job(s) a second")
+                                .arg(spec_.jobs_per_second)
+                                .arg(QString::fromStdString(spec_.task)));
     Q_EMIT runningChanged(true);
     Q_EMIT progress(0, burst ? spec_.burst_jobs : 0);
     refill();
     return true;
 }
 
-void LoadGenerator::stop() {
+bool LoadGenerator::setRate(double jobs_per_second) {
+    if (!running_ || spec_.mode != LoadSpec::Mode::Rate ||
+        !(jobs_per_second > 0 && jobs_per_second <= 1e6))
+        return false;
+    if (jobs_per_second == spec_.jobs_per_second)
+        return true;
+    spec_.jobs_per_second = jobs_per_second;
+    controller_.log(EventKind::Control, poolcore::Severity::Info,
+                    QStringLiteral("load rate changed to %1 job(s) a second").arg(jobs_per_second));
+    return true;
+}
+
+void LoadGenerator::stop(const QString& reason) {
     if (running_)
-        finish(QStringLiteral("stopped"));
+        finish(reason);
 }
 
 void LoadGenerator::finish(const QString& reason) {
     running_ = false;
     driver_->stop();
-    pump_timer_.stop();
+    // The jobs already submitted still end (a graceful stop lets them run, a terminate fails
+    // them): the pump goes on counting them until the last has its outcome.
+    settling_ = driver_->outstanding() > 0;
+    if (!settling_)
+        pump_timer_.stop();
+    controller_.log(
+        EventKind::Control, poolcore::Severity::Info,
+        QStringLiteral("load stopped (%1) after %2 submitted job(s)").arg(reason).arg(submitted()));
     Q_EMIT progress(completed(), spec_.mode == LoadSpec::Mode::Burst ? spec_.burst_jobs : 0);
     Q_EMIT runningChanged(false);
     Q_EMIT stopped(reason);
+}
+
+void LoadGenerator::settle() {
+    if (!settling_)
+        return;
+    settling_ = false;
+    pump_timer_.stop();
+    Q_EMIT progress(completed(), spec_.mode == LoadSpec::Mode::Burst ? spec_.burst_jobs : 0);
 }
 
 bool LoadGenerator::finishIfRefused() {
@@ -141,6 +178,14 @@ void LoadGenerator::refill() {
 }
 
 void LoadGenerator::pump() {
+    if (settling_) {
+        if (driver_->outstanding() <= 0)
+            settle();
+        else if (++ticks_ % 10 == 0)
+            Q_EMIT progress(completed(),
+                            spec_.mode == LoadSpec::Mode::Burst ? spec_.burst_jobs : 0);
+        return;
+    }
     if (!running_)
         return;
     const auto now = Clock::now();

@@ -36,8 +36,15 @@ public:
     // Checks the spec against the task registry and the running pool; on failure returns false
     // and sets `error` to a message for the user.
     bool start(const LoadSpec& spec, QString* error);
-    void stop();
+    // Submits nothing more; `reason` is what the stopped signal tells ("Stop Load pressed",
+    // "the pool was terminated"). Jobs already submitted go on being counted as they end.
+    void stop(const QString& reason = QStringLiteral("Stop Load pressed"));
     bool isRunning() const { return running_; }
+    // Rate mode: a new rate for the running load, from the next pump on (no restart, so its
+    // counts go on). False when no rate load runs or `jobs_per_second` is out of range.
+    bool setRate(double jobs_per_second);
+    // Stopped, with submitted jobs still to end: progress goes on until they have.
+    bool isSettling() const { return settling_; }
     const LoadSpec& spec() const { return spec_; }
 
     long long submitted() const { return driver_ ? driver_->submitted() : 0; }
@@ -59,6 +66,7 @@ Q_SIGNALS:
 
 private:
     void pump();
+    void settle();
     void refill();
     // Finishes the run if the driver met a refusal; true then.
     bool finishIfRefused();
@@ -69,6 +77,7 @@ private:
     // The run's jobs; its counters live on in callbacks that outlive it or this object.
     std::unique_ptr<poolcore::LoadDriver> driver_;
     bool running_ = false;
+    bool settling_ = false;
     long long behind_ = 0;
     double tokens_ = 0;
     std::chrono::steady_clock::time_point last_pump_;

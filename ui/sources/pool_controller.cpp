@@ -136,6 +136,12 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
     source_.reset();
     stopping_ = false;
     options_ = options;
+    // The cause before its effects: the pool reports its first state change from start().
+    events_.post(
+        EventKind::Control, Severity::Info,
+        QStringLiteral("starting %1 %2 worker(s)")
+            .arg(options.effective_processes())
+            .arg(options.threads ? QStringLiteral("thread-driven") : QStringLiteral("event-loop")));
     try {
         QPointer<PoolController> self(this);
         source_ = make_source_(
@@ -155,11 +161,6 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
         refreshState();
         return false;
     }
-    events_.post(
-        EventKind::Control, Severity::Info,
-        QStringLiteral("starting %1 %2 worker(s)")
-            .arg(options.effective_processes())
-            .arg(options.threads ? QStringLiteral("thread-driven") : QStringLiteral("event-loop")));
     sampler_.start();
     sampleNow();
     return true;
@@ -167,9 +168,9 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
 
 bool PoolController::restart() {
     return command("Restart", [&] {
-        source_->restart();
         events_.post(EventKind::Restart, Severity::Info,
                      QStringLiteral("restart requested: every worker will be replaced"));
+        source_->restart();
     });
 }
 
@@ -182,10 +183,10 @@ bool PoolController::stop() {
             throw poolcore::PoolError("the pool is not running");
         jobs_at_stop_ = last_.pending + last_.in_flight;
         stopping_ = true;
-        source_->stop();
         events_.post(
             EventKind::Control, Severity::Info,
             QStringLiteral("stopping gracefully: %1 job(s) to finish first").arg(jobs_at_stop_));
+        source_->stop();
     });
 }
 
@@ -195,10 +196,10 @@ bool PoolController::terminate() {
         if (s != PoolState::Run && s != PoolState::Close)
             throw poolcore::PoolError("the pool is not running");
         stopping_ = false;
-        source_->terminate();
         events_.post(EventKind::Control, Severity::Warning,
                      QStringLiteral("terminating: queued and running jobs fail, workers are "
                                     "killed"));
+        source_->terminate();
     });
 }
 

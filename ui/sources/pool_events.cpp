@@ -67,8 +67,16 @@ void PoolEventQueue::post(EventKind kind, Severity severity, const QString& text
     push({now_ms(), kind, severity, -1, 0, text});
 }
 
+int PoolEventQueue::slot_of(pid_t pid) const {
+    const auto it = slot_of_pid_.find(pid);
+    return it == slot_of_pid_.end() ? -1 : it->second;
+}
+
 void PoolEventQueue::on_worker_up(int slot, pid_t pid) {
     std::lock_guard lock(mutex_);
+    slot_of_pid_[pid] = slot;
+    if (!admit(worker_bucket_, EventKind::WorkerUp))
+        return;
     push({now_ms(), EventKind::WorkerUp, Severity::Info, slot, pid,
           QStringLiteral("worker pid %1 is up in slot %2").arg(pid).arg(slot)});
 }
@@ -102,18 +110,27 @@ void PoolEventQueue::on_worker_exit(int slot, pid_t pid, const poolcore::ExitSta
                                   QString::fromUtf8(poolcore::to_string(reason).data(),
                                                     qsizetype(poolcore::to_string(reason).size())));
     std::lock_guard lock(mutex_);
+    // A lost job's row comes after its worker's exit and still names the slot: the pid is
+    // forgotten only once many newer ones have exited.
+    exited_pids_.push_back(pid);
+    if (exited_pids_.size() > 1024) {
+        slot_of_pid_.erase(exited_pids_.front());
+        exited_pids_.pop_front();
+    }
+    if (!admit(worker_bucket_, kind))
+        return;
     push({now_ms(), kind, severity, slot, pid,
           fault.empty() ? text : text + QStringLiteral(": ") + QString::fromStdString(fault)});
 }
 
-bool PoolEventQueue::admit_job_event(EventKind kind) {
+bool PoolEventQueue::admit(RateBucket& bucket, EventKind kind) {
     const auto now = Clock::now();
-    if (now - bucket_start_ >= std::chrono::seconds(1)) {
-        bucket_start_ = now;
-        bucket_used_ = 0;
+    if (now - bucket.start >= std::chrono::seconds(1)) {
+        bucket.start = now;
+        bucket.used = 0;
     }
-    if (bucket_used_ < job_events_per_s_) {
-        ++bucket_used_;
+    if (bucket.used < job_events_per_s_) {
+        ++bucket.used;
         return true;
     }
     ++suppressed_[std::size_t(kind)];
@@ -147,7 +164,7 @@ void PoolEventQueue::on_job_finished(const poolcore::JobResult& r) {
     QString value = QString::fromStdString(r.value);
     if (value.startsWith(name + QStringLiteral(": ")))
         value = value.mid(name.size() + 2);
-    push({now_ms(), kind, severity, -1, r.pid,
+    push({now_ms(), kind, severity, slot_of(r.pid), r.pid,
           QStringLiteral("job %1 %2: %3").arg(r.id).arg(name, value)});
 }
 
@@ -161,11 +178,19 @@ void PoolEventQueue::on_message(Severity severity, const std::string& text) {
     // poolcore has no structured event for restarts and recycling decisions; its messages for
     // them start with these words.
     EventKind kind = EventKind::Message;
-    if (text.rfind("restart", 0) == 0)
+    const auto starts = [&](const char* word) { return text.rfind(word, 0) == 0; };
+    if (starts("restart"))
         kind = EventKind::Restart;
-    else if (text.rfind("recycling", 0) == 0)
+    else if (starts("recycling"))
         kind = EventKind::Recycling;
+    else if (starts("grow:") || starts("shrink:"))
+        kind = EventKind::Control; // what the user asked for, as a refused one is
+    else if (starts("soft time limit") || starts("hard time limit"))
+        kind = EventKind::TimeLimit;
     std::lock_guard lock(mutex_);
+    // A time limit strikes per job: as many as jobs fail, so budgeted as their failures are.
+    if (kind == EventKind::TimeLimit && !admit_job_event(kind))
+        return;
     push({now_ms(), kind, severity, -1, 0, QString::fromStdString(text)});
 }
 
@@ -182,6 +207,17 @@ QList<PoolEvent> PoolEventQueue::drain() {
             continue;
         suppressed_[std::size_t(k)] = 0;
         const auto kind = EventKind(k);
+        if (kind == EventKind::WorkerUp || kind == EventKind::WorkerExit ||
+            kind == EventKind::Recycling) {
+            out.push_back({now_ms(), kind, Severity::Warning, -1, 0,
+                           QStringLiteral("%1 more worker %2 not listed one by one (at most %3 "
+                                          "worker events a second are)")
+                               .arg(n)
+                               .arg(kind == EventKind::WorkerUp ? QStringLiteral("starts")
+                                                                : QStringLiteral("exits"))
+                               .arg(job_events_per_s_)});
+            continue;
+        }
         const char* what = kind == EventKind::JobLost     ? "lost job"
                            : kind == EventKind::TimeLimit ? "timed-out job"
                                                           : "failed job";

@@ -9,7 +9,9 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace poolscope {
@@ -66,17 +68,29 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
+    // A budget of events a second, for one family of events.
+    struct RateBucket {
+        Clock::time_point start = Clock::now();
+        int used = 0;
+    };
     void push(PoolEvent event); // with mutex_ held
-    bool admit_job_event(EventKind kind);
+    // With mutex_ held: true if `kind` may be listed now; otherwise counts it for the summary.
+    bool admit(RateBucket& bucket, EventKind kind);
+    bool admit_job_event(EventKind kind) { return admit(job_bucket_, kind); }
+    // The slot a pid holds or held last (job rows name it); bounded by the workers recently seen.
+    int slot_of(pid_t pid) const;
 
     const int job_events_per_s_;
     const std::size_t capacity_;
     std::mutex mutex_;
     std::vector<PoolEvent> events_;
     std::size_t overflowed_ = 0; // events dropped because the GUI fell behind
-    Clock::time_point bucket_start_ = Clock::now();
-    int bucket_used_ = 0;
+    // Jobs' failures, and workers' starts and exits (a crash loop starts hundreds a second), each
+    // listed at most job_events_per_s_ a second.
+    RateBucket job_bucket_, worker_bucket_;
     std::array<std::uint64_t, kEventKindCount> suppressed_{};
+    std::unordered_map<pid_t, int> slot_of_pid_;
+    std::deque<pid_t> exited_pids_; // oldest first; their slots are forgotten past a bound
 };
 
 } // namespace poolscope

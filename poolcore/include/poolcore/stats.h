@@ -59,6 +59,15 @@ struct WorkerStats {
     std::uint64_t writes = 0;          ///< for its slot
     std::uint64_t rss_kib = 0;         ///< resident memory at its latest sample, KiB
     std::string last_exit;             ///< how the previous worker of this slot ended
+    double uptime_seconds = 0;         ///< since the pool started this process
+    /// CPU time (user + system) the process has used, seconds; -1 where the system cannot say.
+    double cpu_seconds = -1;
+    /// Its CPU use between its two latest samples, percent of one core; -1 until two exist.
+    double cpu_percent = -1;
+    /// The pool's restart() count when this worker started: 0 for the first set.
+    std::uint64_t generation = 0;
+    /// Workers that have replaced an earlier one in this slot (a crash, a recycle, a restart).
+    std::uint64_t slot_replacements = 0;
 };
 
 /// A cheap, self-contained picture of the pool, for charts and tables polled many times a second.

@@ -884,8 +884,12 @@ void Pool::State::on_soft_timeout(JobId id) {
     auto again = jobs_.find(id);
     if (again == jobs_.end())
         return;
-    if (Worker* w = find_worker(again->second.worker))
+    if (Worker* w = find_worker(again->second.worker)) {
+        say(Severity::Warning, "soft time limit (" + seconds_text(limit) + ") reached for job " +
+                                   std::to_string(id) + " (" + again->second.call.task +
+                                   ") on pid " + std::to_string(w->pid) + "; telling the task");
         launcher_->soft_limit(w->pid, static_cast<std::uint32_t>(id));
+    }
 }
 
 void Pool::State::on_hard_timeout(JobId id) {

@@ -78,6 +78,23 @@ StatsSnapshot Pool::State::stats() {
         }
         ws.rss_kib = w->rss_kib;
         ws.last_exit = slots_.last_exit(w->slot);
+        // CPU use, over at least half a second so that a tick's scheduling noise averages out.
+        if (w->up &&
+            (w->cpu_seconds < 0 || now - w->cpu_sampled >= std::chrono::milliseconds(500))) {
+            const double cpu = launcher_->cpu_seconds(w->pid);
+            if (cpu >= 0) {
+                if (w->cpu_seconds >= 0)
+                    w->cpu_percent = std::max(0.0, 100.0 * (cpu - w->cpu_seconds) /
+                                                       Seconds(now - w->cpu_sampled).count());
+                w->cpu_seconds = cpu;
+                w->cpu_sampled = now;
+            }
+        }
+        ws.cpu_seconds = w->cpu_seconds;
+        ws.cpu_percent = w->cpu_percent;
+        ws.uptime_seconds = Seconds(now - w->started).count();
+        ws.generation = w->generation;
+        ws.slot_replacements = ws.slot >= 0 ? slots_.replacements(ws.slot) : 0;
         s.workers.push_back(std::move(ws));
     }
     std::sort(s.workers.begin(), s.workers.end(), [](const WorkerStats& a, const WorkerStats& b) {

@@ -60,6 +60,12 @@ struct Pool::State {
         std::uint64_t rss_kib = 0;     // sampled by stats() (pool_report.cpp)
         std::uint64_t private_kib = 0; // what max_memory_per_child judges
         Clock::time_point rss_sampled;
+        Clock::time_point started = Clock::now();
+        // CPU seconds at the latest sample and its time (stats(), pool_report.cpp), and the use
+        // between the latest two samples.
+        double cpu_seconds = -1;
+        Clock::time_point cpu_sampled;
+        double cpu_percent = -1;
         std::string fault; // what went wrong first (why the pool killed it), for the lost job
         bool killed_by_pool = false;  // the pool sent its kill (a fault, a time limit, terminate)
         std::uint64_t generation = 0; // the pool's restart generation it belongs to

@@ -11,6 +11,12 @@ void WorkerSlots::reset(std::size_t count) {
     starts_.assign(count, 0);
 }
 
+std::uint64_t WorkerSlots::replacements(int slot) const {
+    if (slot < 0 || std::size_t(slot) >= starts_.size() || starts_[std::size_t(slot)] == 0)
+        return 0;
+    return starts_[std::size_t(slot)] - 1;
+}
+
 int WorkerSlots::occupied() const {
     return int(std::count_if(ids_.begin(), ids_.end(), [](WorkerId id) { return id != 0; }));
 }

@@ -28,12 +28,15 @@ public:
 
     // The first vacant slot from `from` on, adding one when none is.
     int next_vacant(int from);
+    // Puts worker `id` in `slot`, counting it among the slot's workers.
     void occupy(int slot, WorkerId id) {
         ids_[std::size_t(slot)] = id;
         ++starts_[std::size_t(slot)];
     }
     // How many workers have occupied `slot` since reset(): the next one's generation.
     std::uint32_t starts(int slot) const { return starts_[std::size_t(slot)]; }
+    // How many workers have followed the first one in `slot` since reset().
+    std::uint64_t replacements(int slot) const;
     // Frees `slot` if `id` still holds it.
     void vacate(int slot, WorkerId id);
 

@@ -71,6 +71,12 @@ public:
 
     // Resident memory now (not the peak), in KiB; 0 if unknown.
     virtual std::uint64_t resident_kib(pid_t pid) = 0;
+    // CPU time (user + system) the process has used so far, seconds; negative if unknown (a
+    // backend with no way to ask keeps this default).
+    virtual double cpu_seconds(pid_t pid) {
+        (void)pid;
+        return -1;
+    }
 
     // Where a launcher reports what the pool's user should hear of (a forkserver that died and
     // was replaced). The pool routes it to its observers.

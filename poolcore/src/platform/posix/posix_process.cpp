@@ -458,6 +458,10 @@ std::uint64_t PosixLauncher::resident_kib(pid_t pid) {
     return resident_kib_of(pid);
 }
 
+double PosixLauncher::cpu_seconds(pid_t pid) {
+    return cpu_seconds_of(pid);
+}
+
 namespace {
 
 class SpawnAttributes {

@@ -95,6 +95,7 @@ public:
     bool kill(pid_t pid) override;
     bool deliver(pid_t pid, int signal) override;
     std::uint64_t resident_kib(pid_t pid) override;
+    double cpu_seconds(pid_t pid) override;
     // A worker that is this process's own child (fork, spawn); the forkserver's workers are the
     // server's children, and its launcher reads their status from the server instead.
     ExitStatus reap(pid_t pid, int exit_fd) override;

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #ifdef __APPLE__
@@ -29,6 +31,34 @@ std::uint64_t resident_kib_of(pid_t pid) {
 #else
     (void)pid;
     return 0;
+#endif
+}
+
+double cpu_seconds_of(pid_t pid) {
+#ifdef __linux__
+    // /proc/<pid>/stat: the command name (field 2) may hold spaces and parentheses, so the
+    // fields are counted from its last ')'; utime and stime are fields 14 and 15, in ticks.
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos || close + 2 >= text.size())
+        return -1;
+    std::istringstream fields(text.substr(close + 2));
+    std::string skip;
+    for (int field = 3; field < 14; ++field)
+        fields >> skip;
+    unsigned long long utime = 0, stime = 0;
+    if (!(fields >> utime >> stime))
+        return -1;
+    return double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+#elif defined(__APPLE__)
+    proc_taskinfo info{};
+    if (::proc_pidinfo(pid, PROC_PIDTASKINFO, 0, &info, sizeof info) != sizeof info)
+        return -1;
+    return double(info.pti_total_user + info.pti_total_system) / 1e9;
+#else
+    (void)pid;
+    return -1;
 #endif
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Memory readings, for both sides: the pool reads its workers', a worker reads its own.
+// Memory and CPU readings, for both sides: the pool reads its workers', a worker reads its own.
 
 #include "platform/process_memory.h"
 
@@ -13,6 +13,8 @@ namespace poolcore {
 namespace posix {
 // Resident memory of any process now, in KiB; 0 if unknown.
 std::uint64_t resident_kib_of(pid_t pid);
+// CPU time (user + system) the process has used, seconds; -1 if unknown.
+double cpu_seconds_of(pid_t pid);
 } // namespace posix
 
 } // namespace poolcore
