@@ -82,7 +82,7 @@ char processState(pid_t pid) {
 // The row of the first event whose text contains `text`, or -1.
 int rowWith(const EventLogModel& model, const QString& text) {
     for (int row = 0; row < model.rowCount(); ++row)
-        if (model.event(row).text.contains(text))
+        if (model.event_at(row).text.contains(text))
             return row;
     return -1;
 }
@@ -351,12 +351,12 @@ private Q_SLOTS:
         QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("load started")) >= 0, kTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("soft time limit")) >= 0, kTimeoutMs);
-        QCOMPARE(log.event(rowWith(log, QStringLiteral("soft time limit"))).kind,
+        QCOMPARE(log.event_at(rowWith(log, QStringLiteral("soft time limit"))).kind,
                  EventKind::TimeLimit);
         QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("load stopped")) >= 0, kTimeoutMs);
         w.action(PoolAction::Grow)->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(rowWith(log, QStringLiteral("grow:")) >= 0, kTimeoutMs);
-        QCOMPARE(log.event(rowWith(log, QStringLiteral("grow:"))).kind, EventKind::Control);
+        QCOMPARE(log.event_at(rowWith(log, QStringLiteral("grow:"))).kind, EventKind::Control);
         w.action(PoolAction::Terminate)->trigger();
         QVERIFY(waitStopped(w));
     }
