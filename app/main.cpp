@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/celery_headless.h"
 #include "app/command_line.h"
 #include "app/headless_run.h"
 #include "app/worker_program_path.h"
@@ -76,6 +77,10 @@ int main(int argc, char** argv) {
         std::puts("poolscope " POOLSCOPE_VERSION);
         return 0;
     case poolscope::CommandLine::Mode::Headless: {
+        if (!cl.celery.url.empty())
+            return poolscope::run_celery_headless(
+                cl.celery, cl.headless.timeout_s == 600 ? 15 : cl.headless.timeout_s,
+                cl.headless.json, std::cout, std::cerr);
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, false);
         ClosedOutput closed;
         std::ostream closed_stdout(&closed);
