@@ -17,6 +17,7 @@ class QTabWidget;
 
 namespace poolscope {
 
+class CeleryPage;
 class ChartView;
 class EventLogPage;
 class InfoPage;
@@ -39,6 +40,10 @@ public:
     void restoreSession();
     // Presses Start.
     bool startPool();
+    // Ends the pool shown now and watches the Celery cluster on `url` (redis://HOST:PORT/DB)
+    // instead; false with the reason in the status bar when the URL cannot be read.
+    bool connectToCelery(const QString& url);
+    CeleryPage* celeryPage() const { return celery_page_; }
 
     PoolController& controller() { return *controller_; }
     LoadGenerator& generator() { return *generator_; }
@@ -84,6 +89,7 @@ private:
     ProcessPage* process_page_ = nullptr;
     EventLogPage* event_log_page_ = nullptr;
     InfoPage* info_page_ = nullptr;
+    CeleryPage* celery_page_ = nullptr;
     StopProgress* stop_progress_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     std::vector<ChartView*> charts_;

@@ -154,11 +154,14 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
         refreshState();
         return false;
     }
-    events_.post(
-        EventKind::Control, Severity::Info,
-        QStringLiteral("starting %1 %2 worker(s)")
-            .arg(options.effective_processes())
-            .arg(options.threads ? QStringLiteral("thread-driven") : QStringLiteral("event-loop")));
+    if (const std::string described = source_->start_description(); !described.empty())
+        events_.post(EventKind::Control, Severity::Info, QString::fromStdString(described));
+    else
+        events_.post(EventKind::Control, Severity::Info,
+                     QStringLiteral("starting %1 %2 worker(s)")
+                         .arg(options.effective_processes())
+                         .arg(options.threads ? QStringLiteral("thread-driven")
+                                              : QStringLiteral("event-loop")));
     sampler_.start();
     sampleNow();
     return true;
