@@ -96,11 +96,22 @@ ClusterState::TaskLife& ClusterState::task(const std::string& uuid) {
 }
 
 void ClusterState::finish(const std::string& uuid, const Event& e, Outcome outcome,
-                          std::string error, Clock::time_point at) {
+                          std::string error, Clock::time_point at, bool retried) {
     TaskLife life;
     if (const auto it = tasks_.find(uuid); it != tasks_.end()) {
-        life = std::move(it->second);
-        tasks_.erase(it);
+        life = it->second;
+        if (!retried) {
+            tasks_.erase(it);
+        } else {
+            // The next attempt's task-received may already have come (the retry is queued
+            // before task-retried is sent): keep it, and start the next attempt's clock.
+            TaskLife& next = it->second;
+            if (next.received <= next.started)
+                next.received = at;
+            next.sent = {};
+            next.started = {};
+            next.id = next_id_++;
+        }
     } else {
         life.id = next_id_++;
         if (e.runtime > 0)
@@ -198,7 +209,7 @@ void ClusterState::apply(const Event& e, Clock::time_point now, double wall_now)
         finish(e.uuid, e, Outcome::TaskError, e.exception, at);
     } else if (e.type == "task-retried") {
         ++retried_;
-        finish(e.uuid, e, Outcome::TaskError, "retried: " + e.exception, at);
+        finish(e.uuid, e, Outcome::TaskError, "retried: " + e.exception, at, /*retried=*/true);
     } else if (e.type == "task-revoked") {
         ++outcomes_[std::size_t(Outcome::Terminated)];
         std::string why = e.terminated

@@ -142,8 +142,9 @@ private:
         Clock::time_point sent{}, received{}, started{};
     };
     TaskLife& task(const std::string& uuid);
+    // Records the task's end; `retried`: an attempt ended and the task lives on.
     void finish(const std::string& uuid, const Event& e, poolcore::Outcome outcome,
-                std::string error, Clock::time_point at);
+                std::string error, Clock::time_point at, bool retried = false);
     Clock::time_point event_time(const Event& e, Clock::time_point now, double wall_now) const;
 
     std::map<std::string, WorkerNode> workers_;

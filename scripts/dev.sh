@@ -19,6 +19,8 @@ packages=(
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
     doxygen
+    libhiredis-dev
+    redis-server python3-celery python3-redis
 )
 
 install_missing_packages() {

@@ -130,7 +130,16 @@ void CelerySource::control(const std::string& method, json arguments) {
                         if (any_error(r))
                             report_(method, text);
                         else if (observer_)
-                            observer_->on_message(Severity::Info, method + ": " + text);
+                            observer_->on_message(
+                                Severity::Info,
+                                method + ": " + text +
+                                    (method == "pool_restart"
+                                         ? " (each pool child is replaced after its next task; "
+                                           "an idle one stays until a task reaches it)"
+                                     : method == "pool_grow" || method == "pool_shrink"
+                                         ? " (applied at the pool's next maintenance tick; "
+                                           "inspect stats shows it then)"
+                                         : ""));
                         client_.resync(); // show its effect as soon as Celery reports it
                     });
 }
