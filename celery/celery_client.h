@@ -22,7 +22,7 @@ struct ClientSettings {
     std::chrono::milliseconds reconnect_min{250}; // the first retry; doubles up to the max
     std::chrono::milliseconds reconnect_max{8000};
     std::chrono::milliseconds poll_interval{2000}; // inspect stats/active, queue depth
-    std::chrono::milliseconds reply_timeout{1500}; // a control request's collection window
+    std::chrono::milliseconds reply_timeout{3000}; // a control request's collection window
     std::chrono::milliseconds liveness_interval{250};
     bool poll = true; // the periodic inspect; off for one-shot commands
 };
