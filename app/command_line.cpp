@@ -224,6 +224,8 @@ CommandLine parse_command_line(const QStringList& arguments) {
             cl.celery.destination.push_back(d.toStdString());
         if (p.isSet("watch"))
             cl.celery.watch_s = to_seconds(p, "watch");
+        if (p.isSet("timeout"))
+            cl.celery.timeout_s = to_seconds(p, "timeout");
         if (cl.celery.url.empty())
             for (const char* o : {"celery-keyprefix", "control", "destination", "watch"})
                 if (p.isSet(o))

@@ -55,6 +55,7 @@ struct CeleryOptions {
     std::vector<std::string> controls;    // --control METHOD[=ARGS], sent in order
     std::vector<std::string> destination; // --destination NODE: only these workers
     double watch_s = 0;                   // --watch S: collect events this long before the report
+    double timeout_s = 15; // --timeout S: how long the broker and workers have to answer
 };
 
 struct CommandLine {

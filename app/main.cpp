@@ -78,9 +78,8 @@ int main(int argc, char** argv) {
         return 0;
     case poolscope::CommandLine::Mode::Headless: {
         if (!cl.celery.url.empty())
-            return poolscope::run_celery_headless(
-                cl.celery, cl.headless.timeout_s == 600 ? 15 : cl.headless.timeout_s,
-                cl.headless.json, std::cout, std::cerr);
+            return poolscope::run_celery_headless(cl.celery, cl.celery.timeout_s, cl.headless.json,
+                                                  std::cout, std::cerr);
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, false);
         ClosedOutput closed;
         std::ostream closed_stdout(&closed);
