@@ -124,6 +124,19 @@ CommandLine parse_command_line(const QStringList& arguments) {
         {"monitor-read-only", "With --monitor: viewers may watch but not control the pool."},
         {"json", "Print the report as one JSON object."},
         {"verbose", "Print the pool's events to stderr."},
+        {"celery",
+         "Watch a Celery cluster on its Redis broker (redis://HOST:PORT/DB) instead of running a "
+         "pool; with --headless, print one report of it.",
+         "URL"},
+        {"celery-keyprefix", "The broker's global_keyprefix transport option.", "PREFIX"},
+        {"control",
+         "With --celery --headless: send a remote-control command and print the replies: "
+         "pool_grow=N, pool_shrink=N, pool_restart, autoscale=MAX,MIN, revoke=ID, "
+         "terminate=ID[,SIGNAL], ping, shutdown, enable_events, disable_events, or "
+         "METHOD={json arguments}. Repeatable.",
+         "CMD"},
+        {"destination", "With --control: only this worker (node name); repeatable.", "NODE"},
+        {"watch", "With --celery --headless: collect events for S seconds before reporting.", "S"},
     });
 
     CommandLine cl;
@@ -212,6 +225,24 @@ CommandLine parse_command_line(const QStringList& arguments) {
             throw BadArgument("--monitor-read-only needs --monitor PATH");
         h.json = p.isSet("json");
         h.verbose = p.isSet("verbose");
+        cl.celery.url = p.value("celery").toStdString();
+        cl.celery.global_keyprefix = p.value("celery-keyprefix").toStdString();
+        for (const QString& c : p.values("control"))
+            cl.celery.controls.push_back(c.toStdString());
+        for (const QString& d : p.values("destination"))
+            cl.celery.destination.push_back(d.toStdString());
+        if (p.isSet("watch"))
+            cl.celery.watch_s = to_seconds(p, "watch");
+        if (p.isSet("timeout"))
+            cl.celery.timeout_s = to_seconds(p, "timeout");
+        if (cl.celery.url.empty())
+            for (const char* o : {"celery-keyprefix", "control", "destination", "watch"})
+                if (p.isSet(o))
+                    throw BadArgument(std::string("--") + o + " needs --celery");
+        if (!p.isSet("headless"))
+            for (const char* o : {"control", "destination", "watch"})
+                if (p.isSet(o))
+                    throw BadArgument(std::string("--") + o + " needs --headless");
         const QStringList specs = p.values("task");
         for (const QString& spec : specs.isEmpty() ? QStringList{"noop"} : specs) {
             auto call = poolcore::TaskCall::parse(spec.toStdString());
@@ -233,10 +264,12 @@ CommandLine parse_command_line(const QStringList& arguments) {
             if (h.pool.start_method == poolcore::StartMethod::Fork)
                 throw BadArgument("--start-method fork is for --headless: the desktop app runs "
                                   "threads, and forking it could hang a worker");
-            for (const char* o : {"task", "count", "payload", "json", "chaos-kill-ms", "loop",
-                                  "stop-grace", "monitor", "monitor-read-only"})
+            for (const char* o : {"task", "count", "payload", "chaos-kill-ms", "loop", "stop-grace",
+                                  "monitor", "monitor-read-only"})
                 if (p.isSet(o))
                     throw BadArgument(std::string("--") + o + " needs --headless");
+            if (p.isSet("json"))
+                throw BadArgument("--json needs --headless");
         }
         h.pool.validate();
     } catch (const std::exception& e) {

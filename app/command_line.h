@@ -52,10 +52,21 @@ struct PoolOptionOverrides {
     poolcore::PoolOptions applied_to(poolcore::PoolOptions options) const;
 };
 
+// `--celery URL`: watch a Celery cluster on its Redis broker instead of running a pool.
+struct CeleryOptions {
+    std::string url;                      // empty: no Celery source
+    std::string global_keyprefix;         // kombu's transport option of that name
+    std::vector<std::string> controls;    // --control METHOD[=ARGS], sent in order
+    std::vector<std::string> destination; // --destination NODE: only these workers
+    double watch_s = 0;                   // --watch S: collect events this long before the report
+    double timeout_s = 15; // --timeout S: how long the broker and workers have to answer
+};
+
 struct CommandLine {
     enum class Mode { Gui, Headless, Help, Version, Error } mode = Mode::Gui;
     HeadlessOptions headless; // its pool: the defaults with what was given put over them
     PoolOptionOverrides given;
+    CeleryOptions celery;
     QString text; // the help text, or the one-line error
 
     // The desktop app's pool settings: those saved by an earlier session with the ones given on

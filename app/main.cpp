@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "app/celery_headless.h"
 #include "app/command_line.h"
 #include "app/headless_run.h"
 #include "app/platform_console.h"
@@ -77,6 +78,9 @@ int main(int argc, char** argv) {
         std::puts("poolscope " POOLSCOPE_VERSION);
         return 0;
     case poolscope::CommandLine::Mode::Headless: {
+        if (!cl.celery.url.empty())
+            return poolscope::run_celery_headless(cl.celery, cl.celery.timeout_s, cl.headless.json,
+                                                  std::cout, std::cerr);
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, false);
         ClosedOutput closed;
         std::ostream closed_stdout(&closed);
@@ -100,7 +104,8 @@ int main(int argc, char** argv) {
     {
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, true);
         return poolscope::run_gui(
-            argc, argv, [&cl](const poolcore::PoolOptions& saved) { return cl.overlay(saved); });
+            argc, argv, [&cl](const poolcore::PoolOptions& saved) { return cl.overlay(saved); },
+            cl.celery.url);
     }
 #else
         std::fputs("poolscope: this build has no desktop interface; use --headless\n", stderr);

@@ -21,6 +21,8 @@ packages=(
     doxygen
     python3-yaml binutils-mingw-w64-x86-64 # tests/check_platform_files.py: workflows, .rc
     clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
+    libhiredis-dev
+    redis-server python3-celery python3-redis
 )
 
 install_missing_packages() {

@@ -4,6 +4,7 @@
 #include "poolcore/options.h"
 
 #include <functional>
+#include <string>
 
 namespace poolscope {
 
@@ -12,7 +13,9 @@ using PoolOptionsOverlay = std::function<poolcore::PoolOptions(const poolcore::P
 
 // Runs the desktop application: opens the main window and starts an embedded pool with the
 // saved settings, put through `overlay` so that the options given on the command line win.
+// With `celery_url` it watches that Celery cluster instead (File › Connect to Celery…).
 // Returns the process exit code.
-int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay);
+int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
+            const std::string& celery_url = {});
 
 } // namespace poolscope

@@ -10,6 +10,7 @@
 #include "ui/fault_injection.h"
 #include "ui/help_dialogs.h"
 #include "ui/monitor/pool_monitor.h"
+#include "ui/pages/celery_page.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/jobs_page.h"
@@ -18,6 +19,7 @@
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
 #include "ui/pages/tasks_page.h"
+#include "ui/sources/celery_source.h"
 #include "ui/sources/load_generator.h"
 
 #include <QAction>
@@ -27,7 +29,9 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -340,6 +344,15 @@ void MainWindow::createMenus() {
                               [this, chart] { saveChartWithDialog(chart); });
     file->addAction(tr("Export Event &Log…"), event_log_page_, &EventLogPage::exportWithDialog);
     file->addSeparator();
+    file->addAction(tr("Connect to &Celery…"), this, [this] {
+        bool ok = false;
+        const QString url = QInputDialog::getText(
+            this, tr("Connect to Celery"), tr("The cluster's Redis broker (redis://HOST:PORT/DB):"),
+            QLineEdit::Normal, QStringLiteral("redis://127.0.0.1:6379/0"), &ok);
+        if (ok)
+            connectToCelery(url.trimmed());
+    });
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -452,6 +465,29 @@ bool MainWindow::startPool() {
     }
     const bool ok = controller_->start(settings_page_->options());
     settings_page_->setRunningOptions(ok ? &controller_->options() : nullptr);
+    updateActions();
+    return ok;
+}
+
+bool MainWindow::connectToCelery(const QString& url) {
+    celery::ClientSettings settings;
+    if (const std::string problem = celery::parse_broker_url(url.toStdString(), settings.transport);
+        !problem.empty()) {
+        statusBar()->showMessage(tr("Connect to Celery: %1").arg(QString::fromStdString(problem)),
+                                 10000);
+        return false;
+    }
+    generator_->stop();
+    controller_->shutDown(std::chrono::seconds(5));
+    controller_->setSourceFactory(make_celery_source_factory(settings));
+    if (!celery_page_) {
+        celery_page_ = new CeleryPage(*controller_);
+        tabs_->insertTab(0, celery_page_, tr("&Celery Workers"));
+    }
+    tabs_->setCurrentWidget(celery_page_);
+    setWindowTitle(
+        tr("Poolscope — Celery on %1").arg(QString::fromStdString(settings.transport.url())));
+    const bool ok = controller_->start(settings_page_->options());
     updateActions();
     return ok;
 }

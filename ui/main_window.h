@@ -19,6 +19,7 @@ class QTabWidget;
 namespace poolscope {
 
 class BackgroundExport;
+class CeleryPage;
 class ChartView;
 class FaultInjection;
 class EventLogPage;
@@ -45,6 +46,10 @@ public:
     void restoreSession();
     // Presses Start.
     bool startPool();
+    // Ends the pool shown now and watches the Celery cluster on `url` (redis://HOST:PORT/DB)
+    // instead; false with the reason in the status bar when the URL cannot be read.
+    bool connectToCelery(const QString& url);
+    CeleryPage* celeryPage() const { return celery_page_; }
 
     PoolController& controller() { return *controller_; }
     LoadGenerator& generator() { return *generator_; }
@@ -108,6 +113,7 @@ private:
     ProcessPage* process_page_ = nullptr;
     EventLogPage* event_log_page_ = nullptr;
     InfoPage* info_page_ = nullptr;
+    CeleryPage* celery_page_ = nullptr;
     StopProgress* stop_progress_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     std::vector<ChartView*> charts_;

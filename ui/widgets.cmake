@@ -9,6 +9,8 @@ add_library(poolscope_ui STATIC
     sources/pool_controller.h sources/pool_controller.cpp
     sources/pool_events.h sources/pool_events.cpp
     sources/load_generator.h sources/load_generator.cpp
+    sources/celery_source.h sources/celery_source.cpp
+    pages/celery_page.h pages/celery_page.cpp
     monitor/sample.h
     monitor/counter_rate.h monitor/counter_rate.cpp
     monitor/sample_deriver.h monitor/sample_deriver.cpp
@@ -45,7 +47,7 @@ add_library(poolscope_ui STATIC
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
 target_compile_definitions(poolscope_ui PRIVATE POOLSCOPE_VERSION="${PROJECT_VERSION}")
 target_link_libraries(poolscope_ui
-    PUBLIC poolscope_qtloop poolcore Qt6::Widgets
+    PUBLIC poolscope_qtloop poolcore poolscope_celery Qt6::Widgets
     PRIVATE Qt6::PrintSupport QCustomPlotQt6::QCustomPlotQt6 nlohmann_json::nlohmann_json)
 
 # The desktop entry, metainfo and icons are installed by packaging/CMakeLists.txt.

@@ -136,12 +136,6 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
     source_.reset();
     stopping_ = false;
     options_ = options;
-    // The cause before its effects: the pool reports its first state change from start().
-    events_.post(
-        EventKind::Control, Severity::Info,
-        QStringLiteral("starting %1 %2 worker(s)")
-            .arg(options.effective_processes())
-            .arg(options.threads ? QStringLiteral("thread-driven") : QStringLiteral("event-loop")));
     try {
         QPointer<PoolController> self(this);
         source_ = make_source_(
@@ -154,6 +148,15 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
                     },
                     Qt::QueuedConnection);
             });
+        // The cause before its effects: the pool reports its first state change from start().
+        if (const std::string described = source_->start_description(); !described.empty())
+            events_.post(EventKind::Control, Severity::Info, QString::fromStdString(described));
+        else
+            events_.post(EventKind::Control, Severity::Info,
+                         QStringLiteral("starting %1 %2 worker(s)")
+                             .arg(options.effective_processes())
+                             .arg(options.threads ? QStringLiteral("thread-driven")
+                                                  : QStringLiteral("event-loop")));
         source_->start();
     } catch (const std::exception& e) {
         source_.reset();

@@ -53,6 +53,11 @@ public:
     // means something in the pool's present state.
     Availability availability(PoolAction action) const;
     bool hasPool() const { return source_ != nullptr; }
+    // The source in use, for a view made for one kind of source (the Celery workers page).
+    const PoolSource* source() const { return source_.get(); }
+    // How the next Start builds its source: File › Connect to Celery… switches to a Celery
+    // cluster. Takes effect at the next start().
+    void setSourceFactory(PoolSourceFactory make_source) { make_source_ = std::move(make_source); }
     poolcore::PoolState state() const;
     // A graceful stop is under way: the pool is closed and winding down.
     bool isStopping() const { return stopping_; }

@@ -55,6 +55,10 @@ public:
     // The jobs that ended since the last call, oldest first, collected once per sampling tick.
     virtual JobRecordBatch take_job_records() = 0;
 
+    // What the event log says when the source starts; empty: the controller's own words for a
+    // local pool ("starting 4 event-loop worker(s)").
+    virtual std::string start_description() const { return {}; }
+
     // At application exit only: ends the pool within `timeout` (terminating it if need be),
     // blocking the caller.
     virtual void shut_down(std::chrono::milliseconds timeout) = 0;
