@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/main_window.h"
 
+#include "ui/charts/chart_grid.h"
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
@@ -28,13 +29,13 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
-#include <map>
 
 // The resources are compiled into this static library; the linker keeps them only if someone
 // asks for them by name.
@@ -92,12 +93,25 @@ MainWindow::MainWindow(QWidget* parent)
     tabs_->addTab(process_page_, tr("&Processes"));
     tabs_->addTab(event_log_page_, tr("&Event Log"));
     tabs_->addTab(info_page_, tr("&Info"));
+    // The charts are the centre; the tables, the settings and the load generator sit in docks
+    // around them that fold away (View menu) or float.
+    chart_grid_ = new ChartGrid;
+    for (const ChartRow& row : chartRows()) {
+        ChartView* chart = row.make();
+        chart->setObjectName(QString::fromLatin1(row.object_name));
+        charts_.push_back(chart);
+        chart_grid_->addChart(chart);
+    }
+    centre_ = new QSplitter(Qt::Vertical);
+    centre_->setObjectName(QStringLiteral("centre"));
+    centre_->setChildrenCollapsible(false);
+    centre_->addWidget(chart_grid_);
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(stop_progress_);
-    layout->addWidget(tabs_);
+    layout->addWidget(centre_);
     setCentralWidget(central);
 
     createActions();
@@ -118,7 +132,7 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(settings_page_, &SettingsPage::validityChanged, this, &MainWindow::updateActions);
 
-    resize(1400, 900);
+    resize(1280, 720);
     default_layout_ = saveState();
     updateActions();
 }
@@ -252,41 +266,25 @@ void MainWindow::createDocks() {
     };
     settings_page_ = new SettingsPage;
     load_page_ = new LoadPage(*controller_, *generator_);
+    // Settings and load generator share one column as tabs: stacked, their forms alone would
+    // ask for more height than a laptop screen has.
     QDockWidget* settings = dock(tr("Settings"), QStringLiteral("settingsDock"),
                                  scrollable(settings_page_), Qt::LeftDockWidgetArea);
     QDockWidget* load = dock(tr("Load Generator"), QStringLiteral("loadDock"),
                              scrollable(load_page_), Qt::LeftDockWidgetArea);
-    splitDockWidget(settings, load, Qt::Vertical);
+    tabifyDockWidget(settings, load);
+    settings->raise();
+    QDockWidget* details = dock(tr("Processes, Events and Info"), QStringLiteral("detailsDock"),
+                                tabs_, Qt::BottomDockWidgetArea);
+    resizeDocks({settings}, {340}, Qt::Horizontal);
+    resizeDocks({details}, {220}, Qt::Vertical);
+}
 
-    // The charts, as the registry lists them: each docks in its area, then lines up with the one
-    // before it there.
-    std::vector<QDockWidget*> chart_docks;
-    for (const ChartRow& row : chartRows()) {
-        ChartView* chart = row.make();
-        const QString name = QString::fromLatin1(row.object_name);
-        chart->setObjectName(name);
-        charts_.push_back(chart);
-        chart_docks.push_back(dock(chart->title(), name + QStringLiteral("Dock"), chart, row.area));
-    }
-    QList<QDockWidget*> across{settings}, down;
-    QList<int> widths{340}, heights;
-    std::map<Qt::DockWidgetArea, QDockWidget*> last_in_area;
-    const auto rows = chartRows();
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const ChartRow& row = rows[i];
-        if (QDockWidget* before = last_in_area[row.area])
-            splitDockWidget(before, chart_docks[i], row.split);
-        last_in_area[row.area] = chart_docks[i];
-        if (row.extent > 0) {
-            const bool side =
-                row.area == Qt::LeftDockWidgetArea || row.area == Qt::RightDockWidgetArea;
-            (side ? across : down).push_back(chart_docks[i]);
-            (side ? widths : heights).push_back(row.extent);
-        }
-    }
-    resizeDocks(across, widths, Qt::Horizontal);
-    if (!down.isEmpty())
-        resizeDocks(down, heights, Qt::Vertical);
+void MainWindow::setChartVisible(ChartView* chart, bool visible) {
+    chart_grid_->setChartVisible(chart, visible);
+    for (QAction* a : chart_actions_)
+        if (a->data().toString() == chart->objectName() && a->isChecked() != visible)
+            a->setChecked(visible);
 }
 
 void MainWindow::createMenus() {
@@ -315,6 +313,15 @@ void MainWindow::createMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : docks_)
         view->addAction(d->toggleViewAction());
+    QMenu* shown_charts = view->addMenu(tr("C&harts"));
+    for (ChartView* chart : charts_) {
+        QAction* a = shown_charts->addAction(chart->title());
+        a->setCheckable(true);
+        a->setChecked(true);
+        a->setData(chart->objectName());
+        chart_actions_.push_back(a);
+        connect(a, &QAction::toggled, this, [this, chart](bool on) { setChartVisible(chart, on); });
+    }
     view->addSeparator();
     QMenu* window = view->addMenu(tr("Chart &Window"));
     for (int seconds : {30, 60, 120, 300, 600}) {
@@ -471,6 +478,8 @@ void MainWindow::resetLayout() {
     restoreState(default_layout_);
     for (QDockWidget* d : docks_)
         d->show();
+    for (ChartView* c : charts_)
+        setChartVisible(c, true);
 }
 
 void MainWindow::restoreSession() {
@@ -481,6 +490,9 @@ void MainWindow::restoreSession() {
     setTheme(themeFromKey(settings.value(QStringLiteral("view/theme")).toString()));
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const QStringList hidden = settings.value(QStringLiteral("view/hiddenCharts")).toStringList();
+    for (ChartView* c : charts_)
+        setChartVisible(c, !hidden.contains(c->objectName()));
     const double seconds = settings.value(QStringLiteral("view/chartWindow"), 60.0).toDouble();
     for (ChartView* c : charts_)
         c->setWindowSeconds(seconds);
@@ -495,6 +507,11 @@ void MainWindow::saveSession() const {
     settings.setValue(QStringLiteral("view/theme"), themeKey(theme_));
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
+    QStringList hidden;
+    for (ChartView* c : charts_)
+        if (c->isHidden())
+            hidden << c->objectName();
+    settings.setValue(QStringLiteral("view/hiddenCharts"), hidden);
     if (!charts_.empty())
         settings.setValue(QStringLiteral("view/chartWindow"), charts_.front()->windowSeconds());
 }

@@ -13,10 +13,12 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QSplitter;
 class QTabWidget;
 
 namespace poolscope {
 
+class ChartGrid;
 class ChartView;
 class EventLogPage;
 class InfoPage;
@@ -26,9 +28,10 @@ class ProcessPage;
 class SettingsPage;
 class StopProgress;
 
-// The Poolscope window: pool controls in the toolbar and the Pool menu, settings and the load
-// generator on the left, the process table, event log and info report in the middle, and one
-// dock per live chart.
+// The Poolscope window: pool controls in the toolbar and the Pool menu; the live charts in the
+// centre; settings and the load generator as tabs of a dock on the left, the process table, event
+// log and info report as tabs of a dock below. Every dock folds away from the View menu, so the
+// window fits a 1280×720 screen (and 2560×1440 at scale 2).
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -51,6 +54,8 @@ public:
     StopProgress* stopProgress() const { return stop_progress_; }
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
+    ChartGrid* chartGrid() const { return chart_grid_; }
+    void setChartVisible(ChartView* chart, bool visible);
     const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
 
@@ -87,6 +92,9 @@ private:
     StopProgress* stop_progress_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     std::vector<ChartView*> charts_;
+    std::vector<QAction*> chart_actions_;
+    ChartGrid* chart_grid_ = nullptr;
+    QSplitter* centre_ = nullptr;
     std::vector<QDockWidget*> docks_;
     QByteArray default_layout_;
     QLabel* state_label_ = nullptr;

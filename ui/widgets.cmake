@@ -21,6 +21,7 @@ add_library(poolscope_ui STATIC
     charts/chart_view.h charts/chart_view.cpp
     charts/live_charts.h charts/live_charts.cpp
     charts/chart_registry.h charts/chart_registry.cpp
+    charts/chart_grid.h charts/chart_grid.cpp
     models/process_table_model.h models/process_table_model.cpp
     models/event_log_model.h models/event_log_model.cpp
     pages/settings_page.h pages/settings_page.cpp

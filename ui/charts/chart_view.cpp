@@ -46,7 +46,7 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_);
-    setMinimumSize(260, 160);
+    setMinimumSize(kMinimumWidth, kMinimumHeight);
     setAccessibleName(title);
 
     plot_->setNoAntialiasingOnDrag(true);

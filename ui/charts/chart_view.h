@@ -43,6 +43,9 @@ class ChartView : public QWidget {
     Q_OBJECT
 public:
     static constexpr std::size_t kHistorySamples = 12000;
+    // Small enough that six charts and the timeline fit a 1280×720 screen beside the settings.
+    static constexpr int kMinimumWidth = 240;
+    static constexpr int kMinimumHeight = 150;
 
     explicit ChartView(const QString& title, QWidget* parent = nullptr);
     ~ChartView() override;
