@@ -16,3 +16,12 @@ if(TARGET poolscope_ui)
             "QT_QPA_PLATFORM=offscreen;POOLSCOPE_TEST_SCREEN=${size};QT_SCALE_FACTOR=${scale}")
     endforeach()
 endif()
+# The timeline's density and bar choice, without a widget.
+if(TARGET poolscope_ui)
+    poolscope_add_test(NAME test_timeline_store SOURCES test_timeline_store.cpp
+        LIBS poolscope_ui LABELS quick gui)
+endif()
+if(TARGET poolscope_ui)
+    poolscope_add_test(NAME test_timeline_view SOURCES test_timeline_view.cpp gui_test_util.h
+        LIBS poolscope_ui LABELS gui)
+endif()

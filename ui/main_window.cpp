@@ -13,6 +13,7 @@
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
 #include "ui/sources/load_generator.h"
+#include "ui/timeline/timeline_view.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -52,6 +53,28 @@ namespace poolscope {
 using poolcore::PoolState;
 
 namespace {
+
+// Until the controller reports poolcore::JobRecord (the pool's own job recording, issue 12), its
+// smaller record is widened here: the slot comes from the worker's pid as the pool's events named
+// it, and the time before the outcome counts as running, since the wait in the queue is unknown.
+std::vector<poolcore::JobRecord> widenJobRecords(const QList<JobRecord>& jobs,
+                                                 const TimelineStore& store) {
+    std::vector<poolcore::JobRecord> out;
+    out.reserve(std::size_t(jobs.size()));
+    for (const JobRecord& j : jobs) {
+        poolcore::JobRecord r;
+        r.id = j.id;
+        r.outcome = j.outcome;
+        r.pid = pid_t(j.pid);
+        r.slot = j.pid ? store.slotOfPid(j.pid) : -1;
+        r.finished = j.finished_at;
+        r.submitted = j.finished_at - j.latency;
+        if (r.slot >= 0)
+            r.written = r.submitted;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
 
 void setTextIfChanged(QLabel* label, const QString& text) {
     if (label->text() != text)
@@ -105,7 +128,17 @@ MainWindow::MainWindow(QWidget* parent)
     centre_ = new QSplitter(Qt::Vertical);
     centre_->setObjectName(QStringLiteral("centre"));
     centre_->setChildrenCollapsible(false);
+    timeline_ = new TimelineView;
+    centre_->addWidget(timeline_);
     centre_->addWidget(chart_grid_);
+    centre_->setStretchFactor(0, 2);
+    centre_->setStretchFactor(1, 3);
+    {
+        using namespace std::chrono;
+        const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
+        for (ChartView* chart : charts_)
+            chart->setTimeOrigin(wall_now - controller_->elapsedSeconds());
+    }
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -122,6 +155,23 @@ MainWindow::MainWindow(QWidget* parent)
     connect(monitor_, &PoolMonitor::sampleDerived, this, &MainWindow::onSampleDerived);
     connect(controller_, &PoolController::availabilityChanged, this, &MainWindow::updateActions);
     connect(controller_, &PoolController::eventsArrived, event_log_page_, &EventLogPage::append);
+    connect(controller_, &PoolController::eventsArrived, timeline_, &TimelineView::addEvents);
+    connect(controller_, &PoolController::jobsArrived, this, [this](const QList<JobRecord>& jobs) {
+        timeline_->addJobs(widenJobRecords(jobs, timeline_->store()));
+    });
+    connect(timeline_, &TimelineView::timeRangeSelected, this, &MainWindow::showTimeRange);
+    connect(timeline_, &TimelineView::jobActivated, this, [this](poolcore::JobId id) {
+        const poolcore::JobRecord* r = timeline_->store().job(id);
+        if (r)
+            statusBar()->showMessage(
+                tr("Job %1 (%2): slot %3, pid %4, %5")
+                    .arg(id)
+                    .arg(QString::fromStdString(r->task))
+                    .arg(r->slot)
+                    .arg(r->pid)
+                    .arg(QString::fromStdString(std::string(poolcore::to_string(r->outcome)))),
+                10000);
+    });
     connect(controller_, &PoolController::actionFailed, this,
             [this](const QString& action, const QString& message) {
                 statusBar()->showMessage(tr("%1: %2").arg(action, message), 10000);
@@ -330,11 +380,13 @@ void MainWindow::createMenus() {
                           this, [this, seconds] {
                               for (ChartView* c : charts_)
                                   c->setWindowSeconds(seconds);
+                              timeline_->setWindowSeconds(seconds);
                           });
     }
     view->addAction(tr("&Follow Live (All Charts)"), this, [this] {
         for (ChartView* c : charts_)
             c->followLive();
+        timeline_->followLive();
     });
     QMenu* theme = view->addMenu(tr("&Theme"));
     auto* themes = new QActionGroup(this);
@@ -407,7 +459,14 @@ void MainWindow::updateStatusBar(const Sample& s) {
 void MainWindow::onSampleDerived(const Sample& sample) {
     for (ChartView* chart : charts_)
         chart->addSample(sample);
+    timeline_->refresh();
     updateStatusBar(sample);
+}
+
+void MainWindow::showTimeRange(double begin, double end) {
+    for (ChartView* chart : charts_)
+        chart->showWallRange(begin, end);
+    timeline_->showRange(begin, end);
 }
 
 bool MainWindow::startPool() {

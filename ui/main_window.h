@@ -27,6 +27,7 @@ class LoadPage;
 class ProcessPage;
 class SettingsPage;
 class StopProgress;
+class TimelineView;
 
 // The Poolscope window: pool controls in the toolbar and the Pool menu; the live charts in the
 // centre; settings and the load generator as tabs of a dock on the left, the process table, event
@@ -55,6 +56,9 @@ public:
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
     ChartGrid* chartGrid() const { return chart_grid_; }
+    TimelineView* timeline() const { return timeline_; }
+    // Zooms every chart and the timeline to [begin, end], wall-clock seconds.
+    void showTimeRange(double begin, double end);
     void setChartVisible(ChartView* chart, bool visible);
     const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
@@ -94,6 +98,7 @@ private:
     std::vector<ChartView*> charts_;
     std::vector<QAction*> chart_actions_;
     ChartGrid* chart_grid_ = nullptr;
+    TimelineView* timeline_ = nullptr;
     QSplitter* centre_ = nullptr;
     std::vector<QDockWidget*> docks_;
     QByteArray default_layout_;

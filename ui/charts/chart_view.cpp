@@ -5,6 +5,7 @@
 
 #include <QBuffer>
 #include <QContextMenuEvent>
+#include <QDateTime>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -13,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <qcustomplot.h>
 
@@ -26,6 +28,19 @@ constexpr auto kIdleRefresh = std::chrono::seconds(5);
 // out of the window): a step a second is enough for a picture that says "nothing happens", and
 // keeps an idle app near 1 % of a core (bench/gui) where following every sample costs 5 %.
 constexpr auto kGrowingRefresh = std::chrono::seconds(1);
+// Time ticks at the steps QCPAxisTickerTime picks, labelled with the wall-clock time they stand
+// for (the keys are seconds since sampling began, which keeps them small and precise).
+class WallClockTicker final : public QCPAxisTickerTime {
+public:
+    double origin = 0;
+
+protected:
+    QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+        const qint64 ms = qint64(std::llround((origin + tick) * 1000));
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss"));
+    }
+};
+
 } // namespace
 
 PlotSeries::PlotSeries(QCPGraph* graph, std::size_t capacity) : data_(capacity), graph_(graph) {}
@@ -60,9 +75,8 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     time_rect_ = plot_->axisRect();
     time_rect_->setRangeDrag(Qt::Horizontal);
     time_rect_->setRangeZoom(Qt::Horizontal);
-    auto ticker = QSharedPointer<QCPAxisTickerTime>::create();
-    ticker->setTimeFormat(QStringLiteral("%m:%s"));
-    timeAxis()->setTicker(ticker);
+    timeAxis()->setTicker(QSharedPointer<WallClockTicker>::create());
+    timeAxis()->setLabel(tr("wall-clock time"));
     timeAxis()->setRange(-window_.width(), 0);
     valueAxis()->setRange(0, minimumTop());
     // The legend goes in a row of its own under the heading, so that it never hides data.
@@ -224,6 +238,22 @@ void ChartView::followLive() {
 void ChartView::setWindowSeconds(double seconds) {
     window_.set_width(seconds);
     followLive();
+}
+
+void ChartView::setTimeOrigin(double wall_seconds) {
+    time_origin_ = wall_seconds;
+    if (auto ticker = timeAxis()->ticker().dynamicCast<WallClockTicker>())
+        ticker->origin = wall_seconds;
+    dirty_ = true;
+}
+
+void ChartView::showWallRange(double begin, double end) {
+    if (!(end > begin) || !have_samples_)
+        return;
+    const ValueRange r =
+        window_.user_moved({begin - time_origin_, end - time_origin_}, now_, historyBegin());
+    setTimeRange(r);
+    requestReplot();
 }
 
 ValueRange ChartView::visibleTimeRange() const {

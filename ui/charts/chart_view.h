@@ -62,6 +62,13 @@ public:
     bool isFollowing() const { return window_.following(); }
     ValueRange visibleTimeRange() const;
 
+    // The wall-clock time (seconds since the Unix epoch) of sample time 0: the axis shows wall
+    // clock time, the one time base of the window.
+    void setTimeOrigin(double wall_seconds);
+    double timeOrigin() const { return time_origin_; }
+    // Shows [begin, end] in wall-clock seconds and stops following (the timeline's selection).
+    void showWallRange(double begin, double end);
+
     // What the last replots cost, for the benchmark.
     double lastReplotMs() const;
     double averageReplotMs() const;
@@ -111,6 +118,7 @@ private:
     double lastChangeTime() const;
 
     QString title_;
+    double time_origin_ = 0;
     QCustomPlot* plot_;
     QCPAxisRect* time_rect_;
     std::vector<std::unique_ptr<PlotSeries>> series_;
