@@ -12,6 +12,7 @@
 #include <QSignalSpy>
 #include <QtTest>
 #include <chrono>
+#include <qcustomplot.h>
 
 using namespace poolscope;
 using namespace std::chrono;
@@ -123,6 +124,18 @@ private Q_SLOTS:
         QVERIFY(!chart.isFollowing());
         QVERIFY(qAbs(chart.visibleTimeRange().lower - 2.0) < 1e-6);
         QVERIFY(qAbs(chart.visibleTimeRange().upper - 4.0) < 1e-6);
+
+        // The timeline's marks, the newest ChartView::kMaxMarks of them.
+        for (int i = 0; i < 250; ++i) {
+            TimelineMark mark;
+            mark.time = 1000.0 + i * 0.04;
+            mark.kind = i % 2 ? MarkKind::WorkerExit : MarkKind::Restart;
+            mark.slot = i % 2 ? 1 : -1;
+            chart.addMark(mark);
+        }
+        QCOMPARE(chart.markCount(), ChartView::kMaxMarks);
+        QCOMPARE(chart.plot()->itemCount(), int(ChartView::kMaxMarks));
+        chart.replotNow();
     }
 };
 

@@ -26,6 +26,7 @@
 #include <QToolBar>
 #include <QtTest>
 #include <cstdlib>
+#include <signal.h>
 #include <string>
 
 using namespace poolscope;
@@ -149,7 +150,12 @@ private Q_SLOTS:
         window.loadPage()->setSpec(load);
         QTest::mouseClick(window.loadPage()->startButton(), Qt::LeftButton);
         QVERIFY(window.generator().isRunning());
-        QTest::qWait(4000);
+        QTest::qWait(2500);
+        // A worker killed mid-job: a mark on the timeline and every chart, and a replacement.
+        const auto workers = window.controller().lastSnapshot().workers;
+        QVERIFY(!workers.empty());
+        QVERIFY(window.controller().killWorker(workers.front().pid, SIGKILL));
+        QTest::qWait(2500);
         QVERIFY(window.generator().completed() > 200);
 
         const QRect screen = QGuiApplication::primaryScreen()->availableGeometry();

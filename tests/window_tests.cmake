@@ -23,5 +23,5 @@ if(TARGET poolscope_ui)
 endif()
 if(TARGET poolscope_ui)
     poolscope_add_test(NAME test_timeline_view SOURCES test_timeline_view.cpp gui_test_util.h
-        LIBS poolscope_ui LABELS gui)
+        LIBS poolscope_ui QCustomPlotQt6::QCustomPlotQt6 LABELS gui)
 endif()

@@ -133,12 +133,8 @@ MainWindow::MainWindow(QWidget* parent)
     centre_->addWidget(chart_grid_);
     centre_->setStretchFactor(0, 2);
     centre_->setStretchFactor(1, 3);
-    {
-        using namespace std::chrono;
-        const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
-        for (ChartView* chart : charts_)
-            chart->setTimeOrigin(wall_now - controller_->elapsedSeconds());
-    }
+    for (ChartView* chart : charts_)
+        chart->setTimeOrigin(monitor_->timeOrigin());
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -156,6 +152,14 @@ MainWindow::MainWindow(QWidget* parent)
     connect(controller_, &PoolController::availabilityChanged, this, &MainWindow::updateActions);
     connect(controller_, &PoolController::eventsArrived, event_log_page_, &EventLogPage::append);
     connect(controller_, &PoolController::eventsArrived, timeline_, &TimelineView::addEvents);
+    // The charts carry the timeline's marks.
+    connect(controller_, &PoolController::eventsArrived, this,
+            [this](const QList<PoolEvent>& events) {
+                for (const PoolEvent& e : events)
+                    if (const auto mark = markForEvent(e))
+                        for (ChartView* chart : charts_)
+                            chart->addMark(*mark);
+            });
     connect(controller_, &PoolController::jobsArrived, this, [this](const QList<JobRecord>& jobs) {
         timeline_->addJobs(widenJobRecords(jobs, timeline_->store()));
     });

@@ -24,6 +24,7 @@ add_library(poolscope_ui STATIC
     charts/chart_grid.h charts/chart_grid.cpp
     timeline/timeline_store.h timeline/timeline_store.cpp
     timeline/timeline_view.h timeline/timeline_view.cpp
+    timeline/mark_style.h timeline/mark_style.cpp
     models/process_table_model.h models/process_table_model.cpp
     models/event_log_model.h models/event_log_model.cpp
     pages/settings_page.h pages/settings_page.cpp

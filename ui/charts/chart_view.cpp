@@ -2,6 +2,7 @@
 #include "ui/charts/chart_view.h"
 
 #include "ui/export_file.h"
+#include "ui/timeline/mark_style.h"
 
 #include <QBuffer>
 #include <QContextMenuEvent>
@@ -247,6 +248,33 @@ void ChartView::setTimeOrigin(double wall_seconds) {
     dirty_ = true;
 }
 
+void ChartView::addMark(const TimelineMark& mark) {
+    auto* line = new QCPItemStraightLine(plot_);
+    line->setClipAxisRect(time_rect_);
+    line->setLayer(QStringLiteral("grid")); // under the data
+    const double t = mark.time - time_origin_;
+    for (QCPItemPosition* p : {line->point1, line->point2}) {
+        p->setType(QCPItemPosition::ptPlotCoords);
+        p->setAxes(timeAxis(), valueAxis());
+    }
+    line->point1->setCoords(t, 0);
+    line->point2->setCoords(t, 1);
+    marks_.push_back({line, mark.kind, mark.slot < 0});
+    styleMark(marks_.back());
+    while (marks_.size() > kMaxMarks) {
+        plot_->removeItem(marks_.front().line);
+        marks_.pop_front();
+    }
+    dirty_ = true;
+}
+
+void ChartView::styleMark(const Mark& mark) {
+    QColor c = markColour(palette_, mark.kind);
+    c.setAlpha(mark.whole_pool ? 220 : 140);
+    mark.line->setPen(
+        QPen(c, mark.whole_pool ? 1.4 : 1.0, mark.whole_pool ? Qt::DashLine : Qt::SolidLine));
+}
+
 void ChartView::showWallRange(double begin, double end) {
     if (!(end > begin) || !have_samples_)
         return;
@@ -323,6 +351,8 @@ void ChartView::applyPalette() {
     plot_->legend->setBrush(Qt::NoBrush);
     plot_->legend->setBorderPen(Qt::NoPen);
     plot_->legend->setTextColor(palette_.foreground);
+    for (const Mark& m : marks_)
+        styleMark(m);
     restyle(palette_);
     dirty_ = true;
     plot_->replot(QCustomPlot::rpQueuedReplot);

@@ -4,9 +4,11 @@
 #include "ui/charts/chart_palette.h"
 #include "ui/charts/time_series.h"
 #include "ui/monitor/sample.h"
+#include "ui/timeline/timeline_store.h"
 
 #include <QWidget>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -14,6 +16,7 @@ class QCustomPlot;
 class QCPAxis;
 class QCPAxisRect;
 class QCPGraph;
+class QCPItemStraightLine;
 class QCPRange;
 
 namespace poolscope {
@@ -66,6 +69,11 @@ public:
     // clock time, the one time base of the window.
     void setTimeOrigin(double wall_seconds);
     double timeOrigin() const { return time_origin_; }
+    // Draws a mark of the pool's (wall-clock time in the mark), as the timeline does: a dashed
+    // line for the whole pool's, a thin one for a single worker's. The newest kMaxMarks stay.
+    static constexpr std::size_t kMaxMarks = 200;
+    void addMark(const TimelineMark& mark);
+    std::size_t markCount() const { return marks_.size(); }
     // Shows [begin, end] in wall-clock seconds and stops following (the timeline's selection).
     void showWallRange(double begin, double end);
 
@@ -122,6 +130,13 @@ private:
     QCustomPlot* plot_;
     QCPAxisRect* time_rect_;
     std::vector<std::unique_ptr<PlotSeries>> series_;
+    struct Mark {
+        QCPItemStraightLine* line;
+        MarkKind kind;
+        bool whole_pool;
+    };
+    std::deque<Mark> marks_;
+    void styleMark(const Mark& mark);
     ChartPalette palette_;
     RollingWindow window_;
     double now_ = 0;
