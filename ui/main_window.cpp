@@ -6,6 +6,7 @@
 #include "ui/charts/chart_view.h"
 #include "ui/export_file.h"
 #include "ui/monitor/pool_monitor.h"
+#include "ui/pages/chart_export_dialog.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
@@ -19,6 +20,8 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -31,12 +34,14 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <cmath>
 
 // The resources are compiled into this static library; the linker keeps them only if someone
 // asks for them by name.
@@ -124,6 +129,19 @@ MainWindow::MainWindow(QWidget* parent)
         chart->setObjectName(QString::fromLatin1(row.object_name));
         charts_.push_back(chart);
         chart_grid_->addChart(chart);
+        connect(chart, &ChartView::saveRequested, this,
+                [this, chart] { saveChartWithDialog(chart); });
+        // The charts zoom and pan together: one shared time axis.
+        connect(chart, &ChartView::userMovedTime, this, [this, chart](double begin, double end) {
+            for (ChartView* other : charts_)
+                if (other != chart)
+                    other->showWallRange(begin, end);
+        });
+        connect(chart, &ChartView::followRequested, this, [this] {
+            for (ChartView* c : charts_)
+                if (!c->isFollowing())
+                    c->followLive();
+        });
     }
     centre_ = new QSplitter(Qt::Vertical);
     centre_->setObjectName(QStringLiteral("centre"));
@@ -354,6 +372,8 @@ void MainWindow::createMenus() {
     for (ChartView* chart : charts_)
         save_chart->addAction(chart->title() + tr("…"), this,
                               [this, chart] { saveChartWithDialog(chart); });
+    file->addAction(tr("Save &All Charts…"), this, &MainWindow::saveAllChartsWithDialog)
+        ->setToolTip(tr("Saves every shown chart as a PNG in one folder, at one size"));
     file->addAction(tr("Export Event &Log…"), event_log_page_, &EventLogPage::exportWithDialog);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -514,19 +534,102 @@ void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
         statusBar()->showMessage(tr("Statistics saved to %1").arg(path), 5000);
 }
 
+QString MainWindow::chartCaption(const ChartView& chart) const {
+    const ValueRange r = chart.visibleTimeRange();
+    const double origin = chart.timeOrigin();
+    auto at = [](double wall) {
+        return QDateTime::fromMSecsSinceEpoch(qint64(std::llround(wall * 1000)));
+    };
+    const QDateTime begin = at(origin + r.lower), end = at(origin + r.upper);
+    QString when = QStringLiteral("%1 – %2").arg(
+        QLocale().toString(begin, QStringLiteral("ddd d MMM yyyy HH:mm:ss")),
+        end.toString(QStringLiteral("HH:mm:ss t")));
+    const PoolState s = controller_->state();
+    if (s == PoolState::Init || s == PoolState::Stopped)
+        return when;
+    const poolcore::PoolOptions& o = controller_->options();
+    return tr("%1 · %2 processes · %3 · %4 pool")
+        .arg(when)
+        .arg(o.processes)
+        .arg(o.start_method
+                 ? QString::fromStdString(std::string(poolcore::to_string(*o.start_method)))
+                 : tr("default start method"),
+             o.threads ? tr("threaded") : tr("event-loop"));
+}
+
+QString MainWindow::chartFolder() const {
+    const QString fallback = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    return QSettings().value(QStringLiteral("export/chartFolder"), fallback).toString();
+}
+
+void MainWindow::rememberChartFolder(const QString& folder) const {
+    if (persist_)
+        QSettings().setValue(QStringLiteral("export/chartFolder"), folder);
+}
+
 void MainWindow::saveChartWithDialog(ChartView* chart) {
+    const auto how = ChartExportDialog::ask(this, chart_export_, chart->title());
+    if (!how)
+        return;
+    chart_export_ = *how;
+    const QString name = chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
+                         QStringLiteral(".png");
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save %1").arg(chart->title()),
-        chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
-            QStringLiteral(".png"),
+        this, tr("Save %1").arg(chart->title()), QDir(chartFolder()).filePath(name),
         tr("PNG image (*.png);;PDF document (*.pdf)"));
-    QString error;
     if (path.isEmpty())
         return;
-    if (!chart->saveImage(path, &error))
+    rememberChartFolder(QFileInfo(path).absolutePath());
+    ChartExport options = *how;
+    options.caption = chartCaption(*chart);
+    QString error;
+    if (!chart->saveImage(path, &error, options))
         QMessageBox::warning(this, tr("Save Chart"), error);
     else
         statusBar()->showMessage(tr("Chart saved to %1").arg(path), 5000);
+}
+
+QStringList MainWindow::saveAllCharts(const QString& folder, const ChartExport& how,
+                                      QString* error) {
+    QStringList saved;
+    const QString stamp =
+        QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd-HHmmss"));
+    for (ChartView* chart : charts_) {
+        if (chart->isHidden())
+            continue;
+        ChartExport options = how;
+        options.caption = chartCaption(*chart);
+        const QString path = QDir(folder).filePath(
+            QStringLiteral("poolscope-%1-%2.png")
+                .arg(stamp, chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-'))));
+        if (!chart->saveImage(path, error, options))
+            return saved; // the first failure stops the rest: the disk is full or not writable
+        saved << path;
+    }
+    if (error)
+        error->clear();
+    return saved;
+}
+
+void MainWindow::saveAllChartsWithDialog() {
+    const auto how = ChartExportDialog::ask(this, chart_export_, tr("All Charts"));
+    if (!how)
+        return;
+    chart_export_ = *how;
+    const QString folder =
+        QFileDialog::getExistingDirectory(this, tr("Save All Charts In"), chartFolder());
+    if (folder.isEmpty())
+        return;
+    rememberChartFolder(folder);
+    QString error;
+    const QStringList saved = saveAllCharts(folder, *how, &error);
+    if (!error.isEmpty())
+        QMessageBox::warning(
+            this, tr("Save All Charts"),
+            tr("%1\n%n chart(s) were saved before this.", nullptr, int(saved.size())).arg(error));
+    else
+        statusBar()->showMessage(
+            tr("%n chart(s) saved in %1", nullptr, int(saved.size())).arg(folder), 5000);
 }
 
 void MainWindow::setTheme(Theme theme) {

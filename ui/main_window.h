@@ -2,6 +2,7 @@
 #pragma once
 
 #include "poolcore/options.h"
+#include "ui/charts/chart_view.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/sources/pool_controller.h"
 #include "ui/theme.h"
@@ -63,6 +64,12 @@ public:
     const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
 
+    // Saves every shown chart as a PNG in `folder`; returns the files written (up to the first
+    // failure, which `error` then describes).
+    QStringList saveAllCharts(const QString& folder, const ChartExport& how, QString* error);
+    // The title line of a saved chart: its time range and the pool's settings.
+    QString chartCaption(const ChartView& chart) const;
+
     // Writes the statistics as JSON or CSV, by the file's suffix.
     bool exportStatistics(const QString& path, QString* error) const;
     void setTheme(Theme theme);
@@ -80,6 +87,9 @@ private:
     void updateStatusBar(const Sample& sample);
     void exportStatisticsWithDialog(const QString& suffix);
     void saveChartWithDialog(ChartView* chart);
+    void saveAllChartsWithDialog();
+    QString chartFolder() const;
+    void rememberChartFolder(const QString& folder) const;
     void resetLayout();
     void saveSession() const;
 
@@ -97,6 +107,7 @@ private:
     QTabWidget* tabs_ = nullptr;
     std::vector<ChartView*> charts_;
     std::vector<QAction*> chart_actions_;
+    ChartExport chart_export_;
     ChartGrid* chart_grid_ = nullptr;
     TimelineView* timeline_ = nullptr;
     QSplitter* centre_ = nullptr;

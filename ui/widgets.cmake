@@ -33,6 +33,7 @@ add_library(poolscope_ui STATIC
     pages/event_log_page.h pages/event_log_page.cpp
     pages/info_page.h pages/info_page.cpp
     pages/stop_progress.h pages/stop_progress.cpp
+    pages/chart_export_dialog.h pages/chart_export_dialog.cpp
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})

@@ -21,6 +21,15 @@ class QCPRange;
 
 namespace poolscope {
 
+// How a chart is saved: its size in pixels at 96 dpi, the dots per inch of the file (the image
+// is that many times 96 dpi larger), and a caption under the title (date, pool settings).
+struct ChartExport {
+    int width = 1200;
+    int height = 675;
+    int dpi = 192;
+    QString caption;
+};
+
 // One line of a live chart: its bounded history (the logic) and the QCustomPlot graph that
 // mirrors it (the drawing).
 class PlotSeries {
@@ -56,8 +65,9 @@ public:
     QString title() const { return title_; }
     void addSample(const Sample& sample);
 
-    // Writes the chart as PNG or PDF, by the file's suffix.
-    bool saveImage(const QString& path, QString* error);
+    // Writes the chart as PNG or PDF, by the file's suffix, at the size and resolution asked for,
+    // with the caption as a second title line.
+    bool saveImage(const QString& path, QString* error, const ChartExport& how = {});
 
     void setWindowSeconds(double seconds);
     double windowSeconds() const { return window_.width(); }
@@ -85,6 +95,18 @@ public:
     void replotNow();
 
     QCustomPlot* plot() const { return plot_; }
+    // The hover text at a time (seconds since sampling began): wall-clock time, then each shown
+    // series' value then.
+    QString valuesAt(double key) const;
+
+Q_SIGNALS:
+    // "Save as PNG or PDF…" from the chart's menu, when the window handles it (else the chart
+    // asks for a file itself).
+    void saveRequested();
+    // The user dragged or zoomed the time axis to [begin, end], wall-clock seconds; or asked to
+    // follow live again (double click).
+    void userMovedTime(double begin, double end);
+    void followRequested();
 
 protected:
     // Adds the sample to the chart's series.
@@ -120,6 +142,10 @@ private:
     void setTimeRange(ValueRange range);
     void updateValueAxis(ValueRange visible);
     void requestReplot();
+    // Fewer value ticks on a short chart, so that their labels never overlap.
+    void fitTicks();
+    // The heading says when the chart does not follow live.
+    void updateHeading();
     // Wraps the legend so that no entry is cut off at the chart's present width.
     void fitLegend();
     double historyBegin() const;
