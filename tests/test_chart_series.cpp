@@ -232,6 +232,9 @@ private Q_SLOTS:
         QCOMPARE(lines.size(), 4); // header + 3
         const QStringList header = lines[0].split(u',');
         QCOMPARE(header.first(), QStringLiteral("time_s"));
+        // The one clock: each row's wall-clock time, from the history's origin.
+        QCOMPARE(header.last(), QStringLiteral("wall_time"));
+        QVERIFY(lines[1].endsWith(QLatin1String("1970-01-01T00:00:02.000Z")));
         for (const QString& line : lines.mid(1))
             QCOMPARE(line.split(u',').size(), header.size());
 
@@ -244,6 +247,13 @@ private Q_SLOTS:
         QVERIFY(root.contains(QStringLiteral("snapshot")));
         QCOMPARE(root[QStringLiteral("info")][QStringLiteral("max-concurrency")].toInt(), 2);
         QCOMPARE(root[QStringLiteral("history")].toArray().size(), 3);
+        QCOMPARE(root[QStringLiteral("started_at")].toString(),
+                 QStringLiteral("1970-01-01T00:00:00.000Z"));
+        QCOMPARE(root[QStringLiteral("history")]
+                     .toArray()[0]
+                     .toObject()[QStringLiteral("wall_time")]
+                     .toString(),
+                 QStringLiteral("1970-01-01T00:00:02.000Z"));
         // Without a pool there is no info report, and the JSON still parses.
         const auto bare =
             QJsonDocument::fromJson(QByteArray::fromStdString(history.to_json(snap, nullptr)));

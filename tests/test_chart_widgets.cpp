@@ -10,6 +10,7 @@
 #include <QImage>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 #include <memory>
 #include <qcustomplot.h>
 #include <vector>
@@ -107,6 +108,73 @@ private Q_SLOTS:
         QVERIFY(chart.barLabels().first().contains(QLatin1Char('\n')));
     }
 
+    void memoryLinesBreakWhereNoWorkerWas() {
+        // Terminate, nobody there for a while, Start: no line joins the two across the gap.
+        MemoryChart chart;
+        chart.resize(500, 300);
+        double t = 0;
+        for (int i = 0; i < 10; ++i)
+            chart.addSample(sampleWithWorkers(t += 0.05, 2));
+        for (int i = 0; i < 30; ++i)
+            chart.addSample(sampleWithWorkers(t += 1.0, 0));
+        for (int i = 0; i < 10; ++i)
+            chart.addSample(sampleWithWorkers(t += 0.05, 2));
+        QCOMPARE(chart.plot()->graphCount(), 2);
+        const auto data = chart.plot()->graph(0)->data();
+        int gaps = 0;
+        for (auto it = data->constBegin(); it != data->constEnd(); ++it)
+            gaps += std::isnan(it->value);
+        QCOMPARE(gaps, 30);
+        QVERIFY(!std::isnan(data->at(data->size() - 1)->value));
+        // The hover text says so too, and the axis ignores the gaps.
+        QVERIFY(chart.valuesAt(5.0).contains(QLatin1String("no data")));
+        chart.replotNow();
+        QVERIFY(chart.plot()->yAxis->range().upper > 10);
+    }
+
+    void legendNamesTheTopWorkersOnly() {
+        MemoryChart chart;
+        chart.resize(600, 400);
+        chart.addSample(sampleWithWorkers(0.05, 32));
+        QCOMPARE(chart.plot()->legend->itemCount(), int(MemoryChart::kLegendEntries));
+        // The eight using the most memory (rss grows with the slot in sampleWithWorkers).
+        QCOMPARE(chart.slotsInLegend().front(), 24);
+        QCOMPARE(chart.slotsInLegend().back(), 31);
+        QVERIFY(chart.plot()->yAxis->label().contains(QLatin1String("top 8")));
+    }
+
+    void valueLabelsDoNotOverlap() {
+        // In every chart, however short: the value labels are at least a text line apart.
+        for (int height : {150, 220, 400}) {
+            for (auto& chart : allCharts()) {
+                chart->resize(320, height);
+                chart->show();
+                QVERIFY(QTest::qWaitForWindowExposed(chart.get()));
+                double t = 0;
+                for (int i = 0; i < 40; ++i)
+                    chart->addSample(sampleWithWorkers(t += 0.05, 8));
+                chart->replotNow();
+                for (QCPAxisRect* rect : chart->plot()->axisRects()) {
+                    QCPAxis* axis = rect->axis(QCPAxis::atLeft);
+                    if (height >= 400)
+                        QVERIFY2(axis->tickLabels(), qPrintable(chart->title()));
+                    if (!axis->tickLabels())
+                        continue; // too short to label at all, so nothing overlaps
+                    const QVector<double> ticks = axis->tickVector();
+                    const int line = QFontMetrics(axis->tickLabelFont()).height();
+                    for (int i = 1; i < ticks.size(); ++i) {
+                        const double gap = std::abs(axis->coordToPixel(ticks[i]) -
+                                                    axis->coordToPixel(ticks[i - 1]));
+                        QVERIFY2(gap >= line, qPrintable(QStringLiteral("%1 at height %2: %3 px")
+                                                             .arg(chart->title())
+                                                             .arg(height)
+                                                             .arg(gap)));
+                    }
+                }
+            }
+        }
+    }
+
     void savesAsPngAndPdf() {
         ThroughputChart chart;
         chart.resize(500, 300);
@@ -120,7 +188,28 @@ private Q_SLOTS:
         QVERIFY2(chart.saveImage(png, &error), qPrintable(error));
         QImage image(png);
         QVERIFY(!image.isNull());
-        QCOMPARE(image.width(), 1000); // saved at twice the size, for print
+        // By default 1200×675 at 192 dpi: twice the pixels, for print.
+        QCOMPARE(image.width(), 2400);
+        QCOMPARE(image.height(), 1350);
+        // At a chosen size and resolution, with a title line.
+        ChartExport how;
+        how.width = 800;
+        how.height = 450;
+        how.dpi = 96;
+        how.caption = QStringLiteral("Wed 2 Dec 2026 06:00:00 – 06:01:00 · 4 processes");
+        const QString sized = dir.filePath(QStringLiteral("sized.png"));
+        QVERIFY2(chart.saveImage(sized, &error, how), qPrintable(error));
+        const QImage small(sized);
+        QCOMPARE(small.size(), QSize(800, 450));
+        QVERIFY(qAbs(small.dotsPerMeterX() - 3780) <= 1);
+        how.dpi = 300;
+        QVERIFY2(chart.saveImage(sized, &error, how), qPrintable(error));
+        QCOMPARE(QImage(sized).width(), 2500); // 800 × 300 / 96
+        QVERIFY(qAbs(QImage(sized).dotsPerMeterX() - 11811) <= 1);
+        how.width = 10; // impossible: a message, nothing written
+        QVERIFY(!chart.saveImage(dir.filePath(QStringLiteral("tiny.png")), &error, how));
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("tiny.png"))));
         const QString pdf = dir.filePath(QStringLiteral("throughput.pdf"));
         QVERIFY2(chart.saveImage(pdf, &error), qPrintable(error));
         QFile file(pdf);
@@ -139,7 +228,7 @@ private Q_SLOTS:
             QVERIFY(!chart.saveImage(png, &error));
         }
         QVERIFY2(error.startsWith(QStringLiteral("Cannot write ")), qPrintable(error));
-        QCOMPARE(QImage(png).width(), 1000);
+        QCOMPARE(QImage(png).width(), 2400);
     }
 };
 

@@ -2,6 +2,7 @@
 #include "ui/main_window.h"
 
 #include "ui/background_export.h"
+#include "ui/charts/chart_grid.h"
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/charts/job_charts.h"
@@ -11,6 +12,7 @@
 #include "ui/help_dialogs.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/celery_page.h"
+#include "ui/pages/chart_export_dialog.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/jobs_page.h"
@@ -21,11 +23,14 @@
 #include "ui/pages/tasks_page.h"
 #include "ui/sources/celery_source.h"
 #include "ui/sources/load_generator.h"
+#include "ui/timeline/timeline_view.h"
 
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -39,13 +44,15 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
-#include <map>
+#include <cmath>
 
 // The resources are compiled into this static library; the linker keeps them only if someone
 // asks for them by name.
@@ -106,13 +113,45 @@ MainWindow::MainWindow(QWidget* parent)
     tabs_->addTab(process_page_, tr("&Processes"));
     tabs_->addTab(event_log_page_, tr("&Event Log"));
     tabs_->addTab(info_page_, tr("&Info"));
+    // The charts are the centre; the tables, the settings and the load generator sit in docks
+    // around them that fold away (View menu) or float.
+    chart_grid_ = new ChartGrid;
+    for (const ChartRow& row : chartRows()) {
+        ChartView* chart = row.make();
+        chart->setObjectName(QString::fromLatin1(row.object_name));
+        charts_.push_back(chart);
+        chart_grid_->addChart(chart);
+        connect(chart, &ChartView::saveRequested, this,
+                [this, chart] { saveChartWithDialog(chart); });
+        // The charts zoom and pan together: one shared time axis.
+        connect(chart, &ChartView::userMovedTime, this, [this, chart](double begin, double end) {
+            for (ChartView* other : charts_)
+                if (other != chart)
+                    other->showWallRange(begin, end);
+        });
+        connect(chart, &ChartView::followRequested, this, [this] {
+            for (ChartView* c : charts_)
+                if (!c->isFollowing())
+                    c->followLive();
+        });
+    }
+    centre_ = new QSplitter(Qt::Vertical);
+    centre_->setObjectName(QStringLiteral("centre"));
+    centre_->setChildrenCollapsible(false);
+    timeline_ = new TimelineView;
+    centre_->addWidget(timeline_);
+    centre_->addWidget(chart_grid_);
+    centre_->setStretchFactor(0, 2);
+    centre_->setStretchFactor(1, 3);
+    for (ChartView* chart : charts_)
+        chart->setTimeOrigin(monitor_->timeOrigin());
     attachJobViews();
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(stop_progress_);
-    layout->addWidget(tabs_);
+    layout->addWidget(centre_);
     setCentralWidget(central);
 
     createActions();
@@ -129,6 +168,25 @@ MainWindow::MainWindow(QWidget* parent)
     connect(monitor_, &PoolMonitor::sampleDerived, this, &MainWindow::onSampleDerived);
     connect(controller_, &PoolController::availabilityChanged, this, &MainWindow::updateActions);
     connect(controller_, &PoolController::eventsArrived, event_log_page_, &EventLogPage::append);
+    connect(controller_, &PoolController::eventsArrived, timeline_, &TimelineView::addEvents);
+    // The charts carry the timeline's marks.
+    connect(controller_, &PoolController::eventsArrived, this,
+            [this](const QList<PoolEvent>& events) {
+                for (const PoolEvent& e : events)
+                    if (const auto mark = markForEvent(e))
+                        for (ChartView* chart : charts_)
+                            chart->addMark(*mark);
+            });
+    connect(controller_, &PoolController::jobsArrived, timeline_, &TimelineView::addJobs);
+    connect(timeline_, &TimelineView::timeRangeSelected, this, &MainWindow::showTimeRange);
+    connect(timeline_, &TimelineView::jobActivated, this, [this](poolcore::JobId id) {
+        if (jobs_page_->showJob(id)) {
+            tabs_->setCurrentWidget(jobs_page_);
+            return;
+        }
+        statusBar()->showMessage(
+            tr("Job %1 has left the jobs list, which keeps only the newest jobs").arg(id), 10000);
+    });
     connect(controller_, &PoolController::actionFailed, this,
             [this](const QString& action, const QString& message) {
                 statusBar()->showMessage(tr("%1: %2").arg(action, message), 10000);
@@ -149,7 +207,7 @@ MainWindow::MainWindow(QWidget* parent)
                 }
             });
 
-    resize(1400, 900);
+    resize(1280, 720);
     default_layout_ = saveState();
     updateActions();
 }
@@ -292,41 +350,25 @@ void MainWindow::createDocks() {
     };
     settings_page_ = new SettingsPage;
     load_page_ = new LoadPage(*controller_, *generator_);
+    // Settings and load generator share one column as tabs: stacked, their forms alone would
+    // ask for more height than a laptop screen has.
     QDockWidget* settings = dock(tr("Settings"), QStringLiteral("settingsDock"),
                                  scrollable(settings_page_), Qt::LeftDockWidgetArea);
     QDockWidget* load = dock(tr("Load Generator"), QStringLiteral("loadDock"),
                              scrollable(load_page_), Qt::LeftDockWidgetArea);
-    splitDockWidget(settings, load, Qt::Vertical);
+    tabifyDockWidget(settings, load);
+    settings->raise();
+    QDockWidget* details = dock(tr("Processes, Events and Info"), QStringLiteral("detailsDock"),
+                                tabs_, Qt::BottomDockWidgetArea);
+    resizeDocks({settings}, {340}, Qt::Horizontal);
+    resizeDocks({details}, {220}, Qt::Vertical);
+}
 
-    // The charts, as the registry lists them: each docks in its area, then lines up with the one
-    // before it there.
-    std::vector<QDockWidget*> chart_docks;
-    for (const ChartRow& row : chartRows()) {
-        ChartView* chart = row.make();
-        const QString name = QString::fromLatin1(row.object_name);
-        chart->setObjectName(name);
-        charts_.push_back(chart);
-        chart_docks.push_back(dock(chart->title(), name + QStringLiteral("Dock"), chart, row.area));
-    }
-    QList<QDockWidget*> across{settings}, down;
-    QList<int> widths{340}, heights;
-    std::map<Qt::DockWidgetArea, QDockWidget*> last_in_area;
-    const auto rows = chartRows();
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const ChartRow& row = rows[i];
-        if (QDockWidget* before = last_in_area[row.area])
-            splitDockWidget(before, chart_docks[i], row.split);
-        last_in_area[row.area] = chart_docks[i];
-        if (row.extent > 0) {
-            const bool side =
-                row.area == Qt::LeftDockWidgetArea || row.area == Qt::RightDockWidgetArea;
-            (side ? across : down).push_back(chart_docks[i]);
-            (side ? widths : heights).push_back(row.extent);
-        }
-    }
-    resizeDocks(across, widths, Qt::Horizontal);
-    if (!down.isEmpty())
-        resizeDocks(down, heights, Qt::Vertical);
+void MainWindow::setChartVisible(ChartView* chart, bool visible) {
+    chart_grid_->setChartVisible(chart, visible);
+    for (QAction* a : chart_actions_)
+        if (a->data().toString() == chart->objectName() && a->isChecked() != visible)
+            a->setChecked(visible);
 }
 
 void MainWindow::createMenus() {
@@ -342,6 +384,8 @@ void MainWindow::createMenus() {
     for (ChartView* chart : charts_)
         save_chart->addAction(chart->title() + tr("…"), this,
                               [this, chart] { saveChartWithDialog(chart); });
+    file->addAction(tr("Save &All Charts…"), this, &MainWindow::saveAllChartsWithDialog)
+        ->setToolTip(tr("Saves every shown chart as a PNG in one folder, at one size"));
     file->addAction(tr("Export Event &Log…"), event_log_page_, &EventLogPage::exportWithDialog);
     file->addSeparator();
     file->addAction(tr("Connect to &Celery…"), this, [this] {
@@ -366,6 +410,15 @@ void MainWindow::createMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* d : docks_)
         view->addAction(d->toggleViewAction());
+    QMenu* shown_charts = view->addMenu(tr("C&harts"));
+    for (ChartView* chart : charts_) {
+        QAction* a = shown_charts->addAction(chart->title());
+        a->setCheckable(true);
+        a->setChecked(true);
+        a->setData(chart->objectName());
+        chart_actions_.push_back(a);
+        connect(a, &QAction::toggled, this, [this, chart](bool on) { setChartVisible(chart, on); });
+    }
     view->addSeparator();
     QMenu* window = view->addMenu(tr("Chart &Window"));
     for (int seconds : {30, 60, 120, 300, 600}) {
@@ -374,11 +427,13 @@ void MainWindow::createMenus() {
                           this, [this, seconds] {
                               for (ChartView* c : charts_)
                                   c->setWindowSeconds(seconds);
+                              timeline_->setWindowSeconds(seconds);
                           });
     }
     view->addAction(tr("&Follow Live (All Charts)"), this, [this] {
         for (ChartView* c : charts_)
             c->followLive();
+        timeline_->followLive();
     });
     QMenu* theme = view->addMenu(tr("&Theme"));
     auto* themes = new QActionGroup(this);
@@ -455,7 +510,22 @@ void MainWindow::onSampleDerived(const Sample& sample) {
         settings_page_->followProcessCount(sample.target);
     for (ChartView* chart : charts_)
         chart->addSample(sample);
+    timeline_->refresh();
     updateStatusBar(sample);
+}
+
+void MainWindow::showTimeRange(double begin, double end) {
+    for (ChartView* chart : charts_)
+        chart->showWallRange(begin, end);
+    timeline_->showRange(begin, end);
+    // The job list filters on the steady clock its records carry.
+    const double offset = timeline_->store().wallOffset();
+    auto steady = [offset](double wall) {
+        return std::chrono::steady_clock::time_point(
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(wall - offset)));
+    };
+    jobs_page_->setTimeRange(steady(begin), steady(end));
 }
 
 bool MainWindow::startPool() {
@@ -552,22 +622,103 @@ void MainWindow::exportStatisticsWithDialog(const QString& suffix) {
         QMessageBox::warning(this, tr("Export Statistics"), error);
 }
 
+QString MainWindow::chartCaption(const ChartView& chart) const {
+    const ValueRange r = chart.visibleTimeRange();
+    const double origin = chart.timeOrigin();
+    auto at = [](double wall) {
+        return QDateTime::fromMSecsSinceEpoch(qint64(std::llround(wall * 1000)));
+    };
+    const QDateTime begin = at(origin + r.lower), end = at(origin + r.upper);
+    QString when = QStringLiteral("%1 – %2").arg(
+        QLocale().toString(begin, QStringLiteral("ddd d MMM yyyy HH:mm:ss")),
+        end.toString(QStringLiteral("HH:mm:ss t")));
+    const PoolState s = controller_->state();
+    if (s == PoolState::Init || s == PoolState::Stopped)
+        return when;
+    const poolcore::PoolOptions& o = controller_->options();
+    return tr("%1 · %2 processes · %3 · %4 pool")
+        .arg(when)
+        .arg(o.processes)
+        .arg(o.start_method
+                 ? QString::fromStdString(std::string(poolcore::to_string(*o.start_method)))
+                 : tr("default start method"),
+             o.threads ? tr("threaded") : tr("event-loop"));
+}
+
+QString MainWindow::chartFolder() const {
+    const QString fallback = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+    return QSettings().value(QStringLiteral("export/chartFolder"), fallback).toString();
+}
+
+void MainWindow::rememberChartFolder(const QString& folder) const {
+    if (persist_)
+        QSettings().setValue(QStringLiteral("export/chartFolder"), folder);
+}
+
 void MainWindow::saveChartWithDialog(ChartView* chart) {
+    const auto how = ChartExportDialog::ask(this, chart_export_, chart->title());
+    if (!how)
+        return;
+    chart_export_ = *how;
+    const QString name = chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
+                         QStringLiteral(".png");
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save %1").arg(chart->title()),
-        exportDialogPath(ExportKind::Picture,
-                         chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')) +
-                             QStringLiteral(".png")),
+        this, tr("Save %1").arg(chart->title()), QDir(chartFolder()).filePath(name),
         tr("PNG image (*.png);;PDF document (*.pdf)"));
-    QString error;
     if (path.isEmpty())
         return;
-    if (!chart->saveImage(path, &error)) {
+    rememberChartFolder(QFileInfo(path).absolutePath());
+    ChartExport options = *how;
+    options.caption = chartCaption(*chart);
+    QString error;
+    if (!chart->saveImage(path, &error, options)) {
         QMessageBox::warning(this, tr("Save Chart"), error);
         return;
     }
-    rememberExportFolder(path);
     statusBar()->showMessage(tr("Chart saved to %1").arg(path), 5000);
+}
+
+QStringList MainWindow::saveAllCharts(const QString& folder, const ChartExport& how,
+                                      QString* error) {
+    QStringList saved;
+    const QString stamp =
+        QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd-HHmmss"));
+    for (ChartView* chart : charts_) {
+        if (chart->isHidden())
+            continue;
+        ChartExport options = how;
+        options.caption = chartCaption(*chart);
+        const QString path = QDir(folder).filePath(
+            QStringLiteral("poolscope-%1-%2.png")
+                .arg(stamp, chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-'))));
+        if (!chart->saveImage(path, error, options))
+            return saved; // the first failure stops the rest: the disk is full or not writable
+        saved << path;
+    }
+    if (error)
+        error->clear();
+    return saved;
+}
+
+void MainWindow::saveAllChartsWithDialog() {
+    const auto how = ChartExportDialog::ask(this, chart_export_, tr("All Charts"));
+    if (!how)
+        return;
+    chart_export_ = *how;
+    const QString folder =
+        QFileDialog::getExistingDirectory(this, tr("Save All Charts In"), chartFolder());
+    if (folder.isEmpty())
+        return;
+    rememberChartFolder(folder);
+    QString error;
+    const QStringList saved = saveAllCharts(folder, *how, &error);
+    if (!error.isEmpty())
+        QMessageBox::warning(
+            this, tr("Save All Charts"),
+            tr("%1\n%n chart(s) were saved before this.", nullptr, int(saved.size())).arg(error));
+    else
+        statusBar()->showMessage(
+            tr("%n chart(s) saved in %1", nullptr, int(saved.size())).arg(folder), 5000);
 }
 
 void MainWindow::setTheme(Theme theme) {
@@ -582,6 +733,8 @@ void MainWindow::resetLayout() {
     restoreState(default_layout_);
     for (QDockWidget* d : docks_)
         d->show();
+    for (ChartView* c : charts_)
+        setChartVisible(c, true);
 }
 
 void MainWindow::restoreSession() {
@@ -592,6 +745,9 @@ void MainWindow::restoreSession() {
     setTheme(themeFromKey(settings.value(QStringLiteral("view/theme")).toString()));
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const QStringList hidden = settings.value(QStringLiteral("view/hiddenCharts")).toStringList();
+    for (ChartView* c : charts_)
+        setChartVisible(c, !hidden.contains(c->objectName()));
     const double seconds = settings.value(QStringLiteral("view/chartWindow"), 60.0).toDouble();
     for (ChartView* c : charts_)
         c->setWindowSeconds(seconds);
@@ -606,6 +762,11 @@ void MainWindow::saveSession() const {
     settings.setValue(QStringLiteral("view/theme"), themeKey(theme_));
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
+    QStringList hidden;
+    for (ChartView* c : charts_)
+        if (c->isHidden())
+            hidden << c->objectName();
+    settings.setValue(QStringLiteral("view/hiddenCharts"), hidden);
     if (!charts_.empty())
         settings.setValue(QStringLiteral("view/chartWindow"), charts_.front()->windowSeconds());
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "poolcore/options.h"
+#include "ui/charts/chart_view.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/sources/pool_controller.h"
 #include "ui/theme.h"
@@ -14,12 +15,14 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QSplitter;
 class QTabWidget;
 
 namespace poolscope {
 
 class BackgroundExport;
 class CeleryPage;
+class ChartGrid;
 class ChartView;
 class FaultInjection;
 class EventLogPage;
@@ -32,10 +35,12 @@ class LoadPage;
 class ProcessPage;
 class SettingsPage;
 class StopProgress;
+class TimelineView;
 
-// The Poolscope window: pool controls in the toolbar and the Pool menu, settings and the load
-// generator on the left, the process table, event log and info report in the middle, and one
-// dock per live chart.
+// The Poolscope window: pool controls in the toolbar and the Pool menu; the live charts in the
+// centre; settings and the load generator as tabs of a dock on the left, the process table, event
+// log and info report as tabs of a dock below. Every dock folds away from the View menu, so the
+// window fits a 1280×720 screen (and 2560×1440 at scale 2).
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -64,8 +69,19 @@ public:
     StopProgress* stopProgress() const { return stop_progress_; }
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
+    ChartGrid* chartGrid() const { return chart_grid_; }
+    TimelineView* timeline() const { return timeline_; }
+    // Zooms every chart and the timeline to [begin, end], wall-clock seconds.
+    void showTimeRange(double begin, double end);
+    void setChartVisible(ChartView* chart, bool visible);
     const StatsHistory& history() const { return monitor_->history(); }
     QString statusText() const;
+
+    // Saves every shown chart as a PNG in `folder`; returns the files written (up to the first
+    // failure, which `error` then describes).
+    QStringList saveAllCharts(const QString& folder, const ChartExport& how, QString* error);
+    // The title line of a saved chart: its time range and the pool's settings.
+    QString chartCaption(const ChartView& chart) const;
 
     // Writes the statistics as JSON or CSV, by the file's suffix, on the GUI thread.
     bool exportStatistics(const QString& path, QString* error) const;
@@ -95,6 +111,9 @@ private:
     // `error`) for a suffix other than .json or .csv.
     std::function<QByteArray(QString*)> statisticsExport(const QString& path, QString* error) const;
     void saveChartWithDialog(ChartView* chart);
+    void saveAllChartsWithDialog();
+    QString chartFolder() const;
+    void rememberChartFolder(const QString& folder) const;
     void resetLayout();
     void saveSession() const;
 
@@ -117,6 +136,11 @@ private:
     StopProgress* stop_progress_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     std::vector<ChartView*> charts_;
+    std::vector<QAction*> chart_actions_;
+    ChartExport chart_export_;
+    ChartGrid* chart_grid_ = nullptr;
+    TimelineView* timeline_ = nullptr;
+    QSplitter* centre_ = nullptr;
     std::vector<QDockWidget*> docks_;
     QByteArray default_layout_;
     QLabel* state_label_ = nullptr;

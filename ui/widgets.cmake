@@ -30,6 +30,10 @@ add_library(poolscope_ui STATIC
     charts/live_charts.h charts/live_charts.cpp
     charts/job_charts.h charts/job_charts.cpp
     charts/chart_registry.h charts/chart_registry.cpp
+    charts/chart_grid.h charts/chart_grid.cpp
+    timeline/timeline_store.h timeline/timeline_store.cpp
+    timeline/timeline_view.h timeline/timeline_view.cpp
+    timeline/mark_style.h timeline/mark_style.cpp
     models/process_table_model.h models/process_table_model.cpp
     models/event_log_model.h models/event_log_model.cpp
     models/job_table_model.h models/job_table_model.cpp
@@ -42,6 +46,7 @@ add_library(poolscope_ui STATIC
     pages/event_log_page.h pages/event_log_page.cpp
     pages/info_page.h pages/info_page.cpp
     pages/stop_progress.h pages/stop_progress.cpp
+    pages/chart_export_dialog.h pages/chart_export_dialog.cpp
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // poolscope-gui-bench: the real main window with 8 workers at full no-op load, then idle.
 // Measures how late a 1 ms timer fires on the GUI thread (event-loop stalls), how often and how
-// long each chart replots, and the CPU the app and its workers use. See bench/README.md.
+// long each chart replots, the CPU the app and its workers use, and the app's memory at the end
+// of the load. The job timeline is open (it is the window's centre). See bench/README.md.
 //
 //   poolscope-gui-bench [--pool event-loop|threads] [--processes 8] [--load-seconds 20]
 //                       [--idle-seconds 90] [--json PATH] [--screenshot PATH]
@@ -55,6 +56,14 @@ double cpu_seconds_of(pid_t pid) {
     double utime = 0, stime = 0;
     fields >> utime >> stime;
     return (utime + stime) / double(::sysconf(_SC_CLK_TCK));
+}
+
+// This process's resident memory now, from /proc/self/statm.
+double current_rss_mib() {
+    std::ifstream in("/proc/self/statm");
+    long long pages_total = 0, pages_resident = 0;
+    in >> pages_total >> pages_resident;
+    return double(pages_resident) * double(::sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -250,6 +259,10 @@ int main(int argc, char** argv) {
     const double app_load = (cpu_seconds_self() - app0) / load_s;
     const double workers_load = (workers_cpu() - workers0) / load_s;
     const double jobs_per_s = double(window.generator().completed() - done0) / load_s;
+    rusage self_usage{};
+    ::getrusage(RUSAGE_SELF, &self_usage);
+    const double peak_rss_mib = double(self_usage.ru_maxrss) / 1024.0;
+    const double rss_mib = current_rss_mib();
 
     nlohmann::json charts = nlohmann::json::object();
     for (ChartView* c : window.charts()) {
@@ -283,6 +296,8 @@ int main(int argc, char** argv) {
             {"count", exports},
             {"history_samples", window.history().samples().size()}}},
           {"app_cpu_cores", app_load},
+          {"app_rss_mib", rss_mib},
+          {"app_peak_rss_mib", peak_rss_mib},
           {"workers_cpu_cores", workers_load},
           {"charts", charts}}},
     };
@@ -322,6 +337,8 @@ int main(int argc, char** argv) {
         std::printf("with %d JSON exports (%s) of a %zu-sample history under load\n", exports,
                     opt.export_mode.c_str(), window.history().samples().size());
     std::printf("CPU under load: app %.2f cores, workers %.2f cores\n", app_load, workers_load);
+    std::printf("app memory at the end of the load: %.1f MiB resident, peak %.1f MiB\n", rss_mib,
+                peak_rss_mib);
     std::printf("CPU idle (8 workers): app %.2f%% of a core in the first minute", 100 * idle_first);
     if (idle_after >= 0)
         std::printf(", %.2f%% after it", 100 * idle_after);

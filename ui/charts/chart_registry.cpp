@@ -14,19 +14,17 @@ template <typename Chart> ChartView* make() {
     return new Chart;
 }
 
-// The rates and latency stack on the right; the per-worker charts line up along the bottom.
+// The pool-wide rates first, the per-worker charts after them.
 const std::array kChartRows{
-    ChartRow{"processesChart", &make<ProcessCountChart>, Qt::RightDockWidgetArea, Qt::Vertical,
-             480},
-    ChartRow{"throughputChart", &make<ThroughputChart>, Qt::RightDockWidgetArea, Qt::Vertical},
-    ChartRow{"latencyChart", &make<LatencyChart>, Qt::RightDockWidgetArea, Qt::Vertical},
-    ChartRow{"queueRunChart", &make<QueueRunChart>, Qt::RightDockWidgetArea, Qt::Vertical},
-    ChartRow{"writesChart", &make<WriteStatsChart>, Qt::BottomDockWidgetArea, Qt::Horizontal, 300},
-    ChartRow{"queueChart", &make<QueueDepthChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
-    ChartRow{"memoryChart", &make<MemoryChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
-    ChartRow{"latencyHistogramChart", &make<LatencyHistogramChart>, Qt::RightDockWidgetArea,
-             Qt::Vertical},
-    ChartRow{"offeredLoadChart", &make<OfferedLoadChart>, Qt::RightDockWidgetArea, Qt::Vertical},
+    ChartRow{"processesChart", &make<ProcessCountChart>},
+    ChartRow{"throughputChart", &make<ThroughputChart>},
+    ChartRow{"latencyChart", &make<LatencyChart>},
+    ChartRow{"queueRunChart", &make<QueueRunChart>},
+    ChartRow{"queueChart", &make<QueueDepthChart>},
+    ChartRow{"memoryChart", &make<MemoryChart>},
+    ChartRow{"writesChart", &make<WriteStatsChart>},
+    ChartRow{"latencyHistogramChart", &make<LatencyHistogramChart>},
+    ChartRow{"offeredLoadChart", &make<OfferedLoadChart>},
 };
 
 } // namespace

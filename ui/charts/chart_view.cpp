@@ -2,17 +2,24 @@
 #include "ui/charts/chart_view.h"
 
 #include "ui/export_file.h"
+#include "ui/timeline/mark_style.h"
 
 #include <QBuffer>
 #include <QContextMenuEvent>
+#include <QDateTime>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QImage>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QMetaMethod>
 #include <QTemporaryDir>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <qcustomplot.h>
 
@@ -26,6 +33,19 @@ constexpr auto kIdleRefresh = std::chrono::seconds(5);
 // out of the window): a step a second is enough for a picture that says "nothing happens", and
 // keeps an idle app near 1 % of a core (bench/gui) where following every sample costs 5 %.
 constexpr auto kGrowingRefresh = std::chrono::seconds(1);
+// Time ticks at the steps QCPAxisTickerTime picks, labelled with the wall-clock time they stand
+// for (the keys are seconds since sampling began, which keeps them small and precise).
+class WallClockTicker final : public QCPAxisTickerTime {
+public:
+    double origin = 0;
+
+protected:
+    QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+        const qint64 ms = qint64(std::llround((origin + tick) * 1000));
+        return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm:ss"));
+    }
+};
+
 } // namespace
 
 PlotSeries::PlotSeries(QCPGraph* graph, std::size_t capacity) : data_(capacity), graph_(graph) {}
@@ -46,7 +66,7 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(plot_);
-    setMinimumSize(260, 160);
+    setMinimumSize(kMinimumWidth, kMinimumHeight);
     setAccessibleName(title);
 
     plot_->setNoAntialiasingOnDrag(true);
@@ -60,9 +80,8 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     time_rect_ = plot_->axisRect();
     time_rect_->setRangeDrag(Qt::Horizontal);
     time_rect_->setRangeZoom(Qt::Horizontal);
-    auto ticker = QSharedPointer<QCPAxisTickerTime>::create();
-    ticker->setTimeFormat(QStringLiteral("%m:%s"));
-    timeAxis()->setTicker(ticker);
+    timeAxis()->setTicker(QSharedPointer<WallClockTicker>::create());
+    timeAxis()->setLabel(tr("wall-clock time"));
     timeAxis()->setRange(-window_.width(), 0);
     valueAxis()->setRange(0, minimumTop());
     // The legend goes in a row of its own under the heading, so that it never hides data.
@@ -81,7 +100,19 @@ ChartView::ChartView(const QString& title, QWidget* parent)
 
     connect(timeAxis(), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
             &ChartView::onTimeRangeChanged);
-    connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] { followLive(); });
+    // Hover shows the values under the cursor.
+    connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (!have_samples_ || !time_rect_->rect().contains(e->pos()) || e->buttons()) {
+            QToolTip::hideText();
+            return;
+        }
+        QToolTip::showText(e->globalPosition().toPoint(),
+                           valuesAt(timeAxis()->pixelToCoord(e->pos().x())), plot_);
+    });
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] {
+        followLive();
+        Q_EMIT followRequested();
+    });
 }
 
 ChartView::~ChartView() = default;
@@ -162,6 +193,11 @@ void ChartView::onTimeRangeChanged(const QCPRange& range) {
     const ValueRange r = window_.user_moved({range.lower, range.upper}, now_, historyBegin());
     setTimeRange(r);
     requestReplot();
+    updateHeading();
+    if (window_.following())
+        Q_EMIT followRequested();
+    else
+        Q_EMIT userMovedTime(r.lower + time_origin_, r.upper + time_origin_);
 }
 
 void ChartView::setMaxLegendColumns(int columns) {
@@ -188,13 +224,60 @@ void ChartView::fitLegend() {
     legend->setFillOrder(legend->fillOrder(), /*rearrange=*/true);
 }
 
+void ChartView::fitTicks() {
+    // About one value label per three text lines of height, so that labels never run into each
+    // other however short the chart (the time axis picks its own readable steps).
+    const int line = QFontMetrics(valueAxis()->tickLabelFont()).height();
+    const auto rects = plot_->axisRects();
+    for (QCPAxisRect* rect : rects) {
+        const int h = rect->height() > 0 ? rect->height() : height() / int(rects.size());
+        const int count = std::clamp(h / (3 * line), 1, 6);
+        QCPAxis* axis = rect->axis(QCPAxis::atLeft);
+        if (axis->ticker()->tickCount() != count)
+            axis->ticker()->setTickCount(count);
+        axis->ticker()->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
+        // Too short for two labels a line apart: none, rather than a smudge (hover tells).
+        axis->setTickLabels(h >= 3 * line);
+        if (QCPAxis* bottom = rect->axis(QCPAxis::atBottom))
+            if (bottom == timeAxis()) {
+                const int width_of = QFontMetrics(bottom->tickLabelFont())
+                                         .horizontalAdvance(QStringLiteral("00:00:00")) *
+                                     2;
+                bottom->ticker()->setTickCount(
+                    std::clamp((rect->width() > 0 ? rect->width() : width()) / width_of, 2, 8));
+            }
+    }
+}
+
 void ChartView::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
     fitLegend();
+    fitTicks();
+}
+
+QString ChartView::valuesAt(double key) const {
+    const QLocale locale;
+    QStringList lines;
+    lines << QDateTime::fromMSecsSinceEpoch(qint64(std::llround((time_origin_ + key) * 1000)))
+                 .toString(QStringLiteral("HH:mm:ss.zzz"));
+    for (const auto& s : series_) {
+        if (!s->graph()->visible() || s->data().empty())
+            continue;
+        const auto [first, last] = s->data().window(key, key);
+        if (first == last || s->data().time(first) > key)
+            continue;
+        const double v = s->data().value(first);
+        const QString name = s->graph()->name();
+        lines << QStringLiteral("%1: %2").arg(
+            name.isEmpty() ? tr("series") : name,
+            std::isnan(v) ? tr("no data") : locale.toString(v, 'f', v < 10 ? 2 : 0));
+    }
+    return lines.join(QLatin1Char('\n'));
 }
 
 void ChartView::requestReplot() {
     fitLegend(); // series may have come or gone since (the memory chart's workers)
+    fitTicks();
     drawn_until_ = now_;
     dirty_ = false;
     last_replot_ = std::chrono::steady_clock::now();
@@ -204,6 +287,7 @@ void ChartView::requestReplot() {
 
 void ChartView::replotNow() {
     fitLegend();
+    fitTicks();
     if (have_samples_)
         setTimeRange(window_.range(now_, historyBegin()));
     drawn_until_ = now_;
@@ -213,8 +297,20 @@ void ChartView::replotNow() {
     plot_->replot(QCustomPlot::rpImmediateRefresh);
 }
 
+void ChartView::updateHeading() {
+    auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
+    if (!heading)
+        return;
+    const QString text = window_.following()
+                             ? title_
+                             : tr("%1 — paused, not following live (double-click)").arg(title_);
+    if (heading->text() != text)
+        heading->setText(text);
+}
+
 void ChartView::followLive() {
     window_.follow();
+    updateHeading();
     if (have_samples_) {
         setTimeRange(window_.range(now_, historyBegin()));
         requestReplot();
@@ -224,6 +320,50 @@ void ChartView::followLive() {
 void ChartView::setWindowSeconds(double seconds) {
     window_.set_width(seconds);
     followLive();
+}
+
+void ChartView::setTimeOrigin(double wall_seconds) {
+    time_origin_ = wall_seconds;
+    if (auto ticker = timeAxis()->ticker().dynamicCast<WallClockTicker>())
+        ticker->origin = wall_seconds;
+    dirty_ = true;
+}
+
+void ChartView::addMark(const TimelineMark& mark) {
+    auto* line = new QCPItemStraightLine(plot_);
+    line->setClipAxisRect(time_rect_);
+    line->setLayer(QStringLiteral("grid")); // under the data
+    const double t = mark.time - time_origin_;
+    for (QCPItemPosition* p : {line->point1, line->point2}) {
+        p->setType(QCPItemPosition::ptPlotCoords);
+        p->setAxes(timeAxis(), valueAxis());
+    }
+    line->point1->setCoords(t, 0);
+    line->point2->setCoords(t, 1);
+    marks_.push_back({line, mark.kind, mark.slot < 0});
+    styleMark(marks_.back());
+    while (marks_.size() > kMaxMarks) {
+        plot_->removeItem(marks_.front().line);
+        marks_.pop_front();
+    }
+    dirty_ = true;
+}
+
+void ChartView::styleMark(const Mark& mark) {
+    QColor c = markColour(palette_, mark.kind);
+    c.setAlpha(mark.whole_pool ? 220 : 140);
+    mark.line->setPen(
+        QPen(c, mark.whole_pool ? 1.4 : 1.0, mark.whole_pool ? Qt::DashLine : Qt::SolidLine));
+}
+
+void ChartView::showWallRange(double begin, double end) {
+    if (!(end > begin) || !have_samples_)
+        return;
+    const ValueRange r =
+        window_.user_moved({begin - time_origin_, end - time_origin_}, now_, historyBegin());
+    setTimeRange(r);
+    updateHeading();
+    requestReplot();
 }
 
 ValueRange ChartView::visibleTimeRange() const {
@@ -237,14 +377,34 @@ double ChartView::averageReplotMs() const {
     return plot_->replotTime(true);
 }
 
-bool ChartView::saveImage(const QString& path, QString* error) {
+bool ChartView::saveImage(const QString& path, QString* error, const ChartExport& how) {
     // Rendered first, then written whole or not at all (see writeExportFile).
     const QString suffix = QFileInfo(path).suffix().toLower();
+    if (how.width < 100 || how.height < 100 || how.dpi < 48 || how.dpi > 1200) {
+        if (error)
+            *error = tr("Choose a size of at least 100×100 pixels and 48 to 1200 dots per inch.");
+        return false;
+    }
+    auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
+    const QString shown = heading ? heading->text() : QString();
+    if (heading && !how.caption.isEmpty())
+        heading->setText(title_ + QLatin1Char('\n') + how.caption);
+    const auto restore = [&] {
+        if (heading)
+            heading->setText(shown);
+        plot_->replot(QCustomPlot::rpQueuedReplot);
+    };
     QByteArray bytes;
     if (suffix == QLatin1String("png")) {
+        const double scale = how.dpi / 96.0;
+        QImage image = plot_->toPixmap(how.width, how.height, scale).toImage();
+        const int dots_per_metre = int(std::lround(how.dpi / 0.0254));
+        image.setDotsPerMeterX(dots_per_metre);
+        image.setDotsPerMeterY(dots_per_metre);
         QBuffer buffer(&bytes);
         buffer.open(QIODevice::WriteOnly);
-        if (!plot_->toPixmap(0, 0, 2.0).save(&buffer, "PNG")) {
+        if (image.isNull() || !image.save(&buffer, "PNG")) {
+            restore();
             if (error)
                 *error = tr("Could not render the chart as PNG.");
             return false;
@@ -254,17 +414,21 @@ bool ChartView::saveImage(const QString& path, QString* error) {
         QTemporaryDir scratch;
         const QString rendered = scratch.filePath(QStringLiteral("chart.pdf"));
         QFile file(rendered);
-        if (!scratch.isValid() || !plot_->savePdf(rendered) || !file.open(QIODevice::ReadOnly)) {
+        if (!scratch.isValid() || !plot_->savePdf(rendered, how.width, how.height) ||
+            !file.open(QIODevice::ReadOnly)) {
+            restore();
             if (error)
                 *error = tr("Could not render the chart as PDF.");
             return false;
         }
         bytes = file.readAll();
     } else {
+        restore();
         if (error)
             *error = tr("Choose a file name ending in .png or .pdf.");
         return false;
     }
+    restore();
     return writeExportFile(path, bytes, error);
 }
 
@@ -293,6 +457,8 @@ void ChartView::applyPalette() {
     plot_->legend->setBrush(Qt::NoBrush);
     plot_->legend->setBorderPen(Qt::NoPen);
     plot_->legend->setTextColor(palette_.foreground);
+    for (const Mark& m : marks_)
+        styleMark(m);
     restyle(palette_);
     dirty_ = true;
     plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -327,6 +493,10 @@ void ChartView::contextMenuEvent(QContextMenuEvent* event) {
     }
     menu.addSeparator();
     menu.addAction(tr("Save as PNG or PDF…"), this, [this] {
+        if (isSignalConnected(QMetaMethod::fromSignal(&ChartView::saveRequested))) {
+            Q_EMIT saveRequested();
+            return;
+        }
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Save %1").arg(title_), title_ + QStringLiteral(".png"),
             tr("PNG image (*.png);;PDF document (*.pdf)"));

@@ -4,9 +4,11 @@
 #include "ui/charts/chart_palette.h"
 #include "ui/charts/time_series.h"
 #include "ui/monitor/sample.h"
+#include "ui/timeline/timeline_store.h"
 
 #include <QWidget>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -14,9 +16,19 @@ class QCustomPlot;
 class QCPAxis;
 class QCPAxisRect;
 class QCPGraph;
+class QCPItemStraightLine;
 class QCPRange;
 
 namespace poolscope {
+
+// How a chart is saved: its size in pixels at 96 dpi, the dots per inch of the file (the image
+// is that many times 96 dpi larger), and a caption under the title (date, pool settings).
+struct ChartExport {
+    int width = 1200;
+    int height = 675;
+    int dpi = 192;
+    QString caption;
+};
 
 // One line of a live chart: its bounded history (the logic) and the QCustomPlot graph that
 // mirrors it (the drawing).
@@ -43,6 +55,9 @@ class ChartView : public QWidget {
     Q_OBJECT
 public:
     static constexpr std::size_t kHistorySamples = 12000;
+    // Small enough that six charts and the timeline fit a 1280×720 screen beside the settings.
+    static constexpr int kMinimumWidth = 240;
+    static constexpr int kMinimumHeight = 150;
 
     explicit ChartView(const QString& title, QWidget* parent = nullptr);
     ~ChartView() override;
@@ -50,14 +65,27 @@ public:
     QString title() const { return title_; }
     void addSample(const Sample& sample);
 
-    // Writes the chart as PNG or PDF, by the file's suffix.
-    bool saveImage(const QString& path, QString* error);
+    // Writes the chart as PNG or PDF, by the file's suffix, at the size and resolution asked for,
+    // with the caption as a second title line.
+    bool saveImage(const QString& path, QString* error, const ChartExport& how = {});
 
     void setWindowSeconds(double seconds);
     double windowSeconds() const { return window_.width(); }
     void followLive();
     bool isFollowing() const { return window_.following(); }
     ValueRange visibleTimeRange() const;
+
+    // The wall-clock time (seconds since the Unix epoch) of sample time 0: the axis shows wall
+    // clock time, the one time base of the window.
+    void setTimeOrigin(double wall_seconds);
+    double timeOrigin() const { return time_origin_; }
+    // Draws a mark of the pool's (wall-clock time in the mark), as the timeline does: a dashed
+    // line for the whole pool's, a thin one for a single worker's. The newest kMaxMarks stay.
+    static constexpr std::size_t kMaxMarks = 200;
+    void addMark(const TimelineMark& mark);
+    std::size_t markCount() const { return marks_.size(); }
+    // Shows [begin, end] in wall-clock seconds and stops following (the timeline's selection).
+    void showWallRange(double begin, double end);
 
     // What the last replots cost, for the benchmark.
     double lastReplotMs() const;
@@ -67,6 +95,18 @@ public:
     void replotNow();
 
     QCustomPlot* plot() const { return plot_; }
+    // The hover text at a time (seconds since sampling began): wall-clock time, then each shown
+    // series' value then.
+    QString valuesAt(double key) const;
+
+Q_SIGNALS:
+    // "Save as PNG or PDF…" from the chart's menu, when the window handles it (else the chart
+    // asks for a file itself).
+    void saveRequested();
+    // The user dragged or zoomed the time axis to [begin, end], wall-clock seconds; or asked to
+    // follow live again (double click).
+    void userMovedTime(double begin, double end);
+    void followRequested();
 
 protected:
     // Adds the sample to the chart's series.
@@ -102,15 +142,27 @@ private:
     void setTimeRange(ValueRange range);
     void updateValueAxis(ValueRange visible);
     void requestReplot();
+    // Fewer value ticks on a short chart, so that their labels never overlap.
+    void fitTicks();
+    // The heading says when the chart does not follow live.
+    void updateHeading();
     // Wraps the legend so that no entry is cut off at the chart's present width.
     void fitLegend();
     double historyBegin() const;
     double lastChangeTime() const;
 
     QString title_;
+    double time_origin_ = 0;
     QCustomPlot* plot_;
     QCPAxisRect* time_rect_;
     std::vector<std::unique_ptr<PlotSeries>> series_;
+    struct Mark {
+        QCPItemStraightLine* line;
+        MarkKind kind;
+        bool whole_pool;
+    };
+    std::deque<Mark> marks_;
+    void styleMark(const Mark& mark);
     ChartPalette palette_;
     RollingWindow window_;
     double now_ = 0;

@@ -2,6 +2,8 @@
 #include "ui/charts/live_charts.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <qcustomplot.h>
 
 namespace poolscope {
@@ -22,10 +24,10 @@ QPen linePen(const QColor& c, qreal width = 1.6, Qt::PenStyle style = Qt::SolidL
 
 ProcessCountChart::ProcessCountChart(QWidget* parent) : ChartView(tr("Processes"), parent) {
     // Drawn in this order: busy underneath, alive on top of it, the target dashed over both.
-    busy_ = addSeries(tr("busy"));
+    busy_ = addSeries(tr("busy (1 s mean)"));
     alive_ = addSeries(tr("alive"));
     target_ = addSeries(tr("target"));
-    for (PlotSeries* s : {target_, alive_, busy_})
+    for (PlotSeries* s : {target_, alive_})
         stepped(s);
     valueAxis()->setLabel(tr("processes"));
     valueAxis()->ticker()->setTickStepStrategy(QCPAxisTicker::tssReadability);
@@ -35,7 +37,7 @@ ProcessCountChart::ProcessCountChart(QWidget* parent) : ChartView(tr("Processes"
 void ProcessCountChart::append(const Sample& s) {
     target_->append(s.time, s.target);
     alive_->append(s.time, s.alive);
-    busy_->append(s.time, s.busy);
+    busy_->append(s.time, busy_mean_.add(s.busy));
 }
 
 void ProcessCountChart::restyle(const ChartPalette& p) {
@@ -76,17 +78,16 @@ void ThroughputChart::restyle(const ChartPalette& p) {
 }
 
 QueueDepthChart::QueueDepthChart(QWidget* parent) : ChartView(tr("Queue Depth"), parent) {
-    in_flight_ = addSeries(tr("in workers"));
+    in_flight_ = addSeries(tr("in workers (1 s mean)"));
     pending_ = addSeries(tr("pending"));
-    for (PlotSeries* s : {pending_, in_flight_})
-        stepped(s);
+    stepped(pending_);
     valueAxis()->setLabel(tr("jobs"));
     applyPalette();
 }
 
 void QueueDepthChart::append(const Sample& s) {
     pending_->append(s.time, s.pending);
-    in_flight_->append(s.time, s.in_flight);
+    in_flight_->append(s.time, in_flight_mean_.add(s.in_flight));
 }
 
 void QueueDepthChart::restyle(const ChartPalette& p) {
@@ -104,6 +105,14 @@ MemoryChart::MemoryChart(QWidget* parent) : ChartView(tr("Worker Memory"), paren
 }
 
 void MemoryChart::append(const Sample& s) {
+    // A slot without a worker in this sample gets a gap, so that its line breaks instead of
+    // joining the last worker's memory to the next one's across the time nobody was there.
+    for (auto& [index, slot] : slots_) {
+        const bool present = std::any_of(s.workers.begin(), s.workers.end(),
+                                         [&](const WorkerSample& w) { return w.slot == index; });
+        if (!present)
+            slot.series->append(s.time, std::numeric_limits<double>::quiet_NaN());
+    }
     for (const WorkerSample& w : s.workers) {
         Slot& slot = slots_[w.slot];
         if (!slot.series) {
@@ -117,6 +126,37 @@ void MemoryChart::append(const Sample& s) {
         }
         slot.series->append(s.time, w.rss_mib);
     }
+    pickLegend();
+}
+
+void MemoryChart::pickLegend() {
+    std::vector<std::pair<double, int>> by_memory;
+    for (const auto& [index, slot] : slots_) {
+        const auto& d = slot.series->data();
+        by_memory.emplace_back(d.empty() || std::isnan(d.last_value()) ? -1.0 : d.last_value(),
+                               index);
+    }
+    std::sort(by_memory.begin(), by_memory.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::vector<int> wanted;
+    for (std::size_t i = 0; i < by_memory.size() && i < kLegendEntries; ++i)
+        wanted.push_back(by_memory[i].second);
+    std::sort(wanted.begin(), wanted.end());
+    if (wanted == in_legend_)
+        return;
+    in_legend_ = wanted;
+    for (auto& [index, slot] : slots_) {
+        QCPGraph* g = slot.series->graph();
+        if (std::binary_search(wanted.begin(), wanted.end(), index))
+            g->addToLegend();
+        else
+            g->removeFromLegend();
+    }
+    valueAxis()->setLabel(slots_.size() > kLegendEntries
+                              ? tr("resident MiB (legend: top %1)").arg(kLegendEntries)
+                              : tr("resident MiB"));
+    labels_changed_ = true;
 }
 
 bool MemoryChart::extrasChanged() {

@@ -28,6 +28,7 @@ private:
     PlotSeries* alive_;
     PlotSeries* target_;
     PlotSeries* busy_;
+    MovingMean busy_mean_{20}; // one second at the default 50 ms sampling
 };
 
 // Jobs finished per second, by outcome.
@@ -57,6 +58,7 @@ protected:
 private:
     PlotSeries* pending_;
     PlotSeries* in_flight_;
+    MovingMean in_flight_mean_{20};
 };
 
 // Resident memory of the worker in each slot.
@@ -76,8 +78,16 @@ private:
         PlotSeries* series = nullptr;
         pid_t pid = 0;
     };
+    // With many workers the legend names only the ones using the most memory (hover shows all).
+    void pickLegend();
     std::map<int, Slot> slots_;
+    std::vector<int> in_legend_;
     bool labels_changed_ = false;
+
+public:
+    static constexpr std::size_t kLegendEntries = 8;
+    // The slots the legend names now.
+    const std::vector<int>& slotsInLegend() const { return in_legend_; }
 };
 
 // Celery's write statistics: raw writes per slot as bars labelled with the slot's current pid,

@@ -10,7 +10,11 @@ namespace poolscope {
 
 namespace {
 constexpr double kNever = -std::numeric_limits<double>::infinity();
+// A gap (NaN: no data, the line breaks) equals another gap.
+bool same(double a, double b) {
+    return a == b || (std::isnan(a) && std::isnan(b));
 }
+} // namespace
 
 TimeSeries::TimeSeries(std::size_t capacity) : capacity_(capacity), last_change_(kNever) {
     if (capacity_ == 0)
@@ -20,7 +24,7 @@ TimeSeries::TimeSeries(std::size_t capacity) : capacity_(capacity), last_change_
 std::size_t TimeSeries::append(double time, double value) {
     if (!times_.empty()) {
         time = std::max(time, times_.back());
-        if (value != values_.back())
+        if (!same(value, values_.back()))
             last_change_ = time;
     }
     times_.push_back(time);
@@ -72,6 +76,23 @@ std::optional<ValueRange> TimeSeries::value_range(double t0, double t1) const {
                       : ValueRange{v, v};
     }
     return range;
+}
+
+double MovingMean::add(double value) {
+    values_.push_back(value);
+    sum_ += value;
+    if (values_.size() > count_) {
+        sum_ -= values_.front();
+        values_.pop_front();
+    }
+    // Recomputed now and then so that rounding never accumulates.
+    if (values_.size() == count_ && ++adds_since_sum_ >= 1024) {
+        adds_since_sum_ = 0;
+        sum_ = 0;
+        for (double v : values_)
+            sum_ += v;
+    }
+    return sum_ / double(values_.size());
 }
 
 ValueRange RollingWindow::range(double now, double history_begin) const {

@@ -18,7 +18,8 @@ struct ValueRange {
     double upper = 0;
 };
 
-// A bounded history of (time, value) samples in time order. When full, appending drops the
+// A bounded history of (time, value) samples in time order. A NaN value is a gap: no data then
+// (a slot without a worker), and the chart breaks its line there. When full, appending drops the
 // oldest sample, so memory stays fixed however long the app runs.
 class TimeSeries {
 public:
@@ -43,7 +44,8 @@ public:
     // Indices [first, last) of the samples a chart needs to draw [t0, t1]: those inside it,
     // plus the one just before t0 so that a step or line enters the window from the left edge.
     std::pair<std::size_t, std::size_t> window(double t0, double t1) const;
-    // Smallest and largest value among window(t0, t1); nullopt when it is empty.
+    // Smallest and largest value among window(t0, t1), gaps (NaN) left out; nullopt when there is
+    // none.
     std::optional<ValueRange> value_range(double t0, double t1) const;
     // The time of the newest sample whose value differs from the one before it. Everything at
     // or after it is constant, so a view starting later shows a flat line. -inf when the
@@ -55,6 +57,24 @@ private:
     std::deque<double> times_;
     std::deque<double> values_;
     double last_change_;
+};
+
+// The mean of the last `count` values: a gauge that flips between 1 and 2 every sample at high
+// rates (busy workers, jobs in workers) reads as its average, not as a barcode.
+class MovingMean {
+public:
+    explicit MovingMean(std::size_t count) : count_(count ? count : 1) {}
+    double add(double value);
+    void clear() {
+        values_.clear();
+        sum_ = 0;
+    }
+
+private:
+    std::size_t count_;
+    std::deque<double> values_;
+    double sum_ = 0;
+    int adds_since_sum_ = 0;
 };
 
 // The time range a chart shows: a rolling window that follows the newest sample, until the user

@@ -3,10 +3,15 @@
 
 #include "ui/sources/pool_controller.h"
 
+#include <chrono>
+
 namespace poolscope {
 
 PoolMonitor::PoolMonitor(PoolController& controller, QObject* parent)
     : QObject(parent), controller_(controller) {
+    using namespace std::chrono;
+    const double wall_now = duration<double>(system_clock::now().time_since_epoch()).count();
+    history_.set_time_origin(wall_now - controller_.elapsedSeconds());
     connect(&controller_, &PoolController::sampled, this, &PoolMonitor::onSampled);
 }
 

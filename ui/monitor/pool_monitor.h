@@ -19,6 +19,8 @@ public:
     explicit PoolMonitor(PoolController& controller, QObject* parent = nullptr);
 
     const StatsHistory& history() const { return history_; }
+    // The wall-clock time (seconds since the Unix epoch) of sample time 0.
+    double timeOrigin() const { return history_.time_origin(); }
 
 Q_SIGNALS:
     // One per controller sample, after the sample is derived and before it joins the history.

@@ -1,12 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/monitor/stats_history.h"
 
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 namespace poolscope {
 
 using poolcore::Outcome;
+
+std::string iso_utc(double wall_seconds) {
+    const auto ms = static_cast<long long>(std::llround(wall_seconds * 1000.0));
+    const std::time_t secs = std::time_t(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char out[64];
+    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+    return out;
+}
 
 void StatsHistory::append(Sample sample) {
     samples_.push_back(std::move(sample));
@@ -23,7 +36,7 @@ std::string StatsHistory::to_csv() const {
     out += ",writes_per_s,latency_p50_ms,latency_p99_ms,submitted";
     for (int o = 0; o < poolcore::kOutcomeCount; ++o)
         out += "," + std::string(poolcore::to_string(Outcome(o)));
-    out += ",total_writes\n";
+    out += ",total_writes,wall_time\n";
     char line[128];
     for (const Sample& s : samples_) {
         std::snprintf(line, sizeof line, "%.3f,%s,%d,%d,%d,%.0f,%.0f", s.time,
@@ -39,7 +52,7 @@ std::string StatsHistory::to_csv() const {
         out += line;
         for (std::uint64_t total : s.totals)
             out += "," + std::to_string(total);
-        out += "," + std::to_string(s.total_writes) + "\n";
+        out += "," + std::to_string(s.total_writes) + "," + iso_utc(time_origin_ + s.time) + "\n";
     }
     return out;
 }
@@ -57,6 +70,7 @@ std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest,
             per_second[std::string(poolcore::to_string(Outcome(o)))] =
                 s.outcome_per_s[std::size_t(o)];
         history.push_back({{"time_s", s.time},
+                           {"wall_time", iso_utc(time_origin_ + s.time)},
                            {"state", poolcore::to_string(s.state)},
                            {"target", s.target},
                            {"alive", s.alive},
@@ -67,7 +81,10 @@ std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest,
                            {"latency_ms", {{"p50", s.p50_ms}, {"p99", s.p99_ms}}},
                            {"workers", std::move(workers)}});
     }
-    nlohmann::json doc = {{"snapshot", latest}, {"history", std::move(history)}};
+    nlohmann::json doc = {{"started_at", iso_utc(time_origin_)},
+                          {"started_at_unix_s", time_origin_},
+                          {"snapshot", latest},
+                          {"history", std::move(history)}};
     if (info)
         doc["info"] = *info;
     return doc.dump(2);

@@ -8,6 +8,11 @@
 #include <string>
 
 namespace poolscope {
+// A wall-clock time (seconds since the Unix epoch) as ISO 8601 UTC with milliseconds.
+std::string iso_utc(double wall_seconds);
+} // namespace poolscope
+
+namespace poolscope {
 
 // The bounded history of samples the File menu exports.
 class StatsHistory {
@@ -16,14 +21,21 @@ public:
     void append(Sample sample);
     const std::deque<Sample>& samples() const { return samples_; }
     void clear() { samples_.clear(); }
+    // The wall-clock time (seconds since the Unix epoch) of sample time 0, so that every export
+    // says when it happened, in the window's one time base.
+    void set_time_origin(double wall_seconds) { time_origin_ = wall_seconds; }
+    double time_origin() const { return time_origin_; }
 
-    // One row per sample, with a header; the gauges and rates the charts show.
+    // One row per sample, with a header; the gauges and rates the charts show. time_s counts
+    // from time_origin(); the last column, wall_time, is the same instant in UTC (ISO 8601).
     std::string to_csv() const;
-    // {"snapshot": the latest StatsSnapshot, "info": Celery's info report, "history": [...]}.
+    // {"started_at": time_origin() in ISO 8601 UTC, "started_at_unix_s", "snapshot": the latest
+    // StatsSnapshot, "info": Celery's info report, "history": [... each with "wall_time"]}.
     std::string to_json(const poolcore::StatsSnapshot& latest, const poolcore::Info* info) const;
 
 private:
     std::size_t capacity_;
+    double time_origin_ = 0;
     std::deque<Sample> samples_;
 };
 

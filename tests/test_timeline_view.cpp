@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The timeline widget under the mouse: wheel zoom pauses following and says so, Follow Live
+// resumes, Shift+drag selects a time range, a click on a bar activates its job; and a chart shown
+// a wall-clock range from the timeline zooms to it.
+
+#include "gui_test_util.h"
+#include "ui/charts/live_charts.h"
+#include "ui/timeline/timeline_view.h"
+
+#include <QApplication>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QtTest>
+#include <chrono>
+#include <qcustomplot.h>
+
+using namespace poolscope;
+using namespace std::chrono;
+using poolcore::JobRecord;
+
+namespace {
+
+QWidget* canvasOf(TimelineView& view) {
+    for (QWidget* w : view.findChildren<QWidget*>())
+        if (w->accessibleName() == QLatin1String("Job timeline"))
+            return w;
+    return nullptr;
+}
+
+JobRecord job(poolcore::JobId id, int slot, JobRecord::Clock::time_point written,
+              milliseconds run) {
+    JobRecord r;
+    r.id = id;
+    r.slot = slot;
+    r.pid = 500 + slot;
+    r.task = "sleep";
+    r.submitted = written - milliseconds(5);
+    r.written = written;
+    r.accepted = written;
+    r.finished = written + run;
+    return r;
+}
+
+} // namespace
+
+class TimelineViewTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { test::isolateSettings(); }
+
+    void mouseZoomsPansSelectsAndActivates() {
+        TimelineView view;
+        view.resize(900, 260);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const auto now = JobRecord::Clock::now();
+        // Two minutes of history, so that the view can leave the live edge.
+        view.addJobs({job(3, 1, now - seconds(120), milliseconds(100)),
+                      job(1, 0, now - seconds(3), milliseconds(2500)),
+                      job(2, 1, now - seconds(2), milliseconds(500))});
+        QCOMPARE(view.store().lanes().size(), std::size_t(2));
+        QWidget* canvas = canvasOf(view);
+        QVERIFY(canvas);
+        QVERIFY(view.isFollowing());
+        QVERIFY(!view.followButton()->isEnabled());
+        QVERIFY(view.statusText().contains(QLatin1String("following live")));
+
+        // The wheel zooms in around an older time and stops following, and the view says so.
+        QSignalSpy following(&view, &TimelineView::followingChanged);
+        const QPoint middle(canvas->width() / 3, 10);
+        QWheelEvent wheel(middle, canvas->mapToGlobal(middle), QPoint(), QPoint(0, 240),
+                          Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(canvas, &wheel);
+        QVERIFY(!view.isFollowing());
+        QVERIFY(view.visibleRange().upper - view.visibleRange().lower < 59);
+        QVERIFY(view.statusText().contains(QLatin1String("paused")));
+        QVERIFY(view.followButton()->isEnabled());
+        QCOMPARE(following.count(), 1);
+        QTest::mouseClick(view.followButton(), Qt::LeftButton);
+        QVERIFY(view.isFollowing());
+
+        // Shift+drag selects a range: the view shows it and says which.
+        QSignalSpy selected(&view, &TimelineView::timeRangeSelected);
+        const int y = 10;
+        QTest::mousePress(canvas, Qt::LeftButton, Qt::ShiftModifier,
+                          QPoint(canvas->width() / 2, y));
+        QTest::mouseMove(canvas, QPoint(canvas->width() / 2 + 150, y));
+        QTest::mouseRelease(canvas, Qt::LeftButton, Qt::ShiftModifier,
+                            QPoint(canvas->width() / 2 + 150, y));
+        QCOMPARE(selected.count(), 1);
+        const double begin = selected[0][0].toDouble(), end = selected[0][1].toDouble();
+        QVERIFY(end > begin);
+        QVERIFY(!view.isFollowing());
+        QVERIFY(qAbs(view.visibleRange().lower - begin) < 1e-3);
+        QVERIFY(qAbs(view.visibleRange().upper - end) < 1e-3);
+
+        // Zoomed into job 1's middle: a click in slot 0's lane activates it.
+        const TimelineStore& store = view.store();
+        const double j1_written = store.toWall(now - seconds(3));
+        view.showRange(j1_written + 0.5, j1_written + 1.5);
+        const TimelineFrame frame = view.currentFrame();
+        QCOMPARE(frame.mode, TimelineFrame::Mode::Bars);
+        QSignalSpy activated(&view, &TimelineView::jobActivated);
+        QTest::mouseClick(canvas, Qt::LeftButton, Qt::NoModifier, QPoint(canvas->width() / 2, 8));
+        QCOMPARE(activated.count(), 1);
+        QCOMPARE(activated[0][0].value<poolcore::JobId>(), poolcore::JobId(1));
+        QVERIFY(view.repaintNow() >= 0);
+    }
+
+    void chartZoomsToAWallClockRange() {
+        ProcessCountChart chart;
+        chart.resize(400, 300);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        chart.setTimeOrigin(1000.0);
+        for (int i = 0; i <= 200; ++i) {
+            Sample s;
+            s.time = i * 0.05;
+            s.alive = s.target = 4;
+            chart.addSample(s);
+        }
+        QVERIFY(chart.isFollowing());
+        chart.showWallRange(1002.0, 1004.0);
+        QVERIFY(!chart.isFollowing());
+        QVERIFY(qAbs(chart.visibleTimeRange().lower - 2.0) < 1e-6);
+        QVERIFY(qAbs(chart.visibleTimeRange().upper - 4.0) < 1e-6);
+
+        // The timeline's marks, the newest ChartView::kMaxMarks of them.
+        for (int i = 0; i < 250; ++i) {
+            TimelineMark mark;
+            mark.time = 1000.0 + i * 0.04;
+            mark.kind = i % 2 ? MarkKind::WorkerExit : MarkKind::Restart;
+            mark.slot = i % 2 ? 1 : -1;
+            chart.addMark(mark);
+        }
+        QCOMPARE(chart.markCount(), ChartView::kMaxMarks);
+        QCOMPARE(chart.plot()->itemCount(), int(ChartView::kMaxMarks));
+        chart.replotNow();
+    }
+};
+
+QTEST_MAIN(TimelineViewTest)
+#include "test_timeline_view.moc"
