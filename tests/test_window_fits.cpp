@@ -21,6 +21,7 @@
 #include <QFile>
 #include <QPushButton>
 #include <QScreen>
+#include <QScrollArea>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QToolBar>
@@ -183,9 +184,18 @@ private Q_SLOTS:
         for (QToolBar* bar : window.findChildren<QToolBar*>())
             if (bar->isVisible())
                 check(bar->windowTitle(), bar);
+        // The chart grid scrolls where the screen is too short for every chart: each must be
+        // reachable, inside the screen once scrolled to, and never scrolled sideways.
+        auto* chart_scroll = window.findChild<QScrollArea*>(QStringLiteral("chartScroll"));
+        QVERIFY(chart_scroll);
+        check(QStringLiteral("the chart area"), chart_scroll);
         for (ChartView* chart : window.charts()) {
             QVERIFY2(chart->isVisible(), qPrintable(chart->title()));
+            chart_scroll->ensureWidgetVisible(chart, 0, 0);
+            QCoreApplication::processEvents();
             check(chart->title(), chart);
+            QVERIFY2(chart->width() <= chart_scroll->viewport()->width(),
+                     qPrintable(chart->title()));
             // A chart too small to read is as bad as one off-screen.
             QVERIFY2(chart->height() >= ChartView::kMinimumHeight, qPrintable(chart->title()));
         }

@@ -7,9 +7,9 @@
 #include "ui/charts/chart_view.h"
 #include "ui/charts/job_charts.h"
 #include "ui/export_file.h"
-#include "ui/monitor/job_monitor.h"
 #include "ui/fault_injection.h"
 #include "ui/help_dialogs.h"
+#include "ui/monitor/job_monitor.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/celery_page.h"
 #include "ui/pages/chart_export_dialog.h"
@@ -140,7 +140,16 @@ MainWindow::MainWindow(QWidget* parent)
     centre_->setChildrenCollapsible(false);
     timeline_ = new TimelineView;
     centre_->addWidget(timeline_);
-    centre_->addWidget(chart_grid_);
+    // On a laptop screen nine charts at a readable height do not fit under the timeline: the
+    // grid scrolls then, rather than pushing the window past the screen.
+    auto* chart_scroll = new QScrollArea;
+    chart_scroll->setObjectName(QStringLiteral("chartScroll"));
+    chart_scroll->setWidget(chart_grid_);
+    chart_scroll->setWidgetResizable(true);
+    chart_scroll->setFrameShape(QFrame::NoFrame);
+    chart_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    chart_scroll->setMinimumHeight(ChartView::kMinimumHeight);
+    centre_->addWidget(chart_scroll);
     centre_->setStretchFactor(0, 2);
     centre_->setStretchFactor(1, 3);
     for (ChartView* chart : charts_)
