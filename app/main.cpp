@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/command_line.h"
 #include "app/headless_run.h"
+#include "app/platform_console.h"
 #include "app/worker_program_path.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/worker_entry.h"
@@ -9,11 +10,9 @@
 #include <QCoreApplication>
 #include <cerrno>
 #include <cstdio>
-#include <fcntl.h>
 #include <iostream>
 #include <memory>
 #include <streambuf>
-#include <unistd.h>
 
 #ifdef POOLSCOPE_HAVE_GUI
 #include "ui/gui_main.h"
@@ -54,7 +53,7 @@ protected:
 
 int main(int argc, char** argv) {
     // Looked at before run_worker_if_requested puts /dev/null on a closed stdout.
-    const bool stdout_closed = ::fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF;
+    const bool stdout_closed = poolscope::standard_output_closed();
     // Spawned workers and forkservers are this program too: they leave here.
     poolcore::run_worker_if_requested(argc, argv);
 
@@ -65,6 +64,8 @@ int main(int argc, char** argv) {
     if (cl.headless.pool.worker_program.empty())
         cl.headless.pool.worker_program = poolscope::find_worker_program();
 
+    if (cl.mode != poolscope::CommandLine::Mode::Gui)
+        poolscope::attach_parent_console();
     switch (cl.mode) {
     case poolscope::CommandLine::Mode::Error:
         std::fprintf(stderr, "poolscope: %s (see --help)\n", qPrintable(cl.text));

@@ -25,8 +25,18 @@ void on_stop_signal(int signal) {
 
 StopSignals::StopSignals() {
     int ends[2];
+#ifdef __linux__
     if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0)
         return;
+#else
+    // macOS has no pipe2(): a pipe, then the flags one by one.
+    if (::pipe(ends) != 0)
+        return;
+    for (int fd : ends) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+#endif
     read_end_ = ends[0];
     write_end_ = ends[1];
     g_stop_signal_pipe = write_end_;

@@ -7,13 +7,23 @@
 
 namespace poolscope {
 
+namespace {
+#ifdef _WIN32
+constexpr const char* kWorkerFileName = "poolscope-worker.exe";
+#else
+constexpr const char* kWorkerFileName = "poolscope-worker";
+#endif
+} // namespace
+
 std::string find_worker_program() {
     const std::string self = poolcore::this_program_file();
     if (self.empty())
         return {};
     const std::filesystem::path dir = std::filesystem::path(self).parent_path();
-    for (const auto& candidate : {dir / "poolscope-worker",
-                                  dir.parent_path() / "libexec" / "poolscope" / "poolscope-worker"})
+    // Beside the app (the build tree, a macOS bundle's Contents/MacOS, Windows' bin), or where
+    // a Linux package puts it.
+    for (const auto& candidate :
+         {dir / kWorkerFileName, dir.parent_path() / "libexec" / "poolscope" / kWorkerFileName})
         if (poolcore::worker_program_problem(candidate.string()).empty())
             return candidate.lexically_normal().string();
     return {};

@@ -19,6 +19,8 @@ packages=(
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
     doxygen
+    python3-yaml binutils-mingw-w64-x86-64 # tests/check_platform_files.py: workflows, .rc
+    clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
 )
 
 install_missing_packages() {

@@ -5,6 +5,10 @@ if(TARGET poolscope_ui)
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_gui_models SOURCES test_gui_models.cpp
         LIBS poolscope_ui LABELS quick gui)
+    poolscope_add_test(NAME test_job_stats SOURCES test_job_stats.cpp
+        LIBS poolscope_ui LABELS quick gui)
+    poolscope_add_test(NAME test_job_views SOURCES test_job_views.cpp
+        LIBS poolscope_ui QCustomPlotQt6::QCustomPlotQt6 LABELS gui)
     poolscope_add_test(NAME test_pool_sources SOURCES test_pool_sources.cpp
         LIBS poolscope_ui LABELS quick gui)
     poolscope_add_test(NAME test_chart_widgets SOURCES test_chart_widgets.cpp
@@ -14,5 +18,9 @@ if(TARGET poolscope_ui)
     poolscope_add_test(NAME test_gui_screenshot SOURCES test_gui_screenshot.cpp gui_test_util.h
         LIBS poolscope_ui LABELS gui TIMEOUT 120)
     target_compile_definitions(test_gui_screenshot PRIVATE
+        POOLSCOPE_SCREENSHOT_DIR="${CMAKE_BINARY_DIR}")
+    poolscope_add_test(NAME test_job_views_screenshot SOURCES test_job_views_screenshot.cpp
+        gui_test_util.h LIBS poolscope_ui LABELS gui TIMEOUT 120)
+    target_compile_definitions(test_job_views_screenshot PRIVATE
         POOLSCOPE_SCREENSHOT_DIR="${CMAKE_BINARY_DIR}")
 endif()

@@ -197,10 +197,13 @@ private Q_SLOTS:
         QCOMPARE(s.target, 4);
         QCOMPARE(s.busy, 2);
         QCOMPARE(s.pending, 7.0);
-        QCOMPARE(s.succeeded_per_s, 200.0);
-        QCOMPARE(s.failed_per_s, 30.0); // task errors and terminated jobs
-        QCOMPARE(s.lost_per_s, 6.0);
-        QCOMPARE(s.timed_out_per_s, 8.0); // hard and soft limits
+        // One rate per outcome: nothing folded together (soft and hard limits apart).
+        const auto rate = [&](Outcome o) { return s.outcome_per_s[std::size_t(o)]; };
+        QCOMPARE(rate(Outcome::Success), 200.0);
+        QCOMPARE(rate(Outcome::WorkerLost), 6.0);
+        QCOMPARE(rate(Outcome::TimeLimit), 4.0);
+        QCOMPARE(rate(Outcome::SoftTimeLimit), 4.0);
+        QCOMPARE(rate(Outcome::TaskError) + rate(Outcome::Terminated), 30.0);
         QCOMPARE(s.finished_per_s, 244.0);
         QCOMPARE(s.writes_per_s, 260.0);
         QCOMPARE(s.p50_ms, 1.5);

@@ -3,6 +3,7 @@
 // at widths from a narrow dock to a wide window, and its legend always fits.
 
 #include "gui_test_util.h"
+#include "ui/charts/job_charts.h"
 #include "ui/charts/live_charts.h"
 #include "ui/monitor/sample.h"
 
@@ -24,7 +25,7 @@ Sample sampleWithWorkers(double time, int workers) {
     s.target = workers;
     s.alive = workers;
     s.busy = workers / 2;
-    s.succeeded_per_s = 100 * time;
+    s.outcome_per_s[std::size_t(poolcore::Outcome::Success)] = 100 * time;
     s.p50_ms = 1;
     s.p99_ms = 3;
     for (int slot = 0; slot < workers; ++slot)

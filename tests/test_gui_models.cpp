@@ -285,6 +285,26 @@ private Q_SLOTS:
         QCOMPARE(shown[0].kind, EventKind::Message);
         QCOMPARE(shown[0].text, QString::fromStdString(warning));
     }
+
+    // The outcome is said once, by poolcore's name, even when the pool's text starts with it.
+    void eventQueueNamesAnOutcomeOnce() {
+        PoolEventQueue queue;
+        poolcore::JobResult r;
+        r.id = 7;
+        r.outcome = poolcore::Outcome::Terminated;
+        r.value = "terminated: worker exited with signal SIGTERM";
+        queue.on_job_finished(r);
+        r.id = 8;
+        r.outcome = poolcore::Outcome::SoftTimeLimit;
+        r.value = "SoftTimeLimitExceeded(0.1 s)";
+        queue.on_job_finished(r);
+        const QList<PoolEvent> events = queue.drain();
+        QCOMPARE(events.size(), 2);
+        QCOMPARE(events[0].text,
+                 QStringLiteral("job 7 terminated: worker exited with signal SIGTERM"));
+        QCOMPARE(events[1].text,
+                 QStringLiteral("job 8 soft-time-limit: SoftTimeLimitExceeded(0.1 s)"));
+    }
 };
 
 QTEST_MAIN(GuiModelsTest)

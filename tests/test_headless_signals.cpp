@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `poolscope --headless` run as a shell or a supervisor runs it: with stdin, stdout or stderr
-// closed, and stopped by SIGTERM, SIGINT or SIGHUP in the middle of a load. Each case runs for
+// closed, its report sent to a full device, and stopped by SIGTERM, SIGINT or SIGHUP in the
+// middle of a load. Each case runs for
 // both pools and every start method.
 #include "app_process.h"
 #include "poolcore/observer.h"
@@ -107,6 +108,35 @@ private slots:
         QVERIFY2(f.err.find("poolscope: could not write the report") != std::string::npos,
                  f.err.c_str());
         QVERIFY2(f.err.find("exitcode") == std::string::npos, f.err.c_str()); // no worker broke
+    }
+
+    // A report to a full device (a full disk, as /dev/full is always) is no report: the run says
+    // so on stderr and fails, within the bound, and its workers end with it.
+    void aReportToAFullDeviceFailsTheRunWithAMessage_data() { methods_and_pools(); }
+    void aReportToAFullDeviceFailsTheRunWithAMessage() {
+        QFETCH(QString, method);
+        QFETCH(QStringList, pool);
+        for (const bool json : {false, true}) {
+            QStringList args{"--headless", "--processes",    "2",   "--count", "40", "--task",
+                             "sleep=50",   "--start-method", method};
+            args << pool;
+            if (json)
+                args << "--json";
+            QProcess app;
+            app.setStandardOutputFile(QStringLiteral("/dev/full"));
+            app.start(QStringLiteral(POOLSCOPE_APP), args);
+            QVERIFY(app.waitForStarted(30000));
+            const auto descendants = apptest::wait_for_descendants(pid_t(app.processId()),
+                                                                   method == "forkserver" ? 3 : 2);
+            QVERIFY(descendants.size() >= 2);
+            const auto f = apptest::finish(app);
+            QVERIFY2(f.exited, f.err.c_str());
+            QCOMPARE(f.code, 1);
+            QVERIFY2(f.err.find("poolscope: could not write the report: No space left on "
+                                "device") != std::string::npos,
+                     f.err.c_str());
+            QVERIFY2(apptest::left_behind(descendants).empty(), "a process of the run outlived it");
+        }
     }
 
     // With stderr closed, --verbose prints into the void and nowhere else.

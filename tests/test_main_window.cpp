@@ -289,7 +289,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
                 for (int r = 0; r < log->rowCount(); ++r) {
-                    const PoolEvent& e = log->event(r);
+                    const PoolEvent& e = log->event_at(r);
                     if (e.kind == EventKind::WorkerExit && e.pid == victim &&
                         e.text.contains(QStringLiteral("SIGKILL")))
                         return true;

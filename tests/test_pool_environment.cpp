@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The pool in a hostile environment: a low descriptor limit under every start method, a process
-// out of descriptors when the forkserver hands a worker over, a stopped forkserver. Real limits
+// out of descriptors when the forkserver hands a worker over, a low process limit for an
+// unprivileged user, a stopped forkserver. Real limits
 // (setrlimit, here or in the app's process), real signals, the real app.
 #include "platform/posix/forkserver_client.h"
 #include "platform/posix/posix_process.h"
@@ -10,9 +11,14 @@
 #include "process_util.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <dirent.h>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <pwd.h>
 #include <set>
 #include <sys/resource.h>
 #include <system_error>
@@ -86,6 +92,28 @@ AppRun run_app_with_descriptor_limit(int nofile, const QStringList& args) {
     if (!out.empty())
         run.report = nlohmann::json::parse(out, nullptr, false);
     return run;
+}
+
+// The processes whose real user is `uid`, as /proc shows them now.
+std::set<pid_t> processes_of(uid_t uid) {
+    std::set<pid_t> found;
+    DIR* proc = ::opendir("/proc");
+    while (const dirent* entry = proc ? ::readdir(proc) : nullptr) {
+        const pid_t pid = pid_t(std::atoi(entry->d_name));
+        if (pid <= 0)
+            continue;
+        std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+        std::string line;
+        while (std::getline(status, line))
+            if (line.rfind("Uid:", 0) == 0) {
+                if (uid_t(std::stoul(line.substr(4))) == uid)
+                    found.insert(pid);
+                break;
+            }
+    }
+    if (proc)
+        ::closedir(proc);
+    return found;
 }
 
 int occurrences(const std::string& text, const std::string& fragment) {
@@ -238,6 +266,87 @@ private slots:
             w->channel.reset(); // EOF: the worker exits, and the server says how
             QVERIFY(posix::ForkServerClient::read_exit_status(w->exit_fd.get(), 10s).known);
         }
+    }
+
+    // RLIMIT_NPROC binds an unprivileged user (root is exempt, and CI runs as root): the app runs
+    // as nobody with room for a few processes of 8 asked for. The refused start is told once,
+    // the workers that could start run every job, and the run ends leaving nothing, with exit 1
+    // as any run whose pool did not fully start does (README, "Headless runs").
+    void aLowProcessLimitRunsEveryJobOnTheWorkersItAllows_data() {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("pool");
+        QTest::addColumn<QString>("refusal");
+        QTest::newRow("fork/async") << "fork"
+                                    << "async"
+                                    << "fork: Resource temporarily unavailable";
+        QTest::newRow("forkserver/async") << "forkserver"
+                                          << "async"
+                                          << "forkserver: starting a worker: Resource temporarily";
+        QTest::newRow("spawn/async") << "spawn"
+                                     << "async"
+                                     << "posix_spawn: Resource temporarily unavailable";
+        QTest::newRow("forkserver/blocking")
+            << "forkserver"
+            << "blocking"
+            << "forkserver: starting a worker: Resource temporarily";
+        QTest::newRow("spawn/blocking") << "spawn"
+                                        << "blocking"
+                                        << "posix_spawn: Resource temporarily unavailable";
+    }
+    void aLowProcessLimitRunsEveryJobOnTheWorkersItAllows() {
+        QFETCH(QString, method);
+        QFETCH(QString, pool);
+        QFETCH(QString, refusal);
+        const QString setpriv = QStringLiteral("/usr/bin/setpriv");
+        if (!QFileInfo(setpriv).isExecutable())
+            QSKIP("setpriv (util-linux) is missing: it runs the app as nobody, as a process limit "
+                  "binds no root process");
+        if (::geteuid() != 0)
+            QSKIP("becoming nobody for the process limit (setpriv --reuid) needs root; as an "
+                  "unprivileged user the limit would count every process this user runs");
+        const passwd* nobody = ::getpwnam("nobody");
+        QVERIFY(nobody);
+        // Copies nobody can reach and run, wherever the build tree lies (/root is 0700).
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QVERIFY(QFile::setPermissions(
+            dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                            QFileDevice::ReadOther | QFileDevice::ExeOther));
+        const QString app = dir.filePath("poolscope");
+        const QString built_worker =
+            QFileInfo(QStringLiteral(POOLSCOPE_APP)).dir().filePath("poolscope-worker");
+        QVERIFY(QFile::copy(QStringLiteral(POOLSCOPE_APP), app));
+        QVERIFY(QFile::copy(built_worker, dir.filePath("poolscope-worker")));
+
+        const std::set<pid_t> nobody_before = processes_of(nobody->pw_uid);
+        const int processes_allowed = 6; // the app, its threads and a few workers
+        QProcess run;
+        run.setWorkingDirectory(dir.path());
+        run.setChildProcessModifier([processes_allowed] {
+            // Kept through setpriv's exec; it binds once the user is nobody.
+            const rlimit limit{rlim_t(processes_allowed), rlim_t(processes_allowed)};
+            ::setrlimit(RLIMIT_NPROC, &limit);
+        });
+        run.start(setpriv, {"--reuid=nobody", "--regid=nogroup", "--clear-groups", app,
+                            "--headless", "--json", "--processes", "8", "--count", "300",
+                            "--start-method", method, "--pool", pool});
+        QVERIFY(run.waitForFinished(120000));
+        const std::string err = run.readAllStandardError().toStdString();
+        QCOMPARE(run.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(run.exitCode() == 1, err.c_str());
+        const auto report =
+            nlohmann::json::parse(run.readAllStandardOutput().toStdString(), nullptr, false);
+        QVERIFY2(report.is_object(), err.c_str());
+        QCOMPARE(report["submitted"].get<int>(), 300);
+        QCOMPARE(report["succeeded"].get<int>(), 300);
+        QCOMPARE(report["did_start_ok"].get<bool>(), false);
+        const auto running = report["info"]["processes"].size();
+        QVERIFY2(running >= 1 && running < 8, report.dump().c_str());
+        QVERIFY2(occurrences(err, refusal.toStdString()) == 1, err.c_str());
+        QVERIFY2(occurrences(err, "trying again every 1 s") == 1, err.c_str());
+        // Everything the run started as nobody ended with it.
+        QVERIFY(
+            QTest::qWaitFor([&] { return processes_of(nobody->pw_uid) == nobody_before; }, 10000));
     }
 
     void aStoppedForkserversWorkersAreSeenToExitAndTheServerIsNamed_data() { add_pool_kind_rows(); }

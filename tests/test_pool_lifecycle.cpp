@@ -261,10 +261,12 @@ private slots:
     // --- event loops, stats, futures -------------------------------------------------------------
 
     void theEventLoopPoolCanMoveLoops() {
-        // Celery's order: on_start first, register_with_event_loop after.
+        // Celery's order: on_start first, register_with_event_loop after. The loop outlives the
+        // pool: the pool's destructor joins it by running its loop (ASan: stack-use-after-scope
+        // when `other` was declared after the pool).
+        PollLoop other;
         PoolUnderTest p(options(2), pool_variants()[0]);
         QVERIFY(p.start());
-        PollLoop other;
         QVERIFY(p.pool.register_with_event_loop(other));
         std::atomic<bool> done{false};
         JobCallbacks cb;

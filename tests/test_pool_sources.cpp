@@ -14,10 +14,11 @@ using namespace poolscope;
 
 namespace {
 
-poolcore::JobResult finished(poolcore::JobId id) {
-    poolcore::JobResult r;
+poolcore::JobRecord finished(poolcore::JobId id) {
+    poolcore::JobRecord r;
     r.id = id;
     r.pid = 4242;
+    r.task = "noop";
     return r;
 }
 
@@ -46,10 +47,14 @@ public:
     }
     poolcore::Info info() const override { return {}; }
     bool runs_on_gui_thread() const override { return true; }
-    JobRecordBatch take_job_records() override { return jobs.drain(); }
+    JobRecordBatch take_job_records() override {
+        JobRecordBatch batch;
+        batch.records.swap(jobs);
+        return batch;
+    }
     void shut_down(std::chrono::milliseconds) override { state_ = poolcore::PoolState::Stopped; }
 
-    JobRecordBuffer jobs;
+    JobRecords jobs;
 
 private:
     poolcore::PoolState state_ = poolcore::PoolState::Init;
@@ -70,21 +75,6 @@ PoolSourceFactory readOnly(ReadOnlySource*& made) {
 class PoolSourcesTest : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void jobRecordsKeepTheNewestAndCountTheDropped() {
-        JobRecordBuffer buffer(3);
-        for (poolcore::JobId id = 1; id <= 5; ++id)
-            buffer.on_job_finished(finished(id));
-        const JobRecordBatch batch = buffer.drain();
-        QCOMPARE(batch.records.size(), 3);
-        QCOMPARE(batch.records.front().id, poolcore::JobId(3));
-        QCOMPARE(batch.records.back().id, poolcore::JobId(5));
-        QCOMPARE(batch.records.back().pid, qint64(4242));
-        QCOMPARE(batch.dropped, std::uint64_t(2));
-        const JobRecordBatch next = buffer.drain();
-        QVERIFY(next.records.isEmpty());
-        QCOMPARE(next.dropped, std::uint64_t(0));
-    }
-
     void controllerAsksItsSourceWhatItSupports() {
         ReadOnlySource* source = nullptr;
         PoolController controller(readOnly(source));
@@ -108,13 +98,46 @@ private Q_SLOTS:
         QVERIFY(controller.start(poolcore::PoolOptions{}));
         QSignalSpy arrived(&controller, &PoolController::jobsArrived);
         for (poolcore::JobId id = 1; id <= 3; ++id)
-            source->jobs.on_job_finished(finished(id));
+            source->jobs.push_back(finished(id));
         controller.sampleNow();
         QCOMPARE(arrived.count(), 1);
-        QCOMPARE(arrived.front().front().value<QList<JobRecord>>().size(), 3);
+        const auto jobs = arrived.front().front().value<JobRecords>();
+        QCOMPARE(jobs.size(), std::size_t(3));
+        QCOMPARE(jobs.back().id, poolcore::JobId(3));
         controller.sampleNow(); // nothing finished since: no signal
         QCOMPARE(arrived.count(), 1);
         QCOMPARE(controller.jobRecordsDropped(), std::uint64_t(0));
+    }
+
+    // The local sources hand on the pool's own records, for both kinds of pool.
+    void localPoolRecordsArriveThroughTheSeam_data() {
+        QTest::addColumn<bool>("threads");
+        QTest::newRow("event-loop") << false;
+        QTest::newRow("blocking") << true;
+    }
+    void localPoolRecordsArriveThroughTheSeam() {
+        QFETCH(bool, threads);
+        PoolController controller;
+        poolcore::PoolOptions o;
+        o.processes = 2;
+        o.threads = threads;
+        o.start_method = poolcore::StartMethod::Fork;
+        o.allow_fork_with_threads = true; // Qt's own threads only wait here
+        QVERIFY(controller.start(o));
+        QTRY_COMPARE_WITH_TIMEOUT(controller.state(), poolcore::PoolState::Run, 10000);
+        JobRecords seen;
+        connect(&controller, &PoolController::jobsArrived, this,
+                [&](const JobRecords& jobs) { seen.insert(seen.end(), jobs.begin(), jobs.end()); });
+        for (int i = 0; i < 20; ++i)
+            controller.submit(poolcore::TaskCall{.task = "noop", .argument = std::to_string(i)});
+        QTRY_COMPARE_WITH_TIMEOUT(seen.size(), std::size_t(20), 20000);
+        for (const JobRecord& r : seen) {
+            QCOMPARE(r.task, std::string("noop"));
+            QCOMPARE(r.outcome, poolcore::Outcome::Success);
+            QVERIFY(r.pid > 0);
+            QVERIFY(r.slot == 0 || r.slot == 1);
+        }
+        controller.shutDown(std::chrono::seconds(5));
     }
 };
 

@@ -60,6 +60,31 @@ private slots:
         QCOMPARE(j.payload, payload);
     }
 
+    // A partial frame left behind a decoded one moves to the buffer's start when what comes
+    // next does not fit after it (the fuzzers' inputs are too short to get here).
+    void aPartialFrameMovesToMakeRoomForTheRest() {
+        std::string first, second;
+        append_ack(first, {1, 2});
+        const std::string payload(100 * 1024, 'r');
+        append_ready(second, 3, Outcome::Success, 10, 20, payload);
+        FrameDecoder d(Peer::Parent);
+        const std::size_t head = 60 * 1024; // of the second frame: near the 64 KiB buffer's end
+        d.feed(first + second.substr(0, head));
+        Message m;
+        QCOMPARE(d.next(m), FrameDecoder::Status::Message);
+        QCOMPARE(std::get<AckMessage>(m).job_id, 1u);
+        QCOMPARE(d.next(m), FrameDecoder::Status::NeedMore);
+        QCOMPARE(d.buffered(), head);
+        d.feed(second.substr(head));
+        QCOMPARE(d.next(m), FrameDecoder::Status::Message);
+        const auto& r = std::get<ReadyMessage>(m);
+        QCOMPARE(r.job_id, 3u);
+        QCOMPARE(r.private_kib, 20u);
+        QVERIFY(r.payload == payload);
+        QCOMPARE(d.buffered(), std::size_t(0));
+        QCOMPARE(d.next(m), FrameDecoder::Status::NeedMore);
+    }
+
     void rejectsUnknownType() {
         FrameDecoder d(Peer::Parent);
         d.feed(raw_frame(1, 0x7f, ""));

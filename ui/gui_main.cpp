@@ -63,8 +63,18 @@ void quitOnSignal(MainWindow& window, bool again) {
 
 // Sets `first_signal` when the first of them arrives.
 void watchQuitSignals(MainWindow& window, int& first_signal) {
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, g_signal_pipe) != 0)
         return; // without it, these signals simply end the process as by default
+#else
+    // macOS has neither flag: the same pair, then the flags one by one.
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signal_pipe) != 0)
+        return;
+    for (int fd : g_signal_pipe) {
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+#endif
     PoolController& controller = window.controller();
     auto* notifier = new QSocketNotifier(g_signal_pipe[1], QSocketNotifier::Read, &window);
     QObject::connect(notifier, &QSocketNotifier::activated, &window,

@@ -3,14 +3,18 @@
 
 #include "ui/charts/chart_registry.h"
 #include "ui/charts/chart_view.h"
+#include "ui/charts/job_charts.h"
 #include "ui/export_file.h"
+#include "ui/monitor/job_monitor.h"
 #include "ui/monitor/pool_monitor.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
+#include "ui/pages/jobs_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
+#include "ui/pages/tasks_page.h"
 #include "ui/sources/load_generator.h"
 
 #include <QAction>
@@ -74,6 +78,7 @@ QWidget* scrollable(QWidget* page) {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new PoolController(this)),
       monitor_(new PoolMonitor(*controller_, this)),
+      job_monitor_(new JobMonitor(*controller_, this)),
       generator_(new LoadGenerator(*controller_, this)) {
     initPoolscopeResources();
     setObjectName(QStringLiteral("mainWindow"));
@@ -92,6 +97,7 @@ MainWindow::MainWindow(QWidget* parent)
     tabs_->addTab(process_page_, tr("&Processes"));
     tabs_->addTab(event_log_page_, tr("&Event Log"));
     tabs_->addTab(info_page_, tr("&Info"));
+    attachJobViews();
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -102,6 +108,12 @@ MainWindow::MainWindow(QWidget* parent)
 
     createActions();
     createDocks();
+    for (ChartView* chart : charts_) {
+        if (auto* c = dynamic_cast<JobStatsChart*>(chart))
+            c->attachJobStats(&job_monitor_->stats());
+        if (auto* c = dynamic_cast<OfferedLoadChart*>(chart))
+            c->attachLoadGenerator(generator_);
+    }
     createMenus();
     createStatusBar();
 
@@ -237,6 +249,15 @@ void MainWindow::updateActions() {
         act->setToolTip(tip);
         act->setStatusTip(action_tips_[std::size_t(i)]);
     }
+}
+
+void MainWindow::attachJobViews() {
+    jobs_page_ = new JobsPage;
+    tasks_page_ = new TasksPage(job_monitor_->stats());
+    tabs_->addTab(jobs_page_, tr("&Jobs"));
+    tabs_->addTab(tasks_page_, tr("&Tasks"));
+    connect(job_monitor_, &JobMonitor::jobsAdded, jobs_page_, &JobsPage::append);
+    connect(job_monitor_, &JobMonitor::statsChanged, tasks_page_, &TasksPage::refresh);
 }
 
 void MainWindow::createDocks() {
@@ -378,7 +399,6 @@ QString MainWindow::statusText() const {
 void MainWindow::updateStatusBar(const Sample& s) {
     const QLocale locale;
     using poolcore::Outcome;
-    auto total = [&](Outcome o) { return locale.toString(qulonglong(s.totals[std::size_t(o)])); };
     QString state = stateText(s.state);
     if (controller_->isStopping())
         state += tr(" (stopping)");
@@ -386,13 +406,15 @@ void MainWindow::updateStatusBar(const Sample& s) {
     setTextIfChanged(
         processes_label_,
         tr("Processes: %1 alive / %2 target, %3 busy").arg(s.alive).arg(s.target).arg(s.busy));
-    setTextIfChanged(
-        outcomes_label_,
-        tr("Succeeded %1 · failed %2 · lost %3 · timed out %4 · terminated %5")
-            .arg(total(Outcome::Success), total(Outcome::TaskError), total(Outcome::WorkerLost),
-                 locale.toString(qulonglong(s.totals[std::size_t(Outcome::TimeLimit)] +
-                                            s.totals[std::size_t(Outcome::SoftTimeLimit)])),
-                 total(Outcome::Terminated)));
+    setTextIfChanged(outcomes_label_, [&] {
+        // Every outcome by poolcore's name, as the charts, the Jobs tab and the exports say it.
+        QStringList parts;
+        for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+            parts << QStringLiteral("%1 %2").arg(
+                QString::fromLatin1(poolcore::to_string(Outcome(o)).data()),
+                locale.toString(qulonglong(s.totals[std::size_t(o)])));
+        return parts.join(QStringLiteral(" · "));
+    }());
     setTextIfChanged(throughput_label_,
                      tr("%1 jobs/s").arg(locale.toString(s.finished_per_s, 'f', 0)));
 }

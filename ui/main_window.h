@@ -20,6 +20,9 @@ namespace poolscope {
 class ChartView;
 class EventLogPage;
 class InfoPage;
+class JobMonitor;
+class JobsPage;
+class TasksPage;
 class LoadGenerator;
 class LoadPage;
 class ProcessPage;
@@ -48,6 +51,8 @@ public:
     ProcessPage* processPage() const { return process_page_; }
     EventLogPage* eventLogPage() const { return event_log_page_; }
     InfoPage* infoPage() const { return info_page_; }
+    JobsPage* jobsPage() const { return jobs_page_; }
+    TasksPage* tasksPage() const { return tasks_page_; }
     StopProgress* stopProgress() const { return stop_progress_; }
     QTabWidget* tabs() const { return tabs_; }
     const std::vector<ChartView*>& charts() const { return charts_; }
@@ -65,6 +70,8 @@ private:
     void createActions();
     void createMenus();
     void createDocks();
+    // The Jobs and Tasks pages and the charts drawn from job records.
+    void attachJobViews();
     void createStatusBar();
     void updateActions();
     void onSampleDerived(const Sample& sample);
@@ -76,6 +83,9 @@ private:
 
     PoolController* controller_;
     PoolMonitor* monitor_;
+    JobMonitor* job_monitor_; // the Jobs and Tasks pages and the job charts read it
+    JobsPage* jobs_page_ = nullptr;
+    TasksPage* tasks_page_ = nullptr;
     LoadGenerator* generator_;
     std::array<QAction*, kPoolActionCount> actions_{};
     std::array<QString, kPoolActionCount> action_tips_;

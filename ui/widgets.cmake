@@ -5,7 +5,7 @@ add_library(poolscope_ui STATIC
     main_window.h main_window.cpp
     sources/pool_action.h sources/pool_action.cpp
     sources/pool_source.h sources/pool_source.cpp
-    sources/job_records.h sources/job_records.cpp
+    sources/job_records.h
     sources/pool_controller.h sources/pool_controller.cpp
     sources/pool_events.h sources/pool_events.cpp
     sources/load_generator.h sources/load_generator.cpp
@@ -14,15 +14,23 @@ add_library(poolscope_ui STATIC
     monitor/sample_deriver.h monitor/sample_deriver.cpp
     monitor/stats_history.h monitor/stats_history.cpp
     monitor/pool_monitor.h monitor/pool_monitor.cpp
+    monitor/latency_histogram.h monitor/latency_histogram.cpp
+    monitor/job_stats.h monitor/job_stats.cpp
+    monitor/job_monitor.h monitor/job_monitor.cpp
     export_file.h export_file.cpp
     theme.h theme.cpp
     charts/time_series.h charts/time_series.cpp
     charts/chart_palette.h charts/chart_palette.cpp
     charts/chart_view.h charts/chart_view.cpp
     charts/live_charts.h charts/live_charts.cpp
+    charts/job_charts.h charts/job_charts.cpp
     charts/chart_registry.h charts/chart_registry.cpp
     models/process_table_model.h models/process_table_model.cpp
     models/event_log_model.h models/event_log_model.cpp
+    models/job_table_model.h models/job_table_model.cpp
+    models/task_table_model.h models/task_table_model.cpp
+    pages/jobs_page.h pages/jobs_page.cpp
+    pages/tasks_page.h pages/tasks_page.cpp
     pages/settings_page.h pages/settings_page.cpp
     pages/load_page.h pages/load_page.cpp
     pages/process_page.h pages/process_page.cpp

@@ -262,6 +262,10 @@ std::vector<std::pair<int, std::uint64_t>> BlockingPool::write_stats() const {
     return call([this] { return pool_->write_stats(); });
 }
 
+std::uint64_t BlockingPool::take_job_records(std::vector<JobRecord>& out) {
+    return pool_->take_job_records(out); // the ring's own lock makes this safe off its thread
+}
+
 void BlockingPool::add_observer(PoolObserver* observer) {
     call([=, this] { pool_->add_observer(observer); });
 }

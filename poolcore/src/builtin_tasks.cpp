@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The built-in tasks: small, predictable behaviours for exercising the pool under load and faults.
-#include "platform/posix/process_memory.h"
+#include "platform/process_memory.h"
+#include "platform/signal_numbers.h"
 #include "poolcore/observer.h"
 #include "poolcore/options.h"
 #include "poolcore/task_registry.h"
@@ -10,10 +11,17 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <signal.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
+#ifdef _WIN32
+#include "platform/win/win_handles.h"
+
+#include <cstdlib>
+#include <windows.h>
+#else
+#include <signal.h>
+#endif
 
 namespace poolcore {
 
@@ -23,9 +31,10 @@ using Clock = std::chrono::steady_clock;
 
 // The argument as a whole number from 0 to `max`; anything else is the task's error, naming the
 // range (a larger one would overflow the clock or the size it becomes).
-long parse_number(const TaskContext& ctx, const char* task, const char* unit, long max) {
+// long long: Windows' long is 32 bits.
+long long parse_number(const TaskContext& ctx, const char* task, const char* unit, long long max) {
     const auto arg = ctx.argument();
-    long value = 0;
+    long long value = 0;
     const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), value);
     if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size() || value < 0 ||
         value > max)
@@ -36,10 +45,10 @@ long parse_number(const TaskContext& ctx, const char* task, const char* unit, lo
 }
 
 // Milliseconds up to kMaxSeconds, the longest time the pool takes anywhere.
-constexpr long kMaxMilliseconds = static_cast<long>(kMaxSeconds) * 1000;
+constexpr long long kMaxMilliseconds = static_cast<long long>(kMaxSeconds) * 1000;
 // 1 TiB: more than any machine this runs on lends one worker, and far below where the byte count
 // (MiB << 20) would wrap.
-constexpr long kMaxAllocMib = 1L << 20;
+constexpr long long kMaxAllocMib = 1LL << 20;
 
 std::chrono::milliseconds parse_ms(const TaskContext& ctx, const char* task) {
     return std::chrono::milliseconds(
@@ -99,11 +108,12 @@ void register_builtin_tasks(TaskRegistry& r) {
 
     r.add({"alloc", "MIB", "Allocates MIB mebibytes, touches every page and keeps them."},
           [](const TaskContext& ctx) {
-              const long mib = parse_number(ctx, "alloc", "a whole number of MiB", kMaxAllocMib);
+              const long long mib =
+                  parse_number(ctx, "alloc", "a whole number of MiB", kMaxAllocMib);
               const std::size_t bytes = std::size_t(mib) << 20;
               auto block = std::make_unique<char[]>(bytes);
-              const long page = ::sysconf(_SC_PAGESIZE);
-              for (std::size_t i = 0; i < bytes; i += std::size_t(page))
+              const std::size_t page = memory_page_bytes();
+              for (std::size_t i = 0; i < bytes; i += page)
                   block[i] = 1;
               kept_allocations().push_back(std::move(block));
               return std::to_string(current_resident_kib());
@@ -115,10 +125,24 @@ void register_builtin_tasks(TaskRegistry& r) {
               if (sig == 0)
                   throw std::invalid_argument("crash: unknown signal '" +
                                               std::string(ctx.argument()) + "'");
+#ifdef _WIN32
+              // No signals: each ends the worker the way Windows ends a process for it.
+              if (sig == SIGSEGV || sig == SIGBUS)
+                  ::RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0,
+                                   nullptr);
+              if (sig == SIGILL)
+                  ::RaiseException(EXCEPTION_ILLEGAL_INSTRUCTION, EXCEPTION_NONCONTINUABLE, 0,
+                                   nullptr);
+              if (sig == SIGABRT)
+                  std::abort();
+              ::TerminateProcess(::GetCurrentProcess(), win::exit_code_for_signal(sig));
+              return {};
+#else
               ::signal(sig, SIG_DFL);
               ::kill(::getpid(), sig);
               ::raise(SIGKILL); // signals whose default is to ignore them still end the worker
               return {};
+#endif
           });
 
     r.add({"exit", "CODE", "Exits its worker with CODE."},

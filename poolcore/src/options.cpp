@@ -43,7 +43,11 @@ std::optional<StartMethod> parse_start_method(std::string_view text) {
 StartMethod PoolOptions::effective_start_method() const {
     if (start_method)
         return *start_method;
+#ifdef _WIN32
+    return StartMethod::Spawn; // the only one Windows has
+#else
     return threads ? StartMethod::Forkserver : StartMethod::Fork;
+#endif
 }
 
 std::string time_problem(Seconds s, bool zero_allowed) {
@@ -96,6 +100,14 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
     check_time("restart_window", restart_window);
     if (max_frame_bytes < 1024)
         add("max_frame_bytes", "must be at least 1024");
+#ifdef _WIN32
+    if (effective_start_method() != StartMethod::Spawn)
+        add("start_method", std::string(to_string(effective_start_method())) +
+                                " needs fork(), which Windows does not have: use spawn");
+#endif
+    if (job_record_capacity > kMaxJobRecordCapacity)
+        add("job_record_capacity",
+            "must be at most " + std::to_string(kMaxJobRecordCapacity) + " (0 records none)");
     if (!worker_program.empty() && effective_start_method() == StartMethod::Spawn)
         if (auto problem = worker_program_problem(worker_program); !problem.empty())
             add("worker_program", problem);

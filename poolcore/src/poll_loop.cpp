@@ -3,11 +3,18 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdexcept>
 #include <string>
+#ifdef _WIN32
+#include "platform/socket_io.h"
+#include "platform/win/win_handles.h"
+#else
+#include "platform/posix/posix_features.h"
+
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
+#endif
 
 namespace poolcore {
 
@@ -15,9 +22,27 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+#ifdef _WIN32
+// Windows has no pipe that WSAPoll can wait on: the wake-up is a loopback socket pair.
+void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
+    auto [reader, writer] = win::make_socket_pair();
+    u_long non_blocking = 1;
+    ::ioctlsocket(platform::as_socket(reader.get()), FIONBIO, &non_blocking);
+    ::ioctlsocket(platform::as_socket(writer.get()), FIONBIO, &non_blocking);
+    read_end = std::move(reader);
+    write_end = std::move(writer);
+}
+
+using pollfd = WSAPOLLFD;
+constexpr short kReadable = POLLRDNORM;
+constexpr short kWritable = POLLWRNORM;
+#else
+constexpr short kReadable = POLLIN;
+constexpr short kWritable = POLLOUT;
+
 void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
     int fds[2];
-#ifdef __linux__
+#if POOLCORE_LINUX_APIS
     if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
 #else
@@ -31,8 +56,40 @@ void make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
     read_end.reset(fds[0]);
     write_end.reset(fds[1]);
 }
+#endif
 
 } // namespace
+
+#ifdef _WIN32
+
+PollLoop::PollLoop() {
+    win::ensure_winsock();
+    make_pipe(wake_read_, wake_write_);
+    network_event_ = ::WSACreateEvent();
+    if (network_event_ == WSA_INVALID_EVENT)
+        win::throw_winsock_error("WSACreateEvent");
+    watch_socket_events(wake_read_.get());
+}
+
+PollLoop::~PollLoop() {
+    ::WSACloseEvent(network_event_);
+}
+
+// Every socket the loop watches signals the one event on any change; the wait then polls them
+// all, so readiness stays level-triggered as the contract says.
+void PollLoop::watch_socket_events(int fd) {
+    ::WSAEventSelect(platform::as_socket(fd), network_event_,
+                     FD_READ | FD_WRITE | FD_CLOSE | FD_ACCEPT | FD_CONNECT);
+}
+
+void PollLoop::watch_process_exit(ExitHandle handle, Callback on_exit) {
+    exit_watches_[handle.fd] = std::move(on_exit);
+}
+void PollLoop::unwatch_process_exit(ExitHandle handle) {
+    exit_watches_.erase(handle.fd);
+}
+
+#else
 
 PollLoop::PollLoop() {
     make_pipe(wake_read_, wake_write_);
@@ -40,8 +97,21 @@ PollLoop::PollLoop() {
 
 PollLoop::~PollLoop() = default;
 
+void PollLoop::watch_process_exit(ExitHandle handle, Callback on_exit) {
+    add_reader(handle.fd, std::move(on_exit));
+}
+void PollLoop::unwatch_process_exit(ExitHandle handle) {
+    remove_reader(handle.fd);
+}
+
+#endif
+
 void PollLoop::set_handler(int fd, Callback FdHandlers::*slot, Callback cb) {
     if (cb) {
+#ifdef _WIN32
+        if (handlers_.find(fd) == handlers_.end())
+            watch_socket_events(fd);
+#endif
         handlers_[fd].*slot = std::move(cb);
         return;
     }
@@ -64,13 +134,6 @@ void PollLoop::add_writer(int fd, Callback on_writable) {
 }
 void PollLoop::remove_writer(int fd) {
     set_handler(fd, &FdHandlers::writer, nullptr);
-}
-
-void PollLoop::watch_process_exit(ExitHandle handle, Callback on_exit) {
-    add_reader(handle.fd, std::move(on_exit));
-}
-void PollLoop::unwatch_process_exit(ExitHandle handle) {
-    remove_reader(handle.fd);
 }
 
 EventLoop::TimerId PollLoop::call_later(Duration delay, Callback fire) {
@@ -136,14 +199,23 @@ void PollLoop::post(Callback work) {
     if (was_empty) {
         const char byte = 1;
         // A full pipe already guarantees a wake-up, so EAGAIN is fine to ignore.
+#ifdef _WIN32
+        [[maybe_unused]] auto n = platform::send_some(wake_write_.get(), &byte, 1);
+#else
         [[maybe_unused]] auto n = ::write(wake_write_.get(), &byte, 1);
+#endif
     }
 }
 
 void PollLoop::drain_wakeup() {
     char buf[256];
+#ifdef _WIN32
+    while (platform::recv_some(wake_read_.get(), buf, sizeof buf) > 0) {
+    }
+#else
     while (::read(wake_read_.get(), buf, sizeof buf) > 0) {
     }
+#endif
 }
 
 void PollLoop::run_posted() {
@@ -159,14 +231,14 @@ void PollLoop::run_posted() {
 void PollLoop::run_once(Duration max_wait) {
     std::vector<pollfd> fds;
     fds.reserve(handlers_.size() + 1);
-    fds.push_back({wake_read_.get(), POLLIN, 0});
+    fds.push_back({decltype(pollfd::fd)(wake_read_.get()), kReadable, 0});
     for (const auto& [fd, h] : handlers_) {
         short events = 0;
         if (h.reader)
-            events |= POLLIN;
+            events |= kReadable;
         if (h.writer)
-            events |= POLLOUT;
-        fds.push_back({fd, events, 0});
+            events |= kWritable;
+        fds.push_back({decltype(pollfd::fd)(fd), events, 0});
     }
 
     Duration wait = std::min(max_wait, fire_due_timers());
@@ -179,9 +251,27 @@ void PollLoop::run_once(Duration max_wait) {
     const int timeout_ms =
         wait == Duration::max() ? -1 : static_cast<int>(std::min<long long>(ms.count(), 60'000));
 
+#ifdef _WIN32
+    // Reset first, then poll: whatever changes after the reset signals the event again, and
+    // whatever changed before it the poll sees.
+    ::WSAResetEvent(network_event_);
+    int ready = ::WSAPoll(fds.data(), ULONG(fds.size()), 0);
+    if (ready == 0 && timeout_ms != 0) {
+        bool writer_waits = false;
+        for (const auto& f : fds)
+            writer_waits = writer_waits || (f.events & kWritable);
+        // Winsock posts FD_WRITE only after a send that would have blocked: a writer whose
+        // socket filled exactly is looked at again soon rather than waited for.
+        wait_for_io(writer_waits && (timeout_ms < 0 || timeout_ms > 5) ? 5 : timeout_ms);
+        ready = ::WSAPoll(fds.data(), ULONG(fds.size()), 0);
+    }
+    if (ready == SOCKET_ERROR)
+        win::throw_winsock_error("WSAPoll");
+#else
     const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
     if (ready < 0 && errno != EINTR)
         throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+#endif
 
     if (ready > 0) {
         if (fds[0].revents)
@@ -191,14 +281,14 @@ void PollLoop::run_once(Duration max_wait) {
             if (!rev)
                 continue;
             // Look the handlers up afresh: an earlier callback may have removed or replaced them.
-            if (rev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+            if (rev & (kReadable | POLLHUP | POLLERR | POLLNVAL)) {
                 auto it = handlers_.find(fds[i].fd);
                 if (it != handlers_.end() && it->second.reader) {
                     Callback cb = it->second.reader;
                     cb();
                 }
             }
-            if (rev & (POLLOUT | POLLHUP | POLLERR | POLLNVAL)) {
+            if (rev & (kWritable | POLLHUP | POLLERR | POLLNVAL)) {
                 auto it = handlers_.find(fds[i].fd);
                 if (it != handlers_.end() && it->second.writer) {
                     Callback cb = it->second.writer;
@@ -207,9 +297,40 @@ void PollLoop::run_once(Duration max_wait) {
             }
         }
     }
+#ifdef _WIN32
+    // An exited process stays signalled until its watch is removed: level-triggered, as a
+    // pidfd is.
+    std::vector<int> exited;
+    for (const auto& [handle, on_exit] : exit_watches_)
+        if (::WaitForSingleObject(win::as_handle(handle), 0) == WAIT_OBJECT_0)
+            exited.push_back(handle);
+    for (int handle : exited) {
+        auto it = exit_watches_.find(handle);
+        if (it != exit_watches_.end()) {
+            Callback cb = it->second;
+            cb();
+        }
+    }
+#endif
     fire_due_timers();
     run_posted();
 }
+
+#ifdef _WIN32
+void PollLoop::wait_for_io(int timeout_ms) {
+    std::vector<HANDLE> handles{network_event_};
+    for (const auto& [handle, on_exit] : exit_watches_) {
+        if (handles.size() == MAXIMUM_WAIT_OBJECTS)
+            break;
+        handles.push_back(win::as_handle(handle));
+    }
+    // Past 63 processes the rest are looked at every 10 ms instead of waited on.
+    if (exit_watches_.size() + 1 > handles.size() && (timeout_ms < 0 || timeout_ms > 10))
+        timeout_ms = 10;
+    ::WaitForMultipleObjects(DWORD(handles.size()), handles.data(), FALSE,
+                             timeout_ms < 0 ? INFINITE : DWORD(timeout_ms));
+}
+#endif
 
 bool PollLoop::run_until(const std::function<bool()>& done, Duration timeout) {
     const TimePoint deadline = Clock::now() + timeout;

@@ -165,4 +165,12 @@ bool TaskPool::wait_until(const std::function<bool()>& done, EventLoop::Duration
     return true;
 }
 
+std::uint64_t TaskPool::take_job_records(std::vector<JobRecord>& out) {
+    if (pool_)
+        return pool_->take_job_records(out);
+    if (blocking_)
+        return blocking_->take_job_records(out);
+    return 0;
+}
+
 } // namespace poolcore

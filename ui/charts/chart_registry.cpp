@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/charts/chart_registry.h"
 
+#include "ui/charts/job_charts.h"
 #include "ui/charts/live_charts.h"
 
 #include <array>
@@ -19,9 +20,13 @@ const std::array kChartRows{
              480},
     ChartRow{"throughputChart", &make<ThroughputChart>, Qt::RightDockWidgetArea, Qt::Vertical},
     ChartRow{"latencyChart", &make<LatencyChart>, Qt::RightDockWidgetArea, Qt::Vertical},
+    ChartRow{"queueRunChart", &make<QueueRunChart>, Qt::RightDockWidgetArea, Qt::Vertical},
     ChartRow{"writesChart", &make<WriteStatsChart>, Qt::BottomDockWidgetArea, Qt::Horizontal, 300},
     ChartRow{"queueChart", &make<QueueDepthChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
     ChartRow{"memoryChart", &make<MemoryChart>, Qt::BottomDockWidgetArea, Qt::Horizontal},
+    ChartRow{"latencyHistogramChart", &make<LatencyHistogramChart>, Qt::RightDockWidgetArea,
+             Qt::Vertical},
+    ChartRow{"offeredLoadChart", &make<OfferedLoadChart>, Qt::RightDockWidgetArea, Qt::Vertical},
 };
 
 } // namespace

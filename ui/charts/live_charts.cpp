@@ -48,43 +48,31 @@ void ProcessCountChart::restyle(const ChartPalette& p) {
 }
 
 ThroughputChart::ThroughputChart(QWidget* parent) : ChartView(tr("Throughput"), parent) {
-    succeeded_ = addSeries(tr("succeeded"));
-    failed_ = addSeries(tr("failed"));
-    lost_ = addSeries(tr("lost"));
-    timed_out_ = addSeries(tr("timed out"));
+    // Named as poolcore names the outcomes, as in the status bar, the Jobs tab and the exports.
+    for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+        outcomes_[std::size_t(o)] =
+            addSeries(QString::fromLatin1(poolcore::to_string(poolcore::Outcome(o)).data()));
     valueAxis()->setLabel(tr("jobs / s"));
     applyPalette();
 }
 
 void ThroughputChart::append(const Sample& s) {
-    succeeded_->append(s.time, s.succeeded_per_s);
-    failed_->append(s.time, s.failed_per_s);
-    lost_->append(s.time, s.lost_per_s);
-    timed_out_->append(s.time, s.timed_out_per_s);
+    for (std::size_t o = 0; o < outcomes_.size(); ++o)
+        outcomes_[o]->append(s.time, s.outcome_per_s[o]);
 }
 
 void ThroughputChart::restyle(const ChartPalette& p) {
-    succeeded_->graph()->setPen(linePen(p.succeeded, 2.0));
-    failed_->graph()->setPen(linePen(p.failed));
-    lost_->graph()->setPen(linePen(p.lost));
-    timed_out_->graph()->setPen(linePen(p.timed_out));
-}
-
-LatencyChart::LatencyChart(QWidget* parent) : ChartView(tr("Latency"), parent) {
-    p50_ = addSeries(tr("p50"));
-    p99_ = addSeries(tr("p99"));
-    valueAxis()->setLabel(tr("ms"));
-    applyPalette();
-}
-
-void LatencyChart::append(const Sample& s) {
-    p50_->append(s.time, s.p50_ms);
-    p99_->append(s.time, s.p99_ms);
-}
-
-void LatencyChart::restyle(const ChartPalette& p) {
-    p50_->graph()->setPen(linePen(p.p50, 2.0));
-    p99_->graph()->setPen(linePen(p.p99, 1.6));
+    using poolcore::Outcome;
+    const auto pen = [&](Outcome o, const QColor& c, qreal width = 1.6,
+                         Qt::PenStyle style = Qt::SolidLine) {
+        outcomes_[std::size_t(o)]->graph()->setPen(linePen(c, width, style));
+    };
+    pen(Outcome::Success, p.succeeded, 2.0);
+    pen(Outcome::TaskError, p.failed);
+    pen(Outcome::SoftTimeLimit, p.timed_out, 1.4, Qt::DashLine);
+    pen(Outcome::WorkerLost, p.lost);
+    pen(Outcome::TimeLimit, p.timed_out);
+    pen(Outcome::Terminated, p.muted);
 }
 
 QueueDepthChart::QueueDepthChart(QWidget* parent) : ChartView(tr("Queue Depth"), parent) {

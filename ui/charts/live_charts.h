@@ -2,10 +2,11 @@
 #pragma once
 
 // The live charts of the main window, one class each. All take their data from Sample; none
-// touches the pool.
+// touches the pool. The charts drawn from job records are in job_charts.h.
 
 #include "ui/charts/chart_view.h"
 
+#include <array>
 #include <map>
 
 class QCPBars;
@@ -40,25 +41,7 @@ protected:
     void restyle(const ChartPalette& p) override;
 
 private:
-    PlotSeries* succeeded_;
-    PlotSeries* failed_;
-    PlotSeries* lost_;
-    PlotSeries* timed_out_;
-};
-
-// Latency from apply_async to outcome over the most recent jobs: median and 99th percentile.
-class LatencyChart final : public ChartView {
-    Q_OBJECT
-public:
-    explicit LatencyChart(QWidget* parent = nullptr);
-
-protected:
-    void append(const Sample& s) override;
-    void restyle(const ChartPalette& p) override;
-
-private:
-    PlotSeries* p50_;
-    PlotSeries* p99_;
+    std::array<PlotSeries*, poolcore::kOutcomeCount> outcomes_{};
 };
 
 // Jobs waiting in the pool's queue, and jobs written to workers and not yet finished.

@@ -2,6 +2,7 @@
 #include "ui/charts/time_series.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <stdexcept>
 
@@ -61,9 +62,16 @@ std::optional<ValueRange> TimeSeries::value_range(double t0, double t1) const {
     const auto [first, last] = window(t0, t1);
     if (first == last)
         return std::nullopt;
-    const auto [lo, hi] = std::minmax_element(values_.begin() + std::ptrdiff_t(first),
-                                              values_.begin() + std::ptrdiff_t(last));
-    return ValueRange{*lo, *hi};
+    // NaN marks a gap (a second without jobs): it has no value to scale to.
+    std::optional<ValueRange> range;
+    for (std::size_t i = first; i < last; ++i) {
+        const double v = values_[i];
+        if (std::isnan(v))
+            continue;
+        range = range ? ValueRange{std::min(range->lower, v), std::max(range->upper, v)}
+                      : ValueRange{v, v};
+    }
+    return range;
 }
 
 ValueRange RollingWindow::range(double now, double history_begin) const {

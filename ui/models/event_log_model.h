@@ -22,7 +22,7 @@ public:
 
     void append(const QList<PoolEvent>& events);
     void clear();
-    const PoolEvent& event(int row) const { return events_[std::size_t(row)]; }
+    const PoolEvent& event_at(int row) const { return events_[std::size_t(row)]; }
     std::size_t capacity() const { return capacity_; }
 
     int rowCount(const QModelIndex& parent = {}) const override;

@@ -26,12 +26,9 @@ struct Sample {
     int busy = 0;
     double pending = 0;
     double in_flight = 0;
-    // Per second. "failed" is task errors plus terminated jobs; "timed out" is hard and soft
-    // time limits; "lost" is jobs whose worker died.
-    double succeeded_per_s = 0;
-    double failed_per_s = 0;
-    double lost_per_s = 0;
-    double timed_out_per_s = 0;
+    // Jobs that ended per second, by outcome (indexed by poolcore::Outcome, named by
+    // poolcore::to_string everywhere they are shown): one vocabulary, nothing folded together.
+    std::array<double, poolcore::kOutcomeCount> outcome_per_s{};
     double finished_per_s = 0;
     double writes_per_s = 0;
     double p50_ms = 0;

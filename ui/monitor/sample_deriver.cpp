@@ -17,12 +17,9 @@ Sample SampleDeriver::derive(double time, const poolcore::StatsSnapshot& s) {
     out.totals = s.outcomes;
     out.submitted = s.submitted;
     out.total_writes = s.total_writes;
-    const double failed = double(s.count(Outcome::TaskError) + s.count(Outcome::Terminated));
-    const double timed_out = double(s.count(Outcome::TimeLimit) + s.count(Outcome::SoftTimeLimit));
-    out.succeeded_per_s = succeeded_.add(time, double(s.count(Outcome::Success)));
-    out.failed_per_s = failed_.add(time, failed);
-    out.lost_per_s = lost_.add(time, double(s.count(Outcome::WorkerLost)));
-    out.timed_out_per_s = timed_out_.add(time, timed_out);
+    for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+        out.outcome_per_s[std::size_t(o)] =
+            outcomes_[std::size_t(o)].add(time, double(s.count(Outcome(o))));
     out.finished_per_s = finished_.add(time, double(s.finished));
     out.writes_per_s = writes_.add(time, double(s.total_writes));
     out.p50_ms = s.latency_p50_us / 1000.0;

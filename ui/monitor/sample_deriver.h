@@ -5,6 +5,8 @@
 #include "ui/monitor/counter_rate.h"
 #include "ui/monitor/sample.h"
 
+#include <array>
+
 namespace poolscope {
 
 // Derives samples from successive snapshots, keeping the counter history the rates need.
@@ -13,7 +15,8 @@ public:
     Sample derive(double time, const poolcore::StatsSnapshot& snapshot);
 
 private:
-    CounterRate succeeded_, failed_, lost_, timed_out_, finished_, writes_;
+    std::array<CounterRate, poolcore::kOutcomeCount> outcomes_;
+    CounterRate finished_, writes_;
 };
 
 } // namespace poolscope

@@ -15,28 +15,31 @@ void StatsHistory::append(Sample sample) {
 }
 
 std::string StatsHistory::to_csv() const {
-    std::string out = "time_s,state,target,alive,busy,pending,in_flight,succeeded_per_s,"
-                      "failed_per_s,lost_per_s,timed_out_per_s,writes_per_s,latency_p50_ms,"
-                      "latency_p99_ms,submitted,succeeded,failed,soft_timed_out,lost,timed_out,"
-                      "terminated,total_writes\n";
-    char line[512];
+    // Outcomes by poolcore's names (soft and hard time limits apart), latency in ms, memory in
+    // MiB: the units of every export of the window.
+    std::string out = "time_s,state,target,alive,busy,pending,in_flight";
+    for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+        out += "," + std::string(poolcore::to_string(Outcome(o))) + "_per_s";
+    out += ",writes_per_s,latency_p50_ms,latency_p99_ms,submitted";
+    for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+        out += "," + std::string(poolcore::to_string(Outcome(o)));
+    out += ",total_writes\n";
+    char line[128];
     for (const Sample& s : samples_) {
-        const auto& t = s.totals;
-        std::snprintf(line, sizeof line,
-                      "%.3f,%s,%d,%d,%d,%.0f,%.0f,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,%.3f,%llu,%llu,"
-                      "%llu,%llu,%llu,%llu,%llu,%llu\n",
-                      s.time, std::string(poolcore::to_string(s.state)).c_str(), s.target, s.alive,
-                      s.busy, s.pending, s.in_flight, s.succeeded_per_s, s.failed_per_s,
-                      s.lost_per_s, s.timed_out_per_s, s.writes_per_s, s.p50_ms, s.p99_ms,
-                      static_cast<unsigned long long>(s.submitted),
-                      static_cast<unsigned long long>(t[std::size_t(Outcome::Success)]),
-                      static_cast<unsigned long long>(t[std::size_t(Outcome::TaskError)]),
-                      static_cast<unsigned long long>(t[std::size_t(Outcome::SoftTimeLimit)]),
-                      static_cast<unsigned long long>(t[std::size_t(Outcome::WorkerLost)]),
-                      static_cast<unsigned long long>(t[std::size_t(Outcome::TimeLimit)]),
-                      static_cast<unsigned long long>(t[std::size_t(Outcome::Terminated)]),
-                      static_cast<unsigned long long>(s.total_writes));
+        std::snprintf(line, sizeof line, "%.3f,%s,%d,%d,%d,%.0f,%.0f", s.time,
+                      std::string(poolcore::to_string(s.state)).c_str(), s.target, s.alive, s.busy,
+                      s.pending, s.in_flight);
         out += line;
+        for (double rate : s.outcome_per_s) {
+            std::snprintf(line, sizeof line, ",%.2f", rate);
+            out += line;
+        }
+        std::snprintf(line, sizeof line, ",%.2f,%.3f,%.3f,%llu", s.writes_per_s, s.p50_ms, s.p99_ms,
+                      static_cast<unsigned long long>(s.submitted));
+        out += line;
+        for (std::uint64_t total : s.totals)
+            out += "," + std::to_string(total);
+        out += "," + std::to_string(s.total_writes) + "\n";
     }
     return out;
 }
@@ -49,6 +52,10 @@ std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest,
         for (const auto& w : s.workers)
             workers.push_back(
                 {{"slot", w.slot}, {"pid", w.pid}, {"rss_mib", w.rss_mib}, {"writes", w.writes}});
+        nlohmann::json per_second = {{"writes", s.writes_per_s}};
+        for (int o = 0; o < poolcore::kOutcomeCount; ++o)
+            per_second[std::string(poolcore::to_string(Outcome(o)))] =
+                s.outcome_per_s[std::size_t(o)];
         history.push_back({{"time_s", s.time},
                            {"state", poolcore::to_string(s.state)},
                            {"target", s.target},
@@ -56,12 +63,7 @@ std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest,
                            {"busy", s.busy},
                            {"pending", s.pending},
                            {"in_flight", s.in_flight},
-                           {"per_second",
-                            {{"succeeded", s.succeeded_per_s},
-                             {"failed", s.failed_per_s},
-                             {"lost", s.lost_per_s},
-                             {"timed_out", s.timed_out_per_s},
-                             {"writes", s.writes_per_s}}},
+                           {"per_second", per_second},
                            {"latency_ms", {{"p50", s.p50_ms}, {"p99", s.p99_ms}}},
                            {"workers", std::move(workers)}});
     }

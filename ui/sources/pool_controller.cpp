@@ -19,8 +19,9 @@ PoolController::PoolController(PoolSourceFactory make_source, QObject* parent)
     qRegisterMetaType<poolcore::StatsSnapshot>("poolcore::StatsSnapshot");
     qRegisterMetaType<poolcore::PoolState>("poolcore::PoolState");
     qRegisterMetaType<QList<poolscope::PoolEvent>>("QList<poolscope::PoolEvent>");
-    qRegisterMetaType<QList<poolscope::JobRecord>>("QList<poolscope::JobRecord>");
+    qRegisterMetaType<poolscope::JobRecords>("poolscope::JobRecords");
     clock_.start();
+    epoch_ = std::chrono::steady_clock::now();
     sampler_.setInterval(std::chrono::milliseconds(50));
     connect(&sampler_, &QTimer::timeout, this, &PoolController::sampleNow);
 }
@@ -274,7 +275,7 @@ void PoolController::sampleNow() {
     refreshState();
     if (!batch.isEmpty())
         Q_EMIT eventsArrived(batch);
-    if (!jobs.records.isEmpty())
+    if (!jobs.records.empty())
         Q_EMIT jobsArrived(jobs.records);
     if (source_)
         Q_EMIT sampled(last_);

@@ -64,6 +64,8 @@ public:
     // Job records lost so far because the GUI fell behind the pool.
     std::uint64_t jobRecordsDropped() const { return job_records_dropped_; }
     double elapsedSeconds() const { return double(clock_.nsecsElapsed()) / 1e9; }
+    // The steady-clock moment elapsedSeconds() counts from: job records' times are on this clock.
+    std::chrono::steady_clock::time_point epoch() const { return epoch_; }
 
     void setSampleInterval(std::chrono::milliseconds interval);
     std::chrono::milliseconds sampleInterval() const;
@@ -86,8 +88,8 @@ Q_SIGNALS:
     // Something that decides which actions are available may have changed.
     void availabilityChanged();
     void eventsArrived(const QList<poolscope::PoolEvent>& events);
-    // The jobs that finished since the previous tick, oldest first.
-    void jobsArrived(const QList<poolscope::JobRecord>& jobs);
+    // The jobs that ended since the previous tick, oldest first: one batch per tick at most.
+    void jobsArrived(const poolscope::JobRecords& jobs);
     void actionFailed(const QString& action, const QString& message);
 
 private:
@@ -104,6 +106,7 @@ private:
     poolcore::PoolOptions options_;
     QTimer sampler_;
     QElapsedTimer clock_;
+    std::chrono::steady_clock::time_point epoch_;
     poolcore::StatsSnapshot last_;
     poolcore::PoolState reported_state_ = poolcore::PoolState::Init;
     int reported_target_ = -1;

@@ -141,11 +141,14 @@ void PoolEventQueue::on_job_finished(const poolcore::JobResult& r) {
     if (!admit_job_event(kind))
         return;
     const auto outcome = poolcore::to_string(r.outcome);
+    const QString name = QString::fromUtf8(outcome.data(), qsizetype(outcome.size()));
+    // The pool's own text may already start with the outcome ("terminated: worker ..."): said
+    // once, not "terminated: terminated:".
+    QString value = QString::fromStdString(r.value);
+    if (value.startsWith(name + QStringLiteral(": ")))
+        value = value.mid(name.size() + 2);
     push({now_ms(), kind, severity, -1, r.pid,
-          QStringLiteral("job %1 %2: %3")
-              .arg(r.id)
-              .arg(QString::fromUtf8(outcome.data(), qsizetype(outcome.size())),
-                   QString::fromStdString(r.value))});
+          QStringLiteral("job %1 %2: %3").arg(r.id).arg(name, value)});
 }
 
 void PoolEventQueue::on_state_changed(poolcore::PoolState state) {

@@ -14,14 +14,13 @@ namespace poolscope {
 namespace {
 
 // What both local sources are alike in: a poolcore pool of this process, which reports its
-// events to the window's observer and its finished jobs to the record buffer, and answers
+// events to the window's observer and keeps its finished jobs in its own ring, and answers
 // every question and the verbs that act at once the same way.
 template <typename LocalPool> class LocalSource : public PoolSource {
 public:
     explicit LocalSource(const poolcore::PoolOptions& options, poolcore::PoolObserver* observer)
         : pool_(options) {
         pool_.add_observer(observer);
-        pool_.add_observer(&job_records_);
     }
 
     Availability availability(PoolAction) const override { return Availability::yes(); }
@@ -35,10 +34,13 @@ public:
     poolcore::PoolState state() const override { return pool_.state(); }
     poolcore::StatsSnapshot stats() const override { return pool_.stats(); }
     poolcore::Info info() const override { return pool_.info(); }
-    JobRecordBatch take_job_records() override { return job_records_.drain(); }
+    JobRecordBatch take_job_records() override {
+        JobRecordBatch batch;
+        batch.dropped = pool_.take_job_records(batch.records);
+        return batch;
+    }
 
 protected:
-    JobRecordBuffer job_records_; // outlives pool_, which reports to it
     LocalPool pool_;
 };
 

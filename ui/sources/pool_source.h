@@ -52,7 +52,7 @@ public:
     virtual poolcore::Info info() const = 0;
     // True when job callbacks and observer calls arrive on the GUI thread.
     virtual bool runs_on_gui_thread() const = 0;
-    // The jobs that finished since the last call, collected for one batch per sampling tick.
+    // The jobs that ended since the last call, oldest first, collected once per sampling tick.
     virtual JobRecordBatch take_job_records() = 0;
 
     // At application exit only: ends the pool within `timeout` (terminating it if need be),

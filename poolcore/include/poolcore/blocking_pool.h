@@ -83,6 +83,8 @@ public:
     StatsSnapshot stats() const;
     /// As Pool::write_stats(): jobs written per slot.
     std::vector<std::pair<int, std::uint64_t>> write_stats() const;
+    /// As Pool::take_job_records(), on the caller's thread: it never waits for the pool's.
+    std::uint64_t take_job_records(std::vector<JobRecord>& out);
 
     /// Reports everything the pool does to `observer`, on the pool's thread; it must outlive
     /// the pool or be removed first.

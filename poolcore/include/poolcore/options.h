@@ -31,6 +31,11 @@ inline constexpr double kMaxSeconds = 1e9;
 /// most kMaxSeconds, else a "must be ..." naming the range. NaN is never a time.
 std::string time_problem(Seconds s, bool zero_allowed = false);
 
+/// PoolOptions::job_record_capacity unless set (see there why not 60 s at 100,000 jobs/s).
+inline constexpr std::size_t kDefaultJobRecordCapacity = 65536;
+/// The largest job_record_capacity: 16,777,216 records, about 2.5 GiB.
+inline constexpr std::size_t kMaxJobRecordCapacity = std::size_t(1) << 24;
+
 /// Why a pool that was closed (close(), stop(), terminate()) refuses a job.
 inline constexpr const char* kPoolClosedRefusal = "the pool is closed: it accepts no new jobs";
 
@@ -71,12 +76,22 @@ struct PoolOptions {
     /// Judged on the worker's private memory now (USS: what it alone holds), not the peak RSS and
     /// not pages it still shares with the parent after fork.
     std::optional<std::uint64_t> max_memory_per_child_kib;
-    Seconds proc_alive_timeout{4.0};         ///< a worker must say it is up within this
+    /// A worker must say it is up within this, and take (acknowledge) a job written to it while
+    /// it runs none within this too; else it is killed and the job runs elsewhere.
+    Seconds proc_alive_timeout{4.0};
     Seconds kill_grace{0.1};                 ///< SIGTERM, then SIGKILL after this
     int max_restarts = 100;                  ///< abnormal exits tolerated per restart window
     Seconds restart_window{1.0};             ///< beyond max_restarts in it, replacement pauses
     std::size_t max_frame_bytes = 64u << 20; ///< larger frames from a worker are a protocol error
     bool putlocks = true;                    ///< BlockingPool: apply_async waits for a free slot
+    /// How many of the most recent JobRecords the pool keeps for take_job_records(); 0 records
+    /// none (and costs nothing per job). A record is 160 bytes plus its task name, argument and
+    /// error beyond 15 characters each, so the default of 65,536 holds at most about 10 MiB with
+    /// short names. It is a hand-off buffer, not the history: a viewer takes it every sample tick
+    /// (0.1 s: 10,000 records at 100,000 jobs/s), so the default rides out a 0.6 s stall at that
+    /// rate. Sixty seconds at 100,000 jobs/s would be 6,000,000 records, about 960 MiB; a viewer
+    /// that wants that long a history keeps it itself, compactly, and its per-second aggregates.
+    std::size_t job_record_capacity = kDefaultJobRecordCapacity;
 
     /// Unset: fork for the event-loop Pool, forkserver for BlockingPool (whose own thread would
     /// make fork unsafe; its server starts in the constructor, before that thread exists).

@@ -14,6 +14,10 @@ namespace poolcore {
 /// The built-in event loop for headless use and for BlockingPool's own thread: poll(2) over the
 /// registered fds plus a timer heap. post() is the one thread-safe entry point; it wakes the loop
 /// through a self-pipe only when the queue goes from empty to non-empty.
+///
+/// On Windows the fds are Winsock sockets and the exit handles process HANDLEs: it polls the
+/// sockets (WSAPoll) and, when none is ready, waits on the sockets' network event and the process
+/// handles together (WaitForMultipleObjects); its wake-up is a loopback socket pair.
 class PollLoop final : public EventLoop {
 public:
     PollLoop();
@@ -72,6 +76,12 @@ private:
 
     UniqueFd wake_read_;
     UniqueFd wake_write_;
+#ifdef _WIN32
+    void watch_socket_events(int fd);
+    void wait_for_io(int timeout_ms);
+    std::unordered_map<int, Callback> exit_watches_; ///< process HANDLE (as an int) -> on_exit
+    void* network_event_ = nullptr;                  ///< a WSAEVENT every socket signals
+#endif
     std::mutex posted_mutex_;
     std::vector<Callback> posted_;
 };

@@ -3,6 +3,7 @@
 
 #include "poolcore/event_loop.h"
 #include "poolcore/job.h"
+#include "poolcore/job_record.h"
 #include "poolcore/launcher.h"
 #include "poolcore/observer.h"
 #include "poolcore/options.h"
@@ -30,6 +31,7 @@ public:
     Pool& operator=(const Pool&) = delete;
 
     /// Attaches the pool to `loop`, moving every registration there if it was attached elsewhere.
+    /// `loop` must outlive the pool: join(), and so a TaskPool's destructor, runs it.
     void register_with_event_loop(EventLoop& loop);
     /// The loop it is attached to; null before register_with_event_loop().
     EventLoop* event_loop() const;
@@ -95,6 +97,13 @@ public:
     StatsSnapshot stats() const;
     /// Jobs written per slot, for the write statistics.
     std::vector<std::pair<int, std::uint64_t>> write_stats() const;
+
+    /// Appends the JobRecords of the jobs that ended since the last take to `out`, oldest first
+    /// (moved out; reuse `out` to keep its storage). Returns how
+    /// many ended records were overwritten untaken since the last take: the ring holds
+    /// options.job_record_capacity. The one method safe from any thread (the ring has its own
+    /// lock), so a viewer on another thread may take while the pool runs.
+    std::uint64_t take_job_records(std::vector<JobRecord>& out);
 
 private:
     /// Everything the pool is and does (src/engine/pool_state.h): one allocation, reached through

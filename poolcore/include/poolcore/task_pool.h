@@ -35,7 +35,8 @@ public:
     /// Replaces every worker and proves the new ones with a no-op job.
     void restart();
     /// Attaches an event-loop pool to `loop` (before or after on_start). Returns false for a
-    /// thread-driven pool, which has its own loop (Celery returns None there).
+    /// thread-driven pool, which has its own loop (Celery returns None there). `loop` must
+    /// outlive this TaskPool, whose destructor joins the pool by running it.
     bool register_with_event_loop(EventLoop& loop);
     void on_stop();      ///< graceful: finish queued and running jobs, then retire the workers
     void on_terminate(); ///< force: fail them and kill the workers
@@ -67,6 +68,9 @@ public:
     StatsSnapshot stats() const;
     /// Jobs written per slot (Pool::write_stats()).
     std::vector<std::pair<int, std::uint64_t>> write_stats() const;
+    /// The records of the jobs that ended since the last take (Pool::take_job_records()); 0 and
+    /// nothing before on_start().
+    std::uint64_t take_job_records(std::vector<JobRecord>& out);
     /// The options the pool is, or will be, built from.
     const PoolOptions& options() const { return options_; }
     /// Reports to `observer` from on_start() on (see Pool::add_observer()).

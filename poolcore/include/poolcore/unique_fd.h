@@ -1,12 +1,23 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#ifndef _WIN32
 #include <unistd.h>
+#endif
 #include <utility>
 
 namespace poolcore {
 
-/// Owns one POSIX file descriptor and closes it exactly once.
+#ifdef _WIN32
+namespace detail {
+/// Closes a Winsock socket or a kernel HANDLE carried as an int (Windows keeps both significant in
+/// their low 32 bits), whichever it is.
+void close_native(int handle) noexcept;
+} // namespace detail
+#endif
+
+/// Owns one POSIX file descriptor (on Windows: a socket or a kernel HANDLE, as an int) and closes
+/// it exactly once.
 class UniqueFd {
 public:
     UniqueFd() = default;
@@ -35,8 +46,13 @@ public:
     int release() noexcept { return std::exchange(fd_, -1); }
     /// Closes the fd held, if any, and takes `fd` instead.
     void reset(int fd = -1) noexcept {
-        if (fd_ >= 0)
+        if (fd_ >= 0) {
+#ifdef _WIN32
+            detail::close_native(fd_);
+#else
             ::close(fd_);
+#endif
+        }
         fd_ = fd;
     }
 

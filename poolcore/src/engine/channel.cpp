@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "engine/channel.h"
 
-#include "platform/posix/socket_flags.h"
-
-#include <cerrno>
-#include <cstring>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "platform/socket_io.h"
 
 namespace poolcore {
 
@@ -27,18 +22,18 @@ void Channel::queue_job(JobId id, std::string_view task, std::string_view argume
 
 Channel::IoStatus Channel::write_some() {
     while (sent_ < out_.size()) {
-        const ssize_t n =
-            ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, posix::kSendWithoutSigpipe);
+        const long n = platform::send_some(fd_.get(), out_.data() + sent_, out_.size() - sent_);
         if (n > 0) {
             sent_ += std::size_t(n);
             flushed_total_ += std::uint64_t(n);
             continue;
         }
-        if (n < 0 && errno == EINTR)
+        const platform::IoFailure failure = platform::last_io_failure();
+        if (n < 0 && failure.kind == platform::IoError::Interrupted)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && failure.kind == platform::IoError::WouldBlock)
             return IoStatus::WouldBlock;
-        error_ = std::string("write to worker failed: ") + std::strerror(errno);
+        error_ = "write to worker failed: " + failure.text();
         return IoStatus::Error;
     }
     out_.clear();
@@ -49,7 +44,7 @@ Channel::IoStatus Channel::write_some() {
 Channel::IoStatus Channel::read_available() {
     for (;;) {
         char* dst = decoder_.prepare(kReadChunk);
-        const ssize_t n = ::recv(fd_.get(), dst, kReadChunk, 0);
+        const long n = platform::recv_some(fd_.get(), dst, kReadChunk);
         if (n > 0) {
             decoder_.commit(std::size_t(n));
             // A short read emptied the socket; the level-triggered loop calls again if more came.
@@ -59,13 +54,14 @@ Channel::IoStatus Channel::read_available() {
         }
         if (n == 0)
             return IoStatus::Eof;
-        if (errno == EINTR)
+        const platform::IoFailure failure = platform::last_io_failure();
+        if (failure.kind == platform::IoError::Interrupted)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
+        if (failure.kind == platform::IoError::WouldBlock)
             return IoStatus::Ok;
-        if (errno == ECONNRESET)
+        if (failure.kind == platform::IoError::Reset)
             return IoStatus::Eof;
-        error_ = std::string("read from worker failed: ") + std::strerror(errno);
+        error_ = "read from worker failed: " + failure.text();
         return IoStatus::Error;
     }
 }

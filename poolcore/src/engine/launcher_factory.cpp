@@ -1,11 +1,31 @@
 // SPDX-License-Identifier: MIT
 #include "engine/launcher_factory.h"
 
-#include "platform/posix/launchers.h"
 #include "poolcore/forkserver.h"
 #include "poolcore/options.h"
+#ifdef _WIN32
+#include "platform/win/win_launcher.h"
+#else
+#include "platform/posix/launchers.h"
+#endif
 
 namespace poolcore {
+
+#ifdef _WIN32
+
+std::unique_ptr<ProcessLauncher> make_launcher(const PoolOptions& options) {
+    switch (options.effective_start_method()) {
+    case StartMethod::Spawn:
+        return make_windows_launcher(options.worker_program);
+    case StartMethod::Fork:
+    case StartMethod::Forkserver:
+        throw PoolError("the " + std::string(to_string(options.effective_start_method())) +
+                        " start method needs fork(), which Windows does not have: use spawn");
+    }
+    throw PoolError("unknown start method");
+}
+
+#else
 
 std::unique_ptr<ProcessLauncher> make_launcher(const PoolOptions& options) {
     switch (options.effective_start_method()) {
@@ -24,5 +44,7 @@ std::unique_ptr<ProcessLauncher> make_launcher(const PoolOptions& options) {
     }
     throw PoolError("unknown start method");
 }
+
+#endif
 
 } // namespace poolcore

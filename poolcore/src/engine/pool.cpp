@@ -41,6 +41,7 @@ template <typename Fn, typename... Args> std::string call_guarded(Fn& fn, Args&&
 
 Pool::State::State(PoolOptions options, std::unique_ptr<ProcessLauncher> launcher)
     : options_(std::move(options)), scheduler_(options_.strategy, options_.prefetch),
+      job_records_(options_.job_record_capacity),
       crash_loop_(options_.max_restarts, duration_cast<Clock::duration>(options_.restart_window)) {
     options_.validate();
     launcher_ = launcher ? std::move(launcher) : make_launcher(options_);
@@ -357,6 +358,7 @@ void Pool::State::spawn(int slot) {
     w->channel = std::make_unique<Channel>(std::move(launched.channel), options_.max_frame_bytes);
     w->exit_fd = std::move(launched.exit_fd);
     w->generation = generation_;
+    w->slot_generation = slots_.starts(slot);
     const WorkerId id = w->id;
     slots_.occupy(slot, id);
     binding_.add_reader(w->channel->fd(), [this, id] { on_worker_readable(id); });
@@ -401,8 +403,10 @@ void Pool::State::on_worker_readable(WorkerId id) {
     Worker* w = find_worker(id);
     if (!w || !w->channel->is_open())
         return;
+    const Clock::time_point before = last_finished_;
     read_frames(*w, false);
-    schedule_writes();
+    // A result just read took a clock reading; the writes it makes room for share it.
+    schedule_writes(last_finished_ != before ? last_finished_ : Clock::time_point{});
 }
 
 void Pool::State::read_frames(Worker& w, bool exited) {
@@ -503,6 +507,7 @@ void Pool::State::handle_ack(Worker& w, const wire::AckMessage& m) {
         protocol_error(w, "second ack for job " + std::to_string(m.job_id));
         return;
     }
+    binding_.cancel(w.take_timer);
     Job& job = it->second;
     job.phase = Phase::Accepted;
     job.accepted = Clock::now();
@@ -534,8 +539,45 @@ void Pool::State::handle_ready(Worker& w, wire::ReadyMessage& m) {
     w.rss_sampled = Clock::now();
     const WorkerId wid = w.id;
     finish(m.job_id, m.outcome, std::move(m.payload));
-    if (Worker* again = find_worker(wid))
+    if (Worker* again = find_worker(wid)) {
         after_job(*again);
+        if ((again = find_worker(wid)))
+            expect_take(*again);
+    }
+}
+
+void Pool::State::expect_take(Worker& w) {
+    if (w.take_timer || w.state == WorkerState::Exiting || w.queued.empty())
+        return;
+    auto it = jobs_.find(w.queued.front());
+    if (it == jobs_.end() || it->second.phase != Phase::Written)
+        return;
+    const WorkerId wid = w.id;
+    const JobId jid = it->first;
+    w.take_timer = binding_.call_later(
+        duration_cast<Clock::duration>(options_.proc_alive_timeout), [this, wid, jid] {
+            Worker* w = find_worker(wid);
+            if (!w)
+                return;
+            w->take_timer = 0;
+            if (w->state == WorkerState::Exiting || w->queued.empty() || w->queued.front() != jid)
+                return;
+            // What it sent meanwhile (the ack itself, on a loop kept from running) comes first.
+            if (w->channel->is_open())
+                read_frames(*w, false);
+            auto job = jobs_.find(jid);
+            if (!(w = find_worker(wid)) || w->state == WorkerState::Exiting || w->queued.empty() ||
+                w->queued.front() != jid || job == jobs_.end() ||
+                job->second.phase != Phase::Written) {
+                schedule_writes();
+                return;
+            }
+            w->fault = "did not take job " + std::to_string(jid) + " within " +
+                       seconds_text(options_.proc_alive_timeout) + " (no ack)";
+            say(Severity::Error, "worker pid " + std::to_string(w->pid) + " " + w->fault +
+                                     "; killing it, and the job runs on another worker");
+            kill(*w, ExitReason::Killed);
+        });
 }
 
 void Pool::State::after_job(Worker& w) {
@@ -568,6 +610,7 @@ void Pool::State::retire(Worker& w, ExitReason reason) {
     if (!w.exit_reason)
         w.exit_reason = reason;
     binding_.cancel(w.alive_timer);
+    binding_.cancel(w.take_timer);
     if (w.channel->is_open()) {
         binding_.remove_writer(w.channel->fd());
         binding_.remove_reader(w.channel->fd());
@@ -590,6 +633,7 @@ void Pool::State::mark_exiting(Worker& w, ExitReason reason) {
         w.exit_reason = reason;
     w.state = WorkerState::Exiting;
     binding_.cancel(w.alive_timer);
+    binding_.cancel(w.take_timer);
 }
 
 void Pool::State::kill(Worker& w, ExitReason reason) {
@@ -633,6 +677,7 @@ void Pool::State::on_worker_exit(WorkerId id) {
     binding_.unwatch_exit(ExitHandle{w.exit_fd.get()});
     binding_.cancel(w.alive_timer);
     binding_.cancel(w.kill_timer);
+    binding_.cancel(w.take_timer);
     const ExitStatus status = launcher_->reap(w.pid, w.exit_fd.get());
     w.exit_fd.reset();
     const ExitReason reason = w.exit_reason.value_or(ExitReason::Died);
@@ -714,16 +759,17 @@ JobId Pool::State::enqueue(TaskCall call, JobCallbacks callbacks, bool restart_p
     job.hard_limit = call.time_limit ? call.time_limit : options_.time_limit;
     job.call = std::move(call);
     job.callbacks = std::move(callbacks);
-    job.submitted = Clock::now();
+    const Clock::time_point submitted = Clock::now();
+    job.submitted = submitted;
     job.restart_probe = restart_probe;
     jobs_.emplace(id, std::move(job));
     pending_.push_back(id);
     ++submitted_;
-    schedule_writes();
+    schedule_writes(submitted);
     return id;
 }
 
-void Pool::State::schedule_writes() {
+void Pool::State::schedule_writes(Clock::time_point now) {
     if (scheduling_ || pending_.empty())
         return;
     if (pool_state_ != PoolState::Run && pool_state_ != PoolState::Close)
@@ -738,6 +784,10 @@ void Pool::State::schedule_writes() {
             ready.push_back(w);
     }
     if (!ready.empty()) {
+        // One reading for the pass: its frames go out together in the flushes below.
+        const Clock::time_point written = !job_records_.enabled()      ? Clock::time_point{}
+                                          : now != Clock::time_point{} ? now
+                                                                       : Clock::now();
         const std::size_t n = ready.size();
         const std::size_t origin = scheduler_.start_index(n);
         std::vector<bool> touched(n, false);
@@ -754,6 +804,9 @@ void Pool::State::schedule_writes() {
                 Job& job = jobs_.at(id);
                 job.phase = Phase::Written;
                 job.worker = w.id;
+                job.written = std::max(written, job.submitted); // submitted in this turn
+                job.slot = w.slot;
+                job.slot_generation = w.slot_generation;
                 w.queued.push_back(id);
                 w.state = WorkerState::Busy;
                 w.channel->queue_job(id, job.call.task, job.call.argument, job.call.payload);
@@ -762,8 +815,10 @@ void Pool::State::schedule_writes() {
             }
         }
         for (std::size_t i = 0; i < n; ++i)
-            if (touched[i])
+            if (touched[i]) {
+                expect_take(*ready[i]);
                 flush(*ready[i]);
+            }
     }
     scheduling_ = false;
 }
@@ -888,7 +943,9 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     result.outcome = outcome;
     result.value = std::move(value);
     result.pid = job.pid;
-    result.latency = Clock::now() - job.submitted;
+    const Clock::time_point finished = Clock::now();
+    last_finished_ = finished;
+    result.latency = finished - job.submitted;
     ++outcomes_[std::size_t(outcome)];
     ++finished_;
     latencies_.add(result.latency);
@@ -904,7 +961,32 @@ void Pool::State::finish(JobId id, Outcome outcome, std::string value) {
     if (auto error = call_guarded(cb, result); !error.empty())
         say(Severity::Error, "result callback of job " + std::to_string(id) + " threw: " + error);
     notify([&](PoolObserver& o) { o.on_job_finished(result); });
+    if (job_records_.enabled())
+        record(job, result, finished);
     check_drained();
+}
+
+void Pool::State::record(Job& job, JobResult& result, Clock::time_point finished) {
+    // Both are done with: the job left jobs_, and every callback and observer has seen result.
+    job_records_.add([&](JobRecord& r) {
+        const bool was_written = job.written != Clock::time_point{};
+        r.id = job.id;
+        r.task = std::move(job.call.task);
+        r.argument = std::move(job.call.argument);
+        r.payload_bytes = job.call.payload.size();
+        r.slot = was_written ? job.slot : -1;
+        r.pid = job.pid;
+        r.generation = job.slot_generation;
+        r.outcome = result.outcome;
+        if (result.ok())
+            r.error.clear(); // a reused record may hold an older job's
+        else
+            r.error = std::move(result.value);
+        r.submitted = job.submitted;
+        r.written = job.written;
+        r.accepted = job.accepted;
+        r.finished = finished;
+    });
 }
 
 bool Pool::State::terminate_job(pid_t pid, int signal) {
@@ -1029,6 +1111,10 @@ StatsSnapshot Pool::stats() const {
 
 std::vector<std::pair<int, std::uint64_t>> Pool::write_stats() const {
     return state_->scheduler_.write_counts();
+}
+
+std::uint64_t Pool::take_job_records(std::vector<JobRecord>& out) {
+    return state_->job_records_.take(out);
 }
 
 } // namespace poolcore

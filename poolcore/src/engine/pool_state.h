@@ -6,6 +6,7 @@
 // pool_report.cpp the read side (stats(), info()).
 
 #include "engine/channel.h"
+#include "engine/job_record_ring.h"
 #include "engine/loop_binding.h"
 #include "engine/restart_limiter.h"
 #include "engine/scheduler.h"
@@ -36,8 +37,10 @@ struct Pool::State {
         TaskCall call;
         JobCallbacks callbacks;
         std::optional<Seconds> soft_limit, hard_limit;
-        Clock::time_point submitted, accepted;
+        Clock::time_point submitted, written, accepted; // written: only while recording
         Phase phase = Phase::Pending;
+        int slot = -1;                     // of the worker it was last written to
+        std::uint32_t slot_generation = 0; // that worker's Worker::slot_generation
         WorkerId worker = 0;
         pid_t pid = 0;
         TimerHandle soft_timer = 0, hard_timer = 0;
@@ -58,11 +61,13 @@ struct Pool::State {
         std::uint64_t private_kib = 0; // what max_memory_per_child judges
         Clock::time_point rss_sampled;
         std::string fault; // what went wrong first (why the pool killed it), for the lost job
-        bool killed_by_pool = false; // the pool sent its kill (a fault, a time limit, terminate)
-        std::uint64_t generation = 0;
+        bool killed_by_pool = false;  // the pool sent its kill (a fault, a time limit, terminate)
+        std::uint64_t generation = 0; // the pool's restart generation it belongs to
+        std::uint32_t slot_generation = 0; // workers its slot had started before it
         bool retire_when_idle = false;
         std::optional<ExitReason> exit_reason;
         TimerHandle alive_timer = 0, kill_timer = 0;
+        TimerHandle take_timer = 0; // its next job is written and not yet acknowledged
         bool counts_for_start = false;
         bool up = false;
     };
@@ -117,6 +122,11 @@ struct Pool::State {
     void handle_ack(Worker& w, const wire::AckMessage& m);
     void handle_ready(Worker& w, wire::ReadyMessage& m);
     void after_job(Worker& w);
+    // A worker with no job running must acknowledge the next one written to it within
+    // proc_alive_timeout, as it must say it is up: one that is up but stopped, wedged or not
+    // reading would hold that job forever, with no time limit armed (limits run from the ack).
+    // It is killed; the job, never started, runs elsewhere.
+    void expect_take(Worker& w);
     void retire(Worker& w, ExitReason reason);
     void mark_exiting(Worker& w, ExitReason reason);
     void kill(Worker& w, ExitReason reason);
@@ -131,12 +141,16 @@ struct Pool::State {
     int worker_capacity(const Worker& w) const;
 
     // Jobs.
-    void schedule_writes();
+    // `now`, when the caller just read the clock (enqueue, a result just read), saves the pass
+    // its own reading: a job's `written` is then that reading, or its submission if later.
+    void schedule_writes(Clock::time_point now = {});
     void flush(Worker& w);
     void arm_time_limits(Job& job);
     void on_soft_timeout(JobId id);
     void on_hard_timeout(JobId id);
     void finish(JobId id, Outcome outcome, std::string value);
+    // Keeps the life of `job`, which just ended as `result`, in the job-record ring.
+    void record(Job& job, JobResult& result, Clock::time_point finished);
     void check_restart_progress();
     void check_drained();
     void set_state(PoolState s);
@@ -163,6 +177,8 @@ struct Pool::State {
     std::uint64_t submitted_ = 0;
     std::uint64_t finished_ = 0;
     LatencyWindow latencies_;
+    JobRecordRing job_records_;       // after options_, whose capacity it takes
+    Clock::time_point last_finished_; // the latest finish()'s clock reading
 
     std::unique_ptr<ProcessLauncher> launcher_;
     CrashLoopGuard crash_loop_;

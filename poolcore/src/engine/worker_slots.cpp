@@ -8,6 +8,7 @@ namespace poolcore {
 void WorkerSlots::reset(std::size_t count) {
     ids_.assign(count, 0);
     last_exit_.assign(count, std::string());
+    starts_.assign(count, 0);
 }
 
 int WorkerSlots::occupied() const {
@@ -21,6 +22,7 @@ int WorkerSlots::next_vacant(int from) {
             return int(slot);
     ids_.resize(slot + 1, 0);
     last_exit_.resize(slot + 1);
+    starts_.resize(slot + 1, 0);
     return int(slot);
 }
 

@@ -28,7 +28,12 @@ public:
 
     // The first vacant slot from `from` on, adding one when none is.
     int next_vacant(int from);
-    void occupy(int slot, WorkerId id) { ids_[std::size_t(slot)] = id; }
+    void occupy(int slot, WorkerId id) {
+        ids_[std::size_t(slot)] = id;
+        ++starts_[std::size_t(slot)];
+    }
+    // How many workers have occupied `slot` since reset(): the next one's generation.
+    std::uint32_t starts(int slot) const { return starts_[std::size_t(slot)]; }
     // Frees `slot` if `id` still holds it.
     void vacate(int slot, WorkerId id);
 
@@ -40,6 +45,7 @@ public:
 private:
     std::vector<WorkerId> ids_;
     std::vector<std::string> last_exit_;
+    std::vector<std::uint32_t> starts_;
 };
 
 } // namespace poolcore

@@ -56,7 +56,8 @@ private:
     bool truncated_ = false;
 };
 
-constexpr EnumTable<FrameType, 4> kFrameTypeNames{{{FrameType::Job, "job"},
+constexpr EnumTable<FrameType, 5> kFrameTypeNames{{{FrameType::Job, "job"},
+                                                   {FrameType::SoftLimit, "soft-limit"},
                                                    {FrameType::WorkerUp, "worker-up"},
                                                    {FrameType::Ack, "ack"},
                                                    {FrameType::Ready, "ready"}}};
@@ -78,6 +79,11 @@ void append_job(std::string& out, JobId id, std::string_view task, std::string_v
     put<std::uint32_t>(out, static_cast<std::uint32_t>(argument.size()));
     out.append(argument);
     out.append(payload);
+}
+
+void append_soft_limit(std::string& out, const SoftLimitMessage& m) {
+    put_header(out, FrameType::SoftLimit, 4);
+    put<std::uint32_t>(out, m.job_tag);
 }
 
 void append_worker_up(std::string& out, const WorkerUpMessage& m) {
@@ -166,6 +172,16 @@ FrameDecoder::Status FrameDecoder::next(Message& out) {
         m.argument = r.bytes(r.get<std::uint32_t>());
         m.payload = r.rest();
         out = std::move(m);
+        break;
+    }
+    case FrameType::SoftLimit: {
+        if (from_worker)
+            return fail("protocol error: a worker sent a soft-limit frame");
+        SoftLimitMessage m;
+        m.job_tag = r.get<std::uint32_t>();
+        if (!r.truncated() && !r.exhausted())
+            return fail("protocol error: soft-limit frame has trailing bytes");
+        out = m;
         break;
     }
     case FrameType::WorkerUp: {

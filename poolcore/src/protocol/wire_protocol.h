@@ -6,7 +6,10 @@
 //   u32 body length | u8 type | body
 //
 // in host byte order (both ends are always on the same machine). The length counts the type byte
-// and the body. Parent -> worker: Job. Worker -> parent: WorkerUp, Ack, Ready.
+// and the body. Parent -> worker: Job, SoftLimit. Worker -> parent: WorkerUp, Ack, Ready.
+// SoftLimit is how a platform without signals (Windows) tells a worker that a job ran out of
+// time; it travels on the worker's control channel, beside the job channel, so that it never
+// lands inside a job frame the parent is still writing.
 
 #include "poolcore/job.h"
 
@@ -22,6 +25,7 @@ namespace poolcore::wire {
 
 enum class FrameType : std::uint8_t {
     Job = 0x01,
+    SoftLimit = 0x02,
     WorkerUp = 0x10,
     Ack = 0x11,
     Ready = 0x12,
@@ -45,6 +49,9 @@ struct JobMessage {
     std::string argument;
     std::string payload;
 };
+struct SoftLimitMessage {
+    std::uint32_t job_tag = 0; // the low 32 bits of the job's id, as a POSIX signal carries it
+};
 struct WorkerUpMessage {
     std::int32_t pid = 0;
     std::uint64_t rss_kib = 0;
@@ -60,10 +67,12 @@ struct ReadyMessage {
     std::uint64_t private_kib = 0;      // memory only it holds (USS); 0 when not measured
     std::string payload;
 };
-using Message = std::variant<JobMessage, WorkerUpMessage, AckMessage, ReadyMessage>;
+using Message =
+    std::variant<JobMessage, SoftLimitMessage, WorkerUpMessage, AckMessage, ReadyMessage>;
 
 void append_job(std::string& out, JobId id, std::string_view task, std::string_view argument,
                 std::string_view payload);
+void append_soft_limit(std::string& out, const SoftLimitMessage& m);
 void append_worker_up(std::string& out, const WorkerUpMessage& m);
 void append_ack(std::string& out, const AckMessage& m);
 void append_ready(std::string& out, JobId id, Outcome outcome, std::uint64_t rss_kib,

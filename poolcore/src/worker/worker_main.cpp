@@ -1,36 +1,91 @@
 // SPDX-License-Identifier: MIT
 #include "worker/worker_main.h"
 
-#include "platform/posix/process_memory.h"
+#include "platform/process_memory.h"
+#include "platform/socket_io.h"
 #include "poolcore/task_registry.h"
 #include "protocol/wire_protocol.h"
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include <thread>
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <signal.h>
+#endif
 
 namespace poolcore {
 
 namespace {
 
-// Shared with the SIGUSR1 handler, so it has to be static storage; it exists only in workers.
+// Shared with the SIGUSR1 handler (POSIX) or the control reader (Windows), so it has to be
+// static storage; it exists only in workers.
 std::atomic<bool> g_soft_limit_hit{false};
 std::atomic<std::uint32_t> g_current_job_tag{0};
 
 static_assert(std::atomic<bool>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 
-void on_soft_limit_signal(int, siginfo_t* info, void*) {
-    // A tagged signal (sigqueue) for a job this worker has already finished is stale: drop it.
-    const auto tag = info && info->si_code == SI_QUEUE
-                         ? static_cast<std::uint32_t>(info->si_value.sival_int)
-                         : 0u;
+// A soft limit for job `tag` (0: whatever runs now); one for a job already finished is stale.
+void soft_limit_arrived(std::uint32_t tag) {
     if (tag == 0 || tag == g_current_job_tag.load(std::memory_order_relaxed))
         g_soft_limit_hit.store(true, std::memory_order_relaxed);
+}
+
+#ifdef _WIN32
+
+// Windows has no SIGUSR1: the parent writes soft-limit frames to the control channel, and this
+// thread turns each into the same flag the POSIX handler sets. It ends with the channel (the
+// parent is gone, and the job channel's end of stream retires the worker).
+void read_control_frames(int control_fd) {
+    wire::FrameDecoder decoder(wire::Peer::Worker, 64);
+    wire::Message message;
+    for (;;) {
+        const long n = platform::recv_some(control_fd, decoder.prepare(64), 64);
+        if (n <= 0) {
+            if (n < 0 && platform::last_io_failure().kind == platform::IoError::Interrupted)
+                continue;
+            return;
+        }
+        decoder.commit(std::size_t(n));
+        for (;;) {
+            const auto status = decoder.next(message);
+            if (status == wire::FrameDecoder::Status::NeedMore)
+                break;
+            if (status == wire::FrameDecoder::Status::Error)
+                ::_exit(76); // EX_PROTOCOL: the parent sent garbage
+            if (auto* soft = std::get_if<wire::SoftLimitMessage>(&message))
+                soft_limit_arrived(soft->job_tag);
+        }
+    }
+}
+
+// A crash ends the worker with its exception code as the exit status (0xC0000005 for an access
+// violation), at once: no error dialog, no debugger, nothing waiting for a user who is not there.
+LONG WINAPI exit_with_exception_code(EXCEPTION_POINTERS* info) {
+    ::TerminateProcess(::GetCurrentProcess(), info->ExceptionRecord->ExceptionCode);
+    return EXCEPTION_EXECUTE_HANDLER;
+}
+
+void prepare_worker_process(const WorkerSettings& settings) {
+    ::SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX | SEM_NOOPENFILEERRORBOX);
+    ::SetUnhandledExceptionFilter(exit_with_exception_code);
+    if (settings.control_fd >= 0)
+        std::thread(read_control_frames, settings.control_fd).detach();
+}
+
+#else
+
+void on_soft_limit_signal(int, siginfo_t* info, void*) {
+    // A tagged signal (sigqueue) for a job this worker has already finished is stale: drop it.
+    soft_limit_arrived(info && info->si_code == SI_QUEUE
+                           ? static_cast<std::uint32_t>(info->si_value.sival_int)
+                           : 0u);
 }
 
 void install_worker_signals() {
@@ -55,13 +110,19 @@ void install_worker_signals() {
     sigaction(SIGUSR1, &soft, nullptr);
 }
 
+void prepare_worker_process(const WorkerSettings&) {
+    install_worker_signals();
+}
+
+#endif
+
 void write_all(int fd, const std::string& bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        const long n = platform::send_some(fd, bytes.data() + done, bytes.size() - done);
         if (n > 0) {
             done += std::size_t(n);
-        } else if (n < 0 && errno == EINTR) {
+        } else if (n < 0 && platform::last_io_failure().kind == platform::IoError::Interrupted) {
             continue;
         } else {
             ::_exit(0); // the parent is gone; nobody is left to tell
@@ -130,8 +191,8 @@ void run_job(int fd, const wire::JobMessage& job, const WorkerSettings& settings
 } // namespace
 
 void run_worker(int fd, const WorkerSettings& settings) {
-    install_worker_signals();
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    prepare_worker_process(settings);
+    platform::set_blocking(fd);
 
     std::string out;
     wire::append_worker_up(out, {static_cast<std::int32_t>(::getpid()), current_resident_kib()});
@@ -143,11 +204,11 @@ void run_worker(int fd, const WorkerSettings& settings) {
     ResidentMemoryGauge resident;
     for (;;) {
         constexpr std::size_t chunk = 64 * 1024;
-        const ssize_t n = ::read(fd, decoder.prepare(chunk), chunk);
+        const long n = platform::recv_some(fd, decoder.prepare(chunk), chunk);
         if (n == 0)
             ::_exit(0); // the parent closed the channel: retire
         if (n < 0) {
-            if (errno == EINTR)
+            if (platform::last_io_failure().kind == platform::IoError::Interrupted)
                 continue;
             ::_exit(0);
         }
@@ -158,7 +219,10 @@ void run_worker(int fd, const WorkerSettings& settings) {
                 break;
             if (status == wire::FrameDecoder::Status::Error)
                 ::_exit(76); // EX_PROTOCOL: the parent sent garbage
-            run_job(fd, std::get<wire::JobMessage>(message), settings, resident, out);
+            if (auto* soft = std::get_if<wire::SoftLimitMessage>(&message))
+                soft_limit_arrived(soft->job_tag);
+            else
+                run_job(fd, std::get<wire::JobMessage>(message), settings, resident, out);
         }
     }
 }

@@ -12,6 +12,8 @@ struct WorkerSettings {
     // Measure private memory after each job (costs a read of smaps_rollup): on when a memory
     // limit is set.
     bool measure_private_memory = false;
+    // Windows: the control channel soft-limit frames arrive on (there is no SIGUSR1); -1 on POSIX.
+    int control_fd = -1;
 };
 
 } // namespace poolcore

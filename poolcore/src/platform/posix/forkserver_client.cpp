@@ -26,8 +26,10 @@ namespace poolcore {
 namespace posix {
 
 using namespace std::chrono_literals;
+using forkserver::interpret_reply;
 using forkserver::read_exact;
 using forkserver::Reply;
+using forkserver::ReplyMeaning;
 using forkserver::Request;
 
 namespace {
@@ -232,11 +234,12 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
                 ::close(fd);
         }
     }
-    if (n == 0 || (n < 0 && errno == ECONNRESET))
+    switch (interpret_reply(n, n < 0 ? errno : 0, reply, count, msg.msg_flags & MSG_CTRUNC)) {
+    case ReplyMeaning::ServerGone:
         return std::nullopt;
-    if (n != sizeof reply)
+    case ReplyMeaning::Garbled:
         fail("a garbled reply");
-    if ((msg.msg_flags & MSG_CTRUNC) && reply.error == 0 && reply.pid > 0) {
+    case ReplyMeaning::NoDescriptorHere: {
         // The kernel had no free descriptor here for what came with the reply (EMFILE): a
         // shortage in this process, not a fault of the server's. The server kills the worker
         // it forked for nothing, and keeps serving the workers that run.
@@ -251,11 +254,14 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
                                 "worker's channel (RLIMIT_NOFILE " +
                                     std::to_string(descriptor_limit()) + ")");
     }
-    if (reply.error != 0)
+    case ReplyMeaning::ForkFailed:
         throw std::system_error(reply.error, std::generic_category(),
                                 "forkserver: starting a worker");
-    if (count != 2 || reply.pid <= 0)
+    case ReplyMeaning::MissingDescriptors:
         fail("a reply without the worker's descriptors");
+    case ReplyMeaning::Worker:
+        break;
+    }
 
     told_unresponsive_ = 0; // it answers: a later stall is news again
     LaunchedWorker w;

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <sys/types.h>
 #include <unistd.h>
 
 namespace poolcore::forkserver {
@@ -32,6 +34,58 @@ struct Reply {
     std::int32_t pid = 0;
     std::int32_t error = 0; // errno of a failed fork; no descriptors come with it
 };
+
+// A request as the server reads it off the socket: exactly one record's bytes.
+using RequestRecord = unsigned char[sizeof(Request)];
+
+// What the server does with one record. Anything but a Launch or a Discard from its own client
+// means the stream is not the protocol (or lost its place): the server ends (EX_PROTOCOL).
+enum class RequestVerdict { Launch, Discard, Malformed };
+
+struct DecodedRequest {
+    RequestVerdict verdict = RequestVerdict::Malformed;
+    Request request; // as sent; meaningful unless Malformed
+};
+
+inline DecodedRequest decode_request(const RequestRecord& record) {
+    DecodedRequest d;
+    std::memcpy(&d.request, record, sizeof d.request);
+    const Request& r = d.request;
+    if (r.magic != kRequestMagic || r.measure_private_memory > 1)
+        return d;
+    if (r.kind == RequestKind::Launch)
+        d.verdict = RequestVerdict::Launch;
+    else if (r.kind == RequestKind::Discard && r.pid > 0) // never a process group, never -1
+        d.verdict = RequestVerdict::Discard;
+    return d;
+}
+
+// What one reply means to the client, from what recvmsg() returned (`received` bytes, or -1
+// with `error_number`), the record, how many descriptors came with it and whether the kernel
+// truncated them (MSG_CTRUNC).
+enum class ReplyMeaning {
+    ServerGone,         // EOF or a reset: the server ended
+    Garbled,            // not one whole record: the stream lost its place
+    NoDescriptorHere,   // a worker was forked but this process had no free descriptor for it
+    ForkFailed,         // the server could not fork: `error` says why
+    MissingDescriptors, // claims a worker without its two descriptors
+    Worker,             // a worker with its channel and exit-status pipe
+};
+
+inline ReplyMeaning interpret_reply(ssize_t received, int error_number, const Reply& reply,
+                                    int descriptors, bool control_truncated) {
+    if (received == 0 || (received < 0 && error_number == ECONNRESET))
+        return ReplyMeaning::ServerGone;
+    if (received != ssize_t(sizeof reply))
+        return ReplyMeaning::Garbled;
+    if (control_truncated && reply.error == 0 && reply.pid > 0)
+        return ReplyMeaning::NoDescriptorHere;
+    if (reply.error != 0)
+        return ReplyMeaning::ForkFailed;
+    if (descriptors != 2 || reply.pid <= 0)
+        return ReplyMeaning::MissingDescriptors;
+    return ReplyMeaning::Worker;
+}
 
 // Reads exactly `size` bytes; false on EOF or an error first.
 inline bool read_exact(int fd, void* data, std::size_t size) {

@@ -95,17 +95,16 @@ public:
                 relay_exits();
             }
             if (fds[0].revents) {
-                Request request;
-                if (!read_exact(control_, &request, sizeof request))
+                RequestRecord record;
+                if (!read_exact(control_, record, sizeof record))
                     ::_exit(0); // the pool's process closed us: its workers go with us
-                if (request.magic != kRequestMagic)
-                    ::_exit(76); // EX_PROTOCOL
-                if (request.kind == RequestKind::Discard)
-                    discard_worker(request.pid);
-                else if (request.kind == RequestKind::Launch)
-                    fork_worker(request);
+                const DecodedRequest decoded = decode_request(record);
+                if (decoded.verdict == RequestVerdict::Discard)
+                    discard_worker(decoded.request.pid);
+                else if (decoded.verdict == RequestVerdict::Launch)
+                    fork_worker(decoded.request);
                 else
-                    ::_exit(76);
+                    ::_exit(76); // EX_PROTOCOL
             }
         }
     }

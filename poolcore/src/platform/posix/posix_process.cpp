@@ -4,6 +4,7 @@
 #include "platform/posix/posix_process.h"
 
 #include "platform/entry_flags.h"
+#include "platform/posix/posix_features.h"
 #include "platform/posix/process_memory.h"
 
 #include <climits>
@@ -80,7 +81,7 @@ void set_nonblocking(int fd) {
 
 std::pair<UniqueFd, UniqueFd> make_socketpair() {
     int sv[2];
-#ifdef SOCK_CLOEXEC
+#if POOLCORE_LINUX_APIS
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         throw_errno("socketpair");
 #else
@@ -107,7 +108,7 @@ std::pair<UniqueFd, UniqueFd> make_pipe() {
 }
 
 UniqueFd open_pidfd(pid_t pid) {
-#if defined(__linux__) && defined(SYS_pidfd_open)
+#if POOLCORE_LINUX_APIS && defined(SYS_pidfd_open)
     const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); // always close-on-exec
     if (fd >= 0)
         return UniqueFd(fd);
@@ -126,7 +127,7 @@ bool kernel_has_pidfd() {
 }
 
 void close_from(int first) {
-#if defined(__linux__) && defined(SYS_close_range)
+#if POOLCORE_LINUX_APIS && defined(SYS_close_range)
     if (::syscall(SYS_close_range, first, ~0U, 0) == 0)
         return;
 #endif
@@ -323,7 +324,7 @@ std::optional<int> zombie_wait_status(pid_t pid) {
 }
 
 void die_with_parent(pid_t expected_parent) {
-#ifdef __linux__
+#if POOLCORE_LINUX_APIS
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
     if (::getppid() != expected_parent) // the parent died before the signal was armed
@@ -505,7 +506,8 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
         ::posix_spawn_file_actions_adddup2(&spawn.actions_, high.get(), target++);
         sources.push_back(std::move(high));
     }
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+#if POOLCORE_LINUX_APIS && defined(__GLIBC__) &&                                                   \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     // Descriptors an embedder opened without close-on-exec must not reach workers either.
     ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions_, target);
 #endif

@@ -68,4 +68,8 @@ std::uint64_t current_private_kib() {
 #endif
 }
 
+std::size_t memory_page_bytes() {
+    return static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
 } // namespace poolcore
