@@ -111,7 +111,8 @@ void watchQuitSignals(MainWindow& window, int& first_signal) {
 
 } // namespace
 
-int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay) {
+int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
+            const QString& attach_socket) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));
@@ -125,7 +126,10 @@ int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay) {
     int first_signal = 0;
     watchQuitSignals(window, first_signal);
     window.show();
-    window.startPool();
+    if (attach_socket.isEmpty())
+        window.startPool();
+    else
+        window.attachTo(attach_socket);
     const int code = app.exec();
     return first_signal ? 128 + first_signal : code;
 }

@@ -3,6 +3,7 @@
 
 #include "poolcore/options.h"
 
+#include <QString>
 #include <functional>
 
 namespace poolscope {
@@ -12,7 +13,9 @@ using PoolOptionsOverlay = std::function<poolcore::PoolOptions(const poolcore::P
 
 // Runs the desktop application: opens the main window and starts an embedded pool with the
 // saved settings, put through `overlay` so that the options given on the command line win.
+// With `attach_socket`, the window attaches to the pool served there and starts none.
 // Returns the process exit code.
-int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay);
+int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
+            const QString& attach_socket = {});
 
 } // namespace poolscope

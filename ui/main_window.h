@@ -42,6 +42,8 @@ public:
     void restoreSession();
     // Presses Start.
     bool startPool();
+    // Shows the pool another program serves on the monitor socket at `path` (File › Attach…).
+    bool attachTo(const QString& path);
 
     PoolController& controller() { return *controller_; }
     LoadGenerator& generator() { return *generator_; }
@@ -73,6 +75,7 @@ private:
     // The Jobs and Tasks pages and the charts drawn from job records.
     void attachJobViews();
     void createStatusBar();
+    void showAttachDialog();
     void updateActions();
     void onSampleDerived(const Sample& sample);
     void updateStatusBar(const Sample& sample);
@@ -82,6 +85,8 @@ private:
     void saveSession() const;
 
     PoolController* controller_;
+    QLabel* connection_label_ = nullptr; // shown while attached to another program's pool
+    QString attached_path_;
     PoolMonitor* monitor_;
     JobMonitor* job_monitor_; // the Jobs and Tasks pages and the job charts read it
     JobsPage* jobs_page_ = nullptr;

@@ -155,11 +155,12 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
         refreshState();
         return false;
     }
-    events_.post(
-        EventKind::Control, Severity::Info,
-        QStringLiteral("starting %1 %2 worker(s)")
-            .arg(options.effective_processes())
-            .arg(options.threads ? QStringLiteral("thread-driven") : QStringLiteral("event-loop")));
+    if (source_->owns_pool())
+        events_.post(EventKind::Control, Severity::Info,
+                     QStringLiteral("starting %1 %2 worker(s)")
+                         .arg(options.effective_processes())
+                         .arg(options.threads ? QStringLiteral("thread-driven")
+                                              : QStringLiteral("event-loop")));
     sampler_.start();
     sampleNow();
     return true;
@@ -258,9 +259,15 @@ void PoolController::refreshState() {
     const bool target_changed = last_.target_processes != reported_target_;
     reported_state_ = s;
     reported_target_ = last_.target_processes;
+    const auto problem = source_ ? source_->connection_problem() : std::nullopt;
+    const QString problem_text = problem ? QString::fromStdString(*problem) : QString();
+    const bool connection_changed = problem_text != connection_problem_;
+    connection_problem_ = problem_text;
     if (state_changed)
         Q_EMIT stateChanged(s);
-    if (state_changed || target_changed)
+    if (connection_changed)
+        Q_EMIT connectionChanged(problem_text);
+    if (state_changed || target_changed || connection_changed)
         Q_EMIT availabilityChanged();
 }
 

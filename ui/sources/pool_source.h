@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace poolscope {
@@ -54,6 +55,12 @@ public:
     virtual bool runs_on_gui_thread() const = 0;
     // The jobs that ended since the last call, oldest first, collected once per sampling tick.
     virtual JobRecordBatch take_job_records() = 0;
+
+    // For a pool reached over a connection: why it is down now (nothing while it is up, and
+    // always nothing for a pool of this process).
+    virtual std::optional<std::string> connection_problem() const { return std::nullopt; }
+    // False for a pool another program runs: leaving the window must not end it.
+    virtual bool owns_pool() const { return true; }
 
     // At application exit only: ends the pool within `timeout` (terminating it if need be),
     // blocking the caller.
