@@ -413,6 +413,13 @@ bool MainWindow::attachTo(const QString& path) {
     connection_label_->setText(tr("Not connected: connecting to %1").arg(path));
     connection_label_->show();
     setWindowTitle(tr("%1 (attached)").arg(path));
+    // Its settings and its load are the owning program's; the Info tab shows what it runs with.
+    const QString owned = tr("Not available: the attached pool is run by its own program");
+    for (QWidget* page :
+         {static_cast<QWidget*>(settings_page_), static_cast<QWidget*>(load_page_)}) {
+        page->setEnabled(false);
+        page->setToolTip(owned);
+    }
     const bool ok = controller_->start(poolcore::PoolOptions{});
     updateActions();
     return ok;

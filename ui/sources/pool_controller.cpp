@@ -284,7 +284,9 @@ void PoolController::sampleNow() {
         Q_EMIT eventsArrived(batch);
     if (!jobs.records.empty())
         Q_EMIT jobsArrived(jobs.records);
-    if (source_)
+    // While a remote pool is out of reach there is no new picture, only the last one: charting it
+    // would draw a pool that is not there, and the jump to its counters on connecting a spike.
+    if (source_ && connection_problem_.isEmpty())
         Q_EMIT sampled(last_);
 }
 
