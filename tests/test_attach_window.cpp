@@ -112,6 +112,17 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 4, kWaitMs);
         w.action(PoolAction::Shrink)->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().target_processes, 3, kWaitMs);
+        // The process table's Kill worker reaches the other program's worker, which it replaces.
+        const pid_t victim = w.controller().lastSnapshot().workers.front().pid;
+        QVERIFY(w.controller().killWorker(victim, SIGKILL));
+        const auto has_victim = [&] {
+            for (const auto& worker : w.controller().lastSnapshot().workers)
+                if (worker.pid == victim)
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!has_victim(), kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 3, kWaitMs);
         // Closing the window leaves the pool running, asking nothing.
         QVERIFY(w.close());
         QTest::qWait(500);
