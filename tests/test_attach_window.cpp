@@ -184,6 +184,28 @@ private Q_SLOTS:
         QCOMPARE(second.finish(), 0);
     }
 
+    void attachingElsewhereLeavesTheFirstPoolRunning() {
+        QTemporaryDir dir;
+        const QString first_socket = dir.filePath(QStringLiteral("a.sock"));
+        const QString second_socket = dir.filePath(QStringLiteral("b.sock"));
+        Service first, second;
+        QVERIFY(first.start(
+            {"--socket", first_socket, "--forever", "--rate", "50", "--processes", "2"}));
+        QVERIFY(second.start(
+            {"--socket", second_socket, "--forever", "--rate", "50", "--processes", "3"}));
+        MainWindow w;
+        QVERIFY(w.attachTo(first_socket));
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 2, kWaitMs);
+        QVERIFY(w.attachTo(second_socket));
+        QTRY_COMPARE_WITH_TIMEOUT(connectionText(w), QStringLiteral("Attached: ") + second_socket,
+                                  kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 3, kWaitMs);
+        QVERIFY(first.running());
+        QCOMPARE(first.finish(), 0);
+        QVERIFY2(first.lostNothing(), qPrintable(first.out));
+        QCOMPARE(second.finish(), 0);
+    }
+
     // A whole viewer process: `poolscope --attach`, SIGKILLed while attached.
     void killingTheViewerLeavesThePoolRunning() {
         QTemporaryDir dir;

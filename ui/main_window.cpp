@@ -407,6 +407,14 @@ void MainWindow::createStatusBar() {
 }
 
 bool MainWindow::attachTo(const QString& path) {
+    // The window shows one pool: its own must have ended first; an attached one is just left.
+    if (controller_->ownsPool() && !controller_->availability(PoolAction::Start).available) {
+        statusBar()->showMessage(tr("Attach: stop or terminate this window's own pool first"),
+                                 10000);
+        return false;
+    }
+    if (!controller_->ownsPool())
+        controller_->shutDown(std::chrono::seconds(1)); // only disconnects
     generator_->stop();
     attached_path_ = path;
     controller_->setSourceFactory(attach_source_factory(path.toStdString()));
