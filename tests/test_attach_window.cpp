@@ -232,6 +232,32 @@ private Q_SLOTS:
         QVERIFY2(service.lostNothing(), qPrintable(service.out));
     }
 
+    // SIGTERM ends a viewer as it ends the app, but the pool is not the viewer's to stop.
+    void stopSignalEndsTheViewerNotThePool() {
+        QTemporaryDir dir;
+        const QString socket = dir.filePath(QStringLiteral("term.sock"));
+        Service service;
+        QVERIFY(service.start({"--socket", socket, "--forever", "--rate", "50", "--processes", "2",
+                               "--wait-for-viewer"}));
+        QProcess viewer;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path());
+        viewer.setProcessEnvironment(env);
+        viewer.start(QStringLiteral(POOLSCOPE_APP), {"--attach", socket});
+        QVERIFY(viewer.waitForStarted(kWaitMs));
+        QTest::qWait(6000);
+        ::kill(pid_t(viewer.processId()), SIGTERM);
+        QVERIFY(viewer.waitForFinished(kWaitMs));
+        QCOMPARE(viewer.exitCode(), 128 + SIGTERM);
+        QTest::qWait(500);
+        QVERIFY(service.running());
+        QCOMPARE(service.finish(), 0);
+        QVERIFY2(service.out.contains(QStringLiteral("1 viewers served")), qPrintable(service.out));
+        QVERIFY2(service.out.contains(QStringLiteral(" 0 control verbs")), qPrintable(service.out));
+        QVERIFY2(service.lostNothing(), qPrintable(service.out));
+    }
+
     void runtimeDirectoryListsOnlySockets() {
         QCOMPARE(monitor_runtime_directory(),
                  QString::fromStdString(poolcore::default_monitor_directory()));

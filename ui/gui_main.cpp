@@ -49,7 +49,8 @@ void quitOnSignal(MainWindow& window, bool again) {
     if (QWidget* modal = QApplication::activeModalWidget())
         modal->close();
     window.generator().stop();
-    if (!poolIsActive(controller)) {
+    // Another program's pool is not the viewer's to stop: the viewer just leaves.
+    if (!poolIsActive(controller) || !controller.ownsPool()) {
         window.close();
     } else if (again || !controller.stop()) {
         controller.terminate();
