@@ -122,6 +122,10 @@ CommandLine parse_command_line(const QStringList& arguments) {
          "docs/monitor-protocol.md).",
          "PATH"},
         {"monitor-read-only", "With --monitor: viewers may watch but not control the pool."},
+        {"attach",
+         "Open the window on the pool another program serves on the monitor socket at PATH "
+         "(its --monitor), instead of starting one.",
+         "PATH"},
         {"json", "Print the report as one JSON object."},
         {"verbose", "Print the pool's events to stderr."},
         {"celery",
@@ -223,6 +227,11 @@ CommandLine parse_command_line(const QStringList& arguments) {
         h.monitor_read_only = p.isSet("monitor-read-only");
         if (h.monitor_read_only && h.monitor_socket.empty())
             throw BadArgument("--monitor-read-only needs --monitor PATH");
+        cl.attach_socket = p.value("attach");
+        if (p.isSet("attach") && cl.attach_socket.isEmpty())
+            throw BadArgument("--attach needs a socket's path");
+        if (p.isSet("attach") && p.isSet("headless"))
+            throw BadArgument("--attach opens the window; a headless viewer is not offered");
         h.json = p.isSet("json");
         h.verbose = p.isSet("verbose");
         cl.celery.url = p.value("celery").toStdString();

@@ -68,6 +68,8 @@ struct CommandLine {
     PoolOptionOverrides given;
     CeleryOptions celery;
     QString text; // the help text, or the one-line error
+    // --attach PATH: the window shows the pool served on this monitor socket instead of its own.
+    QString attach_socket;
 
     // The desktop app's pool settings: those saved by an earlier session with the ones given on
     // the command line put over them. What main() prepared for this run and no option or page

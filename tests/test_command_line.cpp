@@ -21,6 +21,13 @@ private slots:
         QCOMPARE(cl.headless.pool.processes, 0); // one per CPU
     }
 
+    void attachOpensTheGuiOnASocket() {
+        const auto cl = parse({"--attach", "/run/user/1000/poolscope/pool-7.sock"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Gui);
+        QCOMPARE(cl.attach_socket, QStringLiteral("/run/user/1000/poolscope/pool-7.sock"));
+        QVERIFY(parse({}).attach_socket.isEmpty());
+    }
+
     void helpNamesTheProgramAndEveryHeadlessOption() {
         const auto cl = parse({"--help"});
         QCOMPARE(cl.mode, CommandLine::Mode::Help);
@@ -133,6 +140,9 @@ private slots:
             << QStringList{"--headless", "--processes", "0"} << "--processes";
         QTest::newRow("words for a number")
             << QStringList{"--headless", "--count", "many"} << "--count";
+        QTest::newRow("attach without a path") << QStringList{"--attach", ""} << "--attach";
+        QTest::newRow("attach headless")
+            << QStringList{"--headless", "--attach", "/tmp/x.sock"} << "--attach";
         QTest::newRow("unknown pool") << QStringList{"--headless", "--pool", "x"} << "--pool";
         QTest::newRow("unknown strategy")
             << QStringList{"--headless", "--strategy", "lifo"} << "--strategy";

@@ -49,7 +49,8 @@ void quitOnSignal(MainWindow& window, bool again) {
     if (QWidget* modal = QApplication::activeModalWidget())
         modal->close();
     window.generator().stop();
-    if (!poolIsActive(controller)) {
+    // Another program's pool is not the viewer's to stop: the viewer just leaves.
+    if (!poolIsActive(controller) || !controller.ownsPool()) {
         window.close();
     } else if (again || !controller.stop()) {
         controller.terminate();
@@ -112,7 +113,7 @@ void watchQuitSignals(MainWindow& window, int& first_signal) {
 } // namespace
 
 int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
-            const std::string& celery_url) {
+            const std::string& celery_url, const QString& attach_socket) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));
@@ -126,10 +127,12 @@ int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
     int first_signal = 0;
     watchQuitSignals(window, first_signal);
     window.show();
-    if (celery_url.empty())
-        window.startPool();
-    else
+    if (!attach_socket.isEmpty())
+        window.attachTo(attach_socket);
+    else if (!celery_url.empty())
         window.connectToCelery(QString::fromStdString(celery_url));
+    else
+        window.startPool();
     const int code = app.exec();
     return first_signal ? 128 + first_signal : code;
 }

@@ -22,6 +22,7 @@
 #include "ui/pages/stop_progress.h"
 #include "ui/pages/tasks_page.h"
 #include "ui/sources/celery_source.h"
+#include "ui/sources/attach_source.h"
 #include "ui/sources/load_generator.h"
 #include "ui/timeline/timeline_view.h"
 
@@ -382,6 +383,9 @@ void MainWindow::setChartVisible(ChartView* chart, bool visible) {
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Attach to a Pool…"), this, &MainWindow::showAttachDialog)
+        ->setToolTip(tr("Watches and controls a pool another program serves on a monitor socket"));
+    file->addSeparator();
     QAction* json = file->addAction(tr("Export Statistics as &JSON…"), this,
                                     [this] { exportStatisticsWithDialog(QStringLiteral("json")); });
     json->setShortcut(QKeySequence(tr("Ctrl+E")));
@@ -483,6 +487,57 @@ void MainWindow::createStatusBar() {
         statusBar()->addPermanentWidget(l);
     }
     state_label_->setText(tr("No pool"));
+    connection_label_ = new QLabel;
+    connection_label_->setObjectName(QStringLiteral("statusConnection"));
+    connection_label_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    connection_label_->hide();
+    statusBar()->addPermanentWidget(connection_label_);
+    connect(controller_, &PoolController::connectionChanged, this, [this](const QString& problem) {
+        connection_label_->setText(problem.isEmpty() ? tr("Attached: %1").arg(attached_path_)
+                                                     : tr("Not connected: %1").arg(problem));
+        connection_label_->setStyleSheet(problem.isEmpty() ? QString()
+                                                           : QStringLiteral("color: #c0392b"));
+    });
+}
+
+bool MainWindow::attachTo(const QString& path) {
+    // The window shows one pool: its own must have ended first; an attached one is just left.
+    if (controller_->ownsPool() && !controller_->availability(PoolAction::Start).available) {
+        statusBar()->showMessage(tr("Attach: stop or terminate this window's own pool first"),
+                                 10000);
+        return false;
+    }
+    if (!controller_->ownsPool())
+        controller_->shutDown(std::chrono::seconds(1)); // only disconnects
+    generator_->stop();
+    attached_path_ = path;
+    controller_->setSourceFactory(attach_source_factory(path.toStdString()));
+    connection_label_->setText(tr("Not connected: connecting to %1").arg(path));
+    connection_label_->show();
+    setWindowTitle(tr("%1 (attached)").arg(path));
+    // Its settings and its load are the owning program's; the Info tab shows what it runs with.
+    const QString owned = tr("Not available: the attached pool is run by its own program");
+    for (QWidget* page :
+         {static_cast<QWidget*>(settings_page_), static_cast<QWidget*>(load_page_)}) {
+        page->setEnabled(false);
+        page->setToolTip(owned);
+    }
+    const bool ok = controller_->start(poolcore::PoolOptions{});
+    updateActions();
+    return ok;
+}
+
+void MainWindow::showAttachDialog() {
+    const QStringList sockets = find_monitor_sockets();
+    bool ok = false;
+    const QString path = QInputDialog::getItem(
+        this, tr("Attach to a Pool"),
+        sockets.isEmpty()
+            ? tr("No monitor socket in %1; type a socket's path:").arg(monitor_runtime_directory())
+            : tr("Monitor sockets in %1, or type a path:").arg(monitor_runtime_directory()),
+        sockets, 0, true, &ok);
+    if (ok && !path.trimmed().isEmpty())
+        attachTo(path.trimmed());
 }
 
 QString MainWindow::statusText() const {
@@ -783,7 +838,8 @@ void MainWindow::saveSession() const {
 void MainWindow::closeEvent(QCloseEvent* event) {
     const PoolState s = controller_->state();
     const bool active = s == PoolState::Run || s == PoolState::Close || s == PoolState::Terminate;
-    if (!active) {
+    // Another program's pool goes on without the window.
+    if (!active || !controller_->ownsPool()) {
         saveSession();
         event->accept();
         return;

@@ -55,6 +55,8 @@ public:
     // instead; false with the reason in the status bar when the URL cannot be read.
     bool connectToCelery(const QString& url);
     CeleryPage* celeryPage() const { return celery_page_; }
+    // Shows the pool another program serves on the monitor socket at `path` (File › Attach…).
+    bool attachTo(const QString& path);
 
     PoolController& controller() { return *controller_; }
     LoadGenerator& generator() { return *generator_; }
@@ -103,6 +105,7 @@ private:
     // The Jobs and Tasks pages and the charts drawn from job records.
     void attachJobViews();
     void createStatusBar();
+    void showAttachDialog();
     void updateActions();
     void onSampleDerived(const Sample& sample);
     void updateStatusBar(const Sample& sample);
@@ -118,6 +121,8 @@ private:
     void saveSession() const;
 
     PoolController* controller_;
+    QLabel* connection_label_ = nullptr; // shown while attached to another program's pool
+    QString attached_path_;
     PoolMonitor* monitor_;
     JobMonitor* job_monitor_; // the Jobs and Tasks pages and the job charts read it
     JobsPage* jobs_page_ = nullptr;

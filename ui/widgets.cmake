@@ -5,6 +5,7 @@ add_library(poolscope_ui STATIC
     main_window.h main_window.cpp
     sources/pool_action.h sources/pool_action.cpp
     sources/pool_source.h sources/pool_source.cpp
+    sources/attach_source.h sources/attach_source.cpp
     sources/job_records.h
     sources/pool_controller.h sources/pool_controller.cpp
     sources/pool_events.h sources/pool_events.cpp

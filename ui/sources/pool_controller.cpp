@@ -151,7 +151,7 @@ bool PoolController::start(const poolcore::PoolOptions& options) {
         // The cause before its effects: the pool reports its first state change from start().
         if (const std::string described = source_->start_description(); !described.empty())
             events_.post(EventKind::Control, Severity::Info, QString::fromStdString(described));
-        else
+        else if (source_->owns_pool()) // an attached source says where it attached itself
             events_.post(EventKind::Control, Severity::Info,
                          QStringLiteral("starting %1 %2 worker(s)")
                              .arg(options.effective_processes())
@@ -262,9 +262,15 @@ void PoolController::refreshState() {
     const bool target_changed = last_.target_processes != reported_target_;
     reported_state_ = s;
     reported_target_ = last_.target_processes;
+    const auto problem = source_ ? source_->connection_problem() : std::nullopt;
+    const QString problem_text = problem ? QString::fromStdString(*problem) : QString();
+    const bool connection_changed = problem_text != connection_problem_;
+    connection_problem_ = problem_text;
     if (state_changed)
         Q_EMIT stateChanged(s);
-    if (state_changed || target_changed)
+    if (connection_changed)
+        Q_EMIT connectionChanged(problem_text);
+    if (state_changed || target_changed || connection_changed)
         Q_EMIT availabilityChanged();
 }
 
@@ -281,7 +287,9 @@ void PoolController::sampleNow() {
         Q_EMIT eventsArrived(batch);
     if (!jobs.records.empty())
         Q_EMIT jobsArrived(jobs.records);
-    if (source_)
+    // While a remote pool is out of reach there is no new picture, only the last one: charting it
+    // would draw a pool that is not there, and the jump to its counters on connecting a spike.
+    if (source_ && connection_problem_.isEmpty())
         Q_EMIT sampled(last_);
 }
 

@@ -58,6 +58,10 @@ public:
     // How the next Start builds its source: File › Connect to Celery… switches to a Celery
     // cluster. Takes effect at the next start().
     void setSourceFactory(PoolSourceFactory make_source) { make_source_ = std::move(make_source); }
+    // Why the source's connection is down; empty while it is up or the pool is this process's.
+    QString connectionProblem() const { return connection_problem_; }
+    // False when the pool belongs to another program: closing the window leaves it running.
+    bool ownsPool() const { return !source_ || source_->owns_pool(); }
     poolcore::PoolState state() const;
     // A graceful stop is under way: the pool is closed and winding down.
     bool isStopping() const { return stopping_; }
@@ -96,6 +100,8 @@ Q_SIGNALS:
     // The jobs that ended since the previous tick, oldest first: one batch per tick at most.
     void jobsArrived(const poolscope::JobRecords& jobs);
     void actionFailed(const QString& action, const QString& message);
+    // The source's connection went down (`problem` says why) or came back (`problem` empty).
+    void connectionChanged(const QString& problem);
 
 private:
     template <typename Fn> bool command(const char* name, Fn&& fn);
@@ -115,6 +121,7 @@ private:
     poolcore::StatsSnapshot last_;
     poolcore::PoolState reported_state_ = poolcore::PoolState::Init;
     int reported_target_ = -1;
+    QString connection_problem_;
     bool stopping_ = false;
     std::uint64_t jobs_at_stop_ = 0;
     std::uint64_t job_records_dropped_ = 0;

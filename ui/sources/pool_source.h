@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace poolscope {
@@ -58,6 +59,12 @@ public:
     // What the event log says when the source starts; empty: the controller's own words for a
     // local pool ("starting 4 event-loop worker(s)").
     virtual std::string start_description() const { return {}; }
+
+    // For a pool reached over a connection: why it is down now (nothing while it is up, and
+    // always nothing for a pool of this process).
+    virtual std::optional<std::string> connection_problem() const { return std::nullopt; }
+    // False for a pool another program runs: leaving the window must not end it.
+    virtual bool owns_pool() const { return true; }
 
     // At application exit only: ends the pool within `timeout` (terminating it if need be),
     // blocking the caller.
