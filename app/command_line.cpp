@@ -82,6 +82,59 @@ poolcore::PoolOptions CommandLine::overlay(const poolcore::PoolOptions& saved) c
     return o;
 }
 
+namespace {
+
+// The options QGuiApplication and QApplication take for themselves (Qt's documentation of both
+// constructors, and the X11 ones xcb reads), with whether each takes a value. QApplication
+// removes them from argv when the window starts; this parser only has to let them through.
+struct QtOption {
+    const char* name;
+    bool takes_value;
+};
+constexpr QtOption kQtOptions[] = {
+    {"platform", true},        {"platformpluginpath", true},
+    {"platformtheme", true},   {"plugin", true},
+    {"qwindowgeometry", true}, {"qwindowicon", true},
+    {"qwindowtitle", true},    {"reverse", false},
+    {"session", true},         {"style", true},
+    {"stylesheet", true},      {"widgetcount", false},
+    {"display", true},         {"geometry", true},
+    {"title", true},           {"name", true},
+    {"visual", true},          {"ncols", true},
+    {"cmap", false},           {"nograb", false},
+    {"dograb", false},         {"sync", false},
+    {"qmljsdebugger", true},   {"dialogs", true},
+};
+
+// `arguments` without Qt's own options (single dash, as Qt spells them: `-style fusion` or
+// `-style=fusion`), which the window's QApplication applies.
+QStringList without_qt_options(const QStringList& arguments) {
+    QStringList out;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString& a = arguments[i];
+        const QtOption* match = nullptr;
+        bool inline_value = false;
+        if (i > 0 && a.startsWith(QLatin1Char('-')) && !a.startsWith(QStringLiteral("--")))
+            for (const QtOption& o : kQtOptions) {
+                const QString name = QLatin1Char('-') + QLatin1String(o.name);
+                if (a == name || (o.takes_value && a.startsWith(name + QLatin1Char('=')))) {
+                    match = &o;
+                    inline_value = a != name;
+                    break;
+                }
+            }
+        if (!match) {
+            out << a;
+            continue;
+        }
+        if (match->takes_value && !inline_value)
+            ++i; // its value
+    }
+    return out;
+}
+
+} // namespace
+
 CommandLine parse_command_line(const QStringList& arguments) {
     QCommandLineParser p;
     p.setApplicationDescription(
@@ -144,7 +197,7 @@ CommandLine parse_command_line(const QStringList& arguments) {
     });
 
     CommandLine cl;
-    if (!p.parse(arguments)) {
+    if (!p.parse(without_qt_options(arguments))) {
         cl.mode = CommandLine::Mode::Error;
         cl.text = p.errorText();
         return cl;

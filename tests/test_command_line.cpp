@@ -21,6 +21,21 @@ private slots:
         QCOMPARE(cl.headless.pool.processes, 0); // one per CPU
     }
 
+    // Qt's own options reach the window's QApplication, which applies them; the parser lets
+    // them through with their values instead of calling them unknown.
+    void qtsStandardOptionsAreLetThrough() {
+        auto cl =
+            parse({"-platform", "offscreen", "-style=fusion", "-reverse", "--processes", "3"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Gui);
+        QCOMPARE(cl.headless.pool.processes, 3);
+        cl = parse({"-stylesheet", "dark.qss", "-qwindowgeometry", "800x600+0+0"});
+        QCOMPARE(cl.mode, CommandLine::Mode::Gui);
+        // A Qt option's value is never read as one of ours, and ours are still checked.
+        QCOMPARE(parse({"-style", "--headless"}).mode, CommandLine::Mode::Gui);
+        QCOMPARE(parse({"-bogus"}).mode, CommandLine::Mode::Error);
+        QCOMPARE(parse({"--style", "fusion"}).mode, CommandLine::Mode::Error);
+    }
+
     void attachOpensTheGuiOnASocket() {
         const auto cl = parse({"--attach", "/run/user/1000/poolscope/pool-7.sock"});
         QCOMPARE(cl.mode, CommandLine::Mode::Gui);
