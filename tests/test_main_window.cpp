@@ -523,6 +523,53 @@ private Q_SLOTS:
         QCOMPARE(restored.start_method, std::optional(poolcore::StartMethod::Spawn));
     }
 
+    // `poolscope --processes 7` is for this run: the saved default stays, unless the user then
+    // changes the field in the form, which is a new default.
+    void oneOffCommandLineOptionsAreNotSavedAsDefaults() {
+        auto session = [](int saved, std::optional<int> command_line, std::optional<int> typed) {
+            {
+                MainWindow window;
+                window.restoreSession();
+                poolcore::PoolOptions options = window.settingsPage()->options();
+                options.processes = saved;
+                window.settingsPage()->setOptions(options);
+                window.show();
+                QVERIFY(QTest::qWaitForWindowExposed(&window));
+                window.close();
+            }
+            MainWindow window;
+            window.restoreSession();
+            poolcore::PoolOptions options = window.settingsPage()->options();
+            QCOMPARE(options.processes, saved);
+            if (command_line) {
+                options.processes = *command_line;
+                options.prefetch = 9; // a second field the command line sets
+                window.applyCommandLineOptions(options);
+                QCOMPARE(window.settingsPage()->options().processes, *command_line);
+            }
+            if (typed) {
+                auto* field =
+                    window.settingsPage()->findChild<QSpinBox*>(QStringLiteral("processes"));
+                QVERIFY(field);
+                field->setValue(*typed);
+            }
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            window.close();
+        };
+        session(3, 7, std::nullopt);
+        MainWindow after_one_off;
+        after_one_off.restoreSession();
+        QCOMPARE(after_one_off.settingsPage()->options().processes, 3);
+        QVERIFY(after_one_off.settingsPage()->options().prefetch != 9);
+
+        session(3, 7, 5);
+        MainWindow after_edit;
+        after_edit.restoreSession();
+        QCOMPARE(after_edit.settingsPage()->options().processes, 5);
+        QVERIFY(after_edit.settingsPage()->options().prefetch != 9);
+    }
+
     void theStartMethodSettingChoosesHowWorkersStart_data() {
         QTest::addColumn<int>("method");
         QTest::newRow("forkserver") << int(poolcore::StartMethod::Forkserver);

@@ -112,8 +112,8 @@ void watchQuitSignals(MainWindow& window, int& first_signal) {
 
 } // namespace
 
-int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
-            const std::string& celery_url, const QString& attach_socket) {
+int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay, const std::string& celery_url,
+            const QString& attach_socket) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));
@@ -123,7 +123,7 @@ int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
 
     MainWindow window;
     window.restoreSession();
-    window.settingsPage()->setOptions(overlay(window.settingsPage()->options()));
+    window.applyCommandLineOptions(overlay(window.settingsPage()->options()));
     int first_signal = 0;
     watchQuitSignals(window, first_signal);
     window.show();

@@ -21,8 +21,8 @@
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
 #include "ui/pages/tasks_page.h"
-#include "ui/sources/celery_source.h"
 #include "ui/sources/attach_source.h"
+#include "ui/sources/celery_source.h"
 #include "ui/sources/load_generator.h"
 #include "ui/timeline/timeline_view.h"
 
@@ -817,11 +817,31 @@ void MainWindow::restoreSession() {
         c->setWindowSeconds(seconds);
 }
 
+void MainWindow::applyCommandLineOptions(const poolcore::PoolOptions& options) {
+    const QVariantMap saved = settings_page_->values();
+    settings_page_->setOptions(options);
+    const QVariantMap given = settings_page_->values();
+    saved_values_.clear();
+    command_line_values_.clear();
+    for (auto it = given.begin(); it != given.end(); ++it)
+        if (saved.value(it.key()) != it.value()) {
+            saved_values_.insert(it.key(), saved.value(it.key()));
+            command_line_values_.insert(it.key(), it.value());
+        }
+}
+
 void MainWindow::saveSession() const {
     if (!persist_)
         return;
     QSettings settings;
-    settings_page_->save(settings);
+    // A field the command line set for this run and the user left alone keeps its saved value:
+    // one-off options are not new defaults. What the user changed in the form is.
+    QVariantMap pool = settings_page_->values();
+    for (auto it = pool.begin(); it != pool.end(); ++it)
+        if (command_line_values_.contains(it.key()) &&
+            command_line_values_.value(it.key()) == it.value())
+            it.value() = saved_values_.value(it.key());
+    SettingsPage::save(settings, pool);
     load_page_->save(settings);
     settings.setValue(QStringLiteral("view/theme"), themeKey(theme_));
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());

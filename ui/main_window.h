@@ -8,6 +8,7 @@
 #include "ui/theme.h"
 
 #include <QMainWindow>
+#include <QVariantMap>
 #include <array>
 #include <functional>
 #include <vector>
@@ -49,6 +50,10 @@ public:
 
     // Loads settings, layout and theme saved by an earlier session, and saves them on close.
     void restoreSession();
+    // Puts this run's command-line options in the settings form without making them the saved
+    // defaults: saveSession() keeps the saved value of every field they set that the user then
+    // left alone.
+    void applyCommandLineOptions(const poolcore::PoolOptions& options);
     // Presses Start.
     bool startPool();
     // Ends the pool shown now and watches the Celery cluster on `url` (redis://HOST:PORT/DB)
@@ -153,6 +158,9 @@ private:
     QLabel* outcomes_label_ = nullptr;
     QLabel* throughput_label_ = nullptr;
     Theme theme_ = Theme::System;
+    // The saved and the command line's value of each settings field the command line set.
+    QVariantMap saved_values_;
+    QVariantMap command_line_values_;
     bool persist_ = false;
     bool quitting_ = false;
 };

@@ -309,21 +309,27 @@ void SettingsPage::updateRunningHint() {
     running_hint_->setVisible(differs);
 }
 
-void SettingsPage::save(QSettings& s) const {
+QVariantMap SettingsPage::values() const {
     const poolcore::PoolOptions o = options();
+    return {
+        {QStringLiteral("processes"), o.processes},
+        {QStringLiteral("threads"), o.threads},
+        {QStringLiteral("startMethod"),
+         QString::fromLatin1(poolcore::to_string(o.effective_start_method()).data())},
+        {QStringLiteral("strategy"), QString::fromLatin1(poolcore::to_string(o.strategy).data())},
+        {QStringLiteral("prefetch"), o.prefetch},
+        {QStringLiteral("softTimeLimit"), soft_limit_->value()},
+        {QStringLiteral("timeLimit"), hard_limit_->value()},
+        {QStringLiteral("maxTasksPerChild"), max_tasks_->value()},
+        {QStringLiteral("maxMemoryPerChildMiB"), max_memory_mib_->value()},
+        {QStringLiteral("aliveTimeout"), alive_timeout_->value()},
+    };
+}
+
+void SettingsPage::save(QSettings& s, const QVariantMap& values) {
     s.beginGroup(QStringLiteral("pool"));
-    s.setValue(QStringLiteral("processes"), o.processes);
-    s.setValue(QStringLiteral("threads"), o.threads);
-    s.setValue(QStringLiteral("startMethod"),
-               QString::fromLatin1(poolcore::to_string(o.effective_start_method()).data()));
-    s.setValue(QStringLiteral("strategy"),
-               QString::fromLatin1(poolcore::to_string(o.strategy).data()));
-    s.setValue(QStringLiteral("prefetch"), o.prefetch);
-    s.setValue(QStringLiteral("softTimeLimit"), soft_limit_->value());
-    s.setValue(QStringLiteral("timeLimit"), hard_limit_->value());
-    s.setValue(QStringLiteral("maxTasksPerChild"), max_tasks_->value());
-    s.setValue(QStringLiteral("maxMemoryPerChildMiB"), max_memory_mib_->value());
-    s.setValue(QStringLiteral("aliveTimeout"), alive_timeout_->value());
+    for (auto it = values.begin(); it != values.end(); ++it)
+        s.setValue(it.key(), it.value());
     s.endGroup();
 }
 

@@ -3,6 +3,7 @@
 
 #include "poolcore/options.h"
 
+#include <QVariantMap>
 #include <QWidget>
 #include <map>
 #include <string>
@@ -35,7 +36,10 @@ public:
     // starts as many as run now, and the "differs from the running pool" hint stays true.
     void followProcessCount(int processes);
 
-    void save(QSettings& settings) const;
+    // What save() writes, key by key (the `pool` group of the settings file).
+    QVariantMap values() const;
+    static void save(QSettings& settings, const QVariantMap& values);
+    void save(QSettings& settings) const { save(settings, values()); }
     void restore(QSettings& settings);
 
 Q_SIGNALS:
