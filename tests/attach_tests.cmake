@@ -1,5 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The monitor socket (issue 14, part 1): a real service in another process, real sockets.
+# The service is examples/monitored_service.cpp; a tree built without the examples (the
+# sanitizer trees) builds it here, so the attach tests run there too.
+if(NOT POOLSCOPE_BUILD_EXAMPLES)
+    add_executable(example_monitored_service ${PROJECT_SOURCE_DIR}/examples/monitored_service.cpp)
+    target_link_libraries(example_monitored_service PRIVATE poolcore::poolcore)
+    set_target_properties(example_monitored_service PROPERTIES AUTOMOC OFF AUTOUIC OFF AUTORCC OFF)
+endif()
 poolscope_add_test(NAME test_attach SOURCES test_attach.cpp LIBS poolcore
     LABELS pool attach TIMEOUT 900)
 target_compile_definitions(test_attach PRIVATE
