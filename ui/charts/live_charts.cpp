@@ -108,8 +108,10 @@ void MemoryChart::append(const Sample& s) {
     // A slot without a worker in this sample gets a gap, so that its line breaks instead of
     // joining the last worker's memory to the next one's across the time nobody was there.
     for (auto& [index, slot] : slots_) {
-        const bool present = std::any_of(s.workers.begin(), s.workers.end(),
-                                         [&](const WorkerSample& w) { return w.slot == index; });
+        const int wanted = index; // clang 14 cannot capture a structured binding
+        const bool present =
+            std::any_of(s.workers.begin(), s.workers.end(),
+                        [wanted](const WorkerSample& w) { return w.slot == wanted; });
         if (!present)
             slot.series->append(s.time, std::numeric_limits<double>::quiet_NaN());
     }
