@@ -10,6 +10,8 @@ using namespace harness;
 
 namespace {
 
+// Points into `s`: a temporary snapshot would leave it dangling (ASan caught one).
+const poolcore::WorkerStats* inSlot(poolcore::StatsSnapshot&&, int) = delete;
 const poolcore::WorkerStats* inSlot(const poolcore::StatsSnapshot& s, int slot) {
     for (const auto& w : s.workers)
         if (w.slot == slot)
@@ -52,7 +54,8 @@ private slots:
         // Generous: a machine shared with others may give the spinner only a few percent of a
         // core, but an idle worker sleeps in read() and gets next to none.
         QVERIFY2(idle < 2, qPrintable(QString::number(idle)));
-        const auto* w = inSlot(p.pool.stats(), 0);
+        const poolcore::StatsSnapshot snapshot = p.pool.stats(); // inSlot points into it
+        const auto* w = inSlot(snapshot, 0);
         QVERIFY(w);
         QVERIFY(w->cpu_seconds >= 0);
         QVERIFY(w->uptime_seconds > 0.4 && w->uptime_seconds < 60);
