@@ -76,6 +76,27 @@ function(poolscope_sanitize_test name labels)
     set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT ${poolscope_sanitizer_environment})
 endfunction()
 
+# The canaries (sanitizers/sanitizer_canary.cpp): each plants one defect and passes only when
+# its report is named, so a tree whose suppressions or launcher hid reports would fail here.
+add_executable(sanitizer_canary sanitizers/sanitizer_canary.cpp)
+target_link_libraries(sanitizer_canary PRIVATE Qt6::Test)
+add_dependencies(sanitizer_tests sanitizer_canary)
+function(poolscope_add_canary name test_function expected_report)
+    add_test(NAME ${name} COMMAND ${poolscope_test_launcher} $<TARGET_FILE:sanitizer_canary>
+                                  ${test_function})
+    set_tests_properties(${name} PROPERTIES LABELS "${poolscope_sanitizer_label}" TIMEOUT 120
+        ENVIRONMENT "${poolscope_sanitizer_environment}"
+        PASS_REGULAR_EXPRESSION "${expected_report}.*FAIL: [0-9]+ sanitizer report")
+endfunction()
+if(poolscope_sanitizer_label STREQUAL "tsan")
+    poolscope_add_canary(sanitizer_canary_data_race aDataRaceInATestFunction
+        "ThreadSanitizer: data race")
+else()
+    poolscope_add_canary(sanitizer_canary_child_use_after_free aUseAfterFreeInAChildProcess
+        "AddressSanitizer: heap-use-after-free")
+    poolscope_add_canary(sanitizer_canary_leak aLeak "LeakSanitizer: detected memory leaks")
+endif()
+
 # poolscope_add_headless_run(NAME <name> COUNT <jobs> ARGS <poolscope options...>)
 function(poolscope_add_headless_run)
     cmake_parse_arguments(R "" "NAME;COUNT" "ARGS" ${ARGN})
