@@ -11,8 +11,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 dir=${BUILD_ROOT:-$here}/build-fuzz
 SECONDS=0
-source "$here/.ci/clang_tools.sh"
-need_clang
+source "$here/scripts/packages.sh"
+install_missing_packages clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
 
 echo "== fuzz: configure and build"
 CC=clang-14 CXX=clang++-14 cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

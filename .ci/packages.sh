@@ -31,26 +31,12 @@ fail() {
 }
 
 # --- What the build and the checks need -------------------------------------------------------
-build_packages=( # as scripts/dev.sh installs them
-    cmake ninja-build g++ pkg-config
-    qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
-    nlohmann-json3-dev
-)
+source "$here/scripts/packages.sh"
 tool_packages=(
     dpkg-dev lintian help2man librsvg2-bin gzip rpm rpmlint appstream desktop-file-utils
     bash-completion
 )
-missing=()
-for p in "${build_packages[@]}" "${tool_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    step "installing: ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
-fi
+install_missing_packages "${poolscope_packages[@]}" "${tool_packages[@]}"
 
 # Whatever happens below, no poolscope stays installed on this machine.
 installed_here=()

@@ -14,8 +14,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 build_root=${BUILD_ROOT:-$here}
 SECONDS=0
-source "$here/.ci/clang_tools.sh"
-need_clang
+source "$here/scripts/packages.sh"
+install_missing_packages clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
 
 configure_and_run() { # NAME SANITIZERS [cmake options...]
     local name=$1 sanitizers=$2

@@ -14,34 +14,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$here/build}
 build_type=${BUILD_TYPE:-RelWithDebInfo}
 
-packages=(
-    cmake ninja-build g++ pkg-config
-    qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
-    nlohmann-json3-dev
-    doxygen
-    python3-yaml binutils-mingw-w64-x86-64 # tests/check_platform_files.py: workflows, .rc
-    clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
-    libhiredis-dev
-    redis-server python3-celery python3-redis
-)
-
-install_missing_packages() {
-    local missing=()
-    for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    local sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    echo "== installing: ${missing[*]}"
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null
-}
+source "$here/scripts/packages.sh"
 
 build() {
-    install_missing_packages
+    install_missing_packages "${poolscope_packages[@]}"
     cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
     cmake --build "$build_dir" --parallel "$(nproc)"
 }
