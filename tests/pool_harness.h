@@ -234,16 +234,20 @@ public:
         return {p.begin(), p.end()};
     }
 
-    Recorder recorder;
-    poolcore::TaskPool pool;
-    int submitted = 0;
-
 private:
+    // Declared before pool, as recorder is: a pool destroyed with jobs in flight still ends them
+    // through the callbacks that write here (LeakSanitizer found results recorded into a map
+    // already destroyed).
     mutable std::mutex mutex_;
     std::map<int, JobResult> results_;
     std::map<int, pid_t> accepted_;
     std::map<int, std::vector<std::pair<bool, double>>> timeouts_;
     int duplicate_outcomes_ = 0;
+
+public:
+    Recorder recorder;
+    poolcore::TaskPool pool;
+    int submitted = 0;
 };
 
 using testutil::process_gone;

@@ -40,11 +40,7 @@ set(poolscope_sanitizer_environment
 # readable by writing it into a pipe, which it cannot create (sanitizer_common's
 # IsAccessibleMemoryRange), and such a report cannot be suppressed. The test runs in the main
 # build (label pool), and the other pool tests cover the same code under ASan and UBSan.
-# test_worker_facts (issue 12's, new this session): ASan found a use-after-free in it (an
-# inSlot() pointer into a temporary snapshot, fixed); LeakSanitizer then reports 420 bytes held by
-# a BlockingPool result callback of the harness when the CPU check fails under ASan's slowdown.
-# Left out until that is understood (issue 13 stays open for it); it runs in the main build.
-set(poolscope_asan_excluded_tests test_pool_environment test_worker_facts)
+set(poolscope_asan_excluded_tests test_pool_environment)
 
 # What the tsan tree runs: the programs whose threads are the point.
 set(poolscope_tsan_tests test_blocking_submit test_qt_event_loop test_pool_lifecycle
