@@ -49,6 +49,8 @@ std::string encode(const Message& message) {
     std::string out;
     if (const auto* m = std::get_if<JobMessage>(&message))
         append_job(out, m->job_id, m->task, m->argument, m->payload);
+    else if (const auto* m = std::get_if<SoftLimitMessage>(&message))
+        append_soft_limit(out, *m);
     else if (const auto* m = std::get_if<WorkerUpMessage>(&message))
         append_worker_up(out, *m);
     else if (const auto* m = std::get_if<AckMessage>(&message))
@@ -66,6 +68,8 @@ bool same(const Message& a, const Message& b) {
         return x->job_id == y.job_id && x->task == y.task && x->argument == y.argument &&
                x->payload == y.payload;
     }
+    if (const auto* x = std::get_if<SoftLimitMessage>(&a))
+        return x->job_tag == std::get<SoftLimitMessage>(b).job_tag;
     if (const auto* x = std::get_if<WorkerUpMessage>(&a)) {
         const auto& y = std::get<WorkerUpMessage>(b);
         return x->pid == y.pid && x->rss_kib == y.rss_kib;
@@ -161,6 +165,9 @@ Decoded decode(std::string_view stream, std::size_t max_frame, std::uint32_t chu
 Message make_message(FuzzedDataProvider& in, std::size_t max_frame) {
     const std::size_t room = max_frame - kPayloadFrameOverhead; // the variable parts' share
     if (kReader == Peer::Worker) {
+        // One soft-limit frame in four: what the parent sends where there are no signals.
+        if (in.ConsumeIntegralInRange(0, 3) == 0)
+            return SoftLimitMessage{in.ConsumeIntegral<std::uint32_t>()};
         JobMessage m;
         m.job_id = in.ConsumeIntegral<std::uint64_t>();
         m.task = in.ConsumeRandomLengthString(std::min<std::size_t>(room / 3, 0xffff));
