@@ -7,7 +7,7 @@ poolscope_packages=(
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
     doxygen
-    python3-yaml binutils-mingw-w64-x86-64 # tests/check_platform_files.py: workflows, .rc
+    python3-yaml binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev # check_platform_files.py: .rc
     clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
     libhiredis-dev
     redis-server python3-celery python3-redis
