@@ -12,7 +12,7 @@ cd "$here"
 dir=${BUILD_ROOT:-$here}/build-fuzz
 SECONDS=0
 source "$here/scripts/packages.sh"
-install_missing_packages clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
+install_missing_packages "${poolscope_clang_packages[@]}"
 
 echo "== fuzz: configure and build"
 CC=clang-14 CXX=clang++-14 cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -15,7 +15,7 @@ cd "$here"
 build_root=${BUILD_ROOT:-$here}
 SECONDS=0
 source "$here/scripts/packages.sh"
-install_missing_packages clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
+install_missing_packages "${poolscope_clang_packages[@]}"
 
 configure_and_run() { # NAME SANITIZERS [cmake options...]
     local name=$1 sanitizers=$2

@@ -1,14 +1,17 @@
 # Sourced by scripts/dev.sh and the CI scripts (.ci/): the Debian 12 packages the project builds
 # and tests with, and the one way they get installed (only what is missing; sudo when not root).
 
+# clang with its sanitizer and libFuzzer runtimes: the asan, tsan and fuzz trees (.ci/).
+poolscope_clang_packages=(clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14)
+
 # What configure, build and every test label need. README's "Dependencies" says why each is here.
 poolscope_packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev qt6-qpa-plugins libqcustomplot-dev libqcustomplot2.1-qt6
     nlohmann-json3-dev
     doxygen
-    python3-yaml binutils-mingw-w64-x86-64 mingw-w64-x86-64-dev # check_platform_files.py: .rc
-    clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14
+    python3-yaml binutils-mingw-w64-x86-64 gcc-mingw-w64-x86-64-posix # .rc check: windres
+    "${poolscope_clang_packages[@]}"
     libhiredis-dev
     redis-server python3-celery python3-redis
 )

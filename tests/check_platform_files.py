@@ -79,7 +79,8 @@ def check_rc(platform_dir, windres):
             fail(f"windres poolscope.rc: {run.stderr.strip()}")
         elif out.stat().st_size < 1024:
             fail("windres made an object too small to hold the icon")
-    print("ok: poolscope.rc compiles")
+        else:
+            print("ok: poolscope.rc compiles")
 
 
 def check_icons(source):

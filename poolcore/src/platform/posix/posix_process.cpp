@@ -251,18 +251,30 @@ int descriptors_in_use() {
     return count;
 }
 
-std::string process_state(pid_t pid) {
+std::string proc_stat_fields(pid_t pid) {
 #ifdef __linux__
     std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
     if (!f)
         return {};
-    char line[1024];
+    char line[2048];
     const bool read = std::fgets(line, sizeof line, f) != nullptr;
     std::fclose(f);
     const char* close = read ? std::strrchr(line, ')') : nullptr;
     if (!close || close[1] != ' ' || close[2] == '\0')
         return {};
-    const char letter = close[2];
+    return close + 2;
+#else
+    (void)pid;
+    return {};
+#endif
+}
+
+std::string process_state(pid_t pid) {
+#ifdef __linux__
+    const std::string fields = proc_stat_fields(pid);
+    if (fields.empty())
+        return {};
+    const char letter = fields[0];
     const char* word = "";
     switch (letter) {
     case 'R':
@@ -298,17 +310,11 @@ std::string process_state(pid_t pid) {
 
 std::optional<int> zombie_wait_status(pid_t pid) {
 #ifdef __linux__
-    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-    if (!f)
-        return std::nullopt;
-    char line[2048];
-    const bool read = std::fgets(line, sizeof line, f) != nullptr;
-    std::fclose(f);
-    const char* close = read ? std::strrchr(line, ')') : nullptr;
-    if (!close || close[1] != ' ' || close[2] != 'Z')
+    const std::string fields = proc_stat_fields(pid);
+    if (fields.empty() || fields[0] != 'Z')
         return std::nullopt;
     // Field 3 is the state; exit_code is field 52 (proc(5)), the last one.
-    const char* p = close + 2;
+    const char* p = fields.c_str();
     for (int field = 3; field < 52 && p; ++field) {
         p = std::strchr(p, ' ');
         if (p)

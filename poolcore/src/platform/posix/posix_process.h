@@ -53,6 +53,11 @@ bool place_descriptors(const int* fds, int count);
 int descriptor_limit();
 int descriptors_in_use();
 
+// What /proc/PID/stat says after the command name (field 3 on, from the name's last ')', since
+// the name may hold spaces and parentheses); empty when it cannot be read, as when the process
+// exits between the open and the read (ESRCH: read with stdio, which reports it, where an
+// istreambuf_iterator would throw out of the stats sampler).
+std::string proc_stat_fields(pid_t pid);
 // The scheduling state of `pid` as /proc/PID/stat tells it ("T (stopped)", "S (sleeping)"),
 // empty when it cannot be read.
 std::string process_state(pid_t pid);

@@ -2,9 +2,10 @@
 // Memory readings from the system's own accounting (/proc on Linux, libproc on macOS).
 #include "platform/posix/process_memory.h"
 
+#include "platform/posix/posix_process.h"
+
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -36,14 +37,11 @@ std::uint64_t resident_kib_of(pid_t pid) {
 
 double cpu_seconds_of(pid_t pid) {
 #ifdef __linux__
-    // /proc/<pid>/stat: the command name (field 2) may hold spaces and parentheses, so the
-    // fields are counted from its last ')'; utime and stime are fields 14 and 15, in ticks.
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = text.rfind(')');
-    if (close == std::string::npos || close + 2 >= text.size())
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in ticks.
+    const std::string text = proc_stat_fields(pid);
+    if (text.empty())
         return -1;
-    std::istringstream fields(text.substr(close + 2));
+    std::istringstream fields(text);
     std::string skip;
     for (int field = 3; field < 14; ++field)
         fields >> skip;
