@@ -148,6 +148,13 @@ bool misbehave(const std::string& mode, std::size_t max_frame, const char* token
     } else if (mode == "invalid_outcome") {
         const wire::JobMessage job = up_and_ack();
         write_all(ready_frame(job.job_id, 200, job.payload));
+    } else if (mode == "answer_then_exit") {
+        // The result comes late and the worker exits at once, input unread: the parent, which
+        // writes the next job before it reads this socket again, finds the channel gone.
+        const wire::JobMessage job = up_and_ack();
+        sleep_ms(300);
+        write_all(ready_frame(job.job_id, 0, job.payload));
+        ::_exit(0);
     } else if (mode == "close_after_ack") {
         up_and_ack();
         ::close(kChannel);

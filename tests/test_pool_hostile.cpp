@@ -236,6 +236,42 @@ private slots:
         QCOMPARE(text_of(open_descriptors()), text_of(fds_before));
         QVERIFY(QTest::qWaitFor([&] { return my_descendants() == children_before; }, 10000));
     }
+
+    // A worker's result is still in its socket when the pool's next write to it fails: the
+    // result counts, the job is not "lost" (the soak test's fcfs rows met this by chance: a write
+    // made for another worker's event found a worker that had answered and died). The event-loop
+    // pool runs only inside the test's waits, which makes the order certain: the ack is read,
+    // the worker answers and exits unseen, then the next job is written to it.
+    void aResultLeftInTheSocketCountsWhenTheNextWriteFails() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string token = dir.filePath("token").toStdString();
+        ::setenv("POOLSCOPE_HOSTILE_MODE", "answer_then_exit", 1);
+        ::setenv("POOLSCOPE_HOSTILE_TOKEN", token.c_str(), 1);
+        PoolOptions o = harness::options(1);
+        o.worker_program = POOLSCOPE_HOSTILE_WORKER;
+        o.max_frame_bytes = kMaxFrame;
+        o.strategy = Strategy::Fcfs;
+        o.prefetch = 2; // the second job goes to the busy worker
+        PoolUnderTest p(o, PoolVariant{"spawn", false, StartMethod::Spawn});
+        p.pool.on_start();
+        p.submit(TaskCall{"echo", {}, "first", {}, {}});
+        QVERIFY(p.wait_accepted(0));
+        const pid_t hostile = token_pids(token).front();
+        QVERIFY(QTest::qWaitFor([&] { return process_gone(hostile); }, 10000));
+        p.submit(TaskCall{"echo", {}, "second", {}, {}});
+        QVERIFY2(p.wait_results(2, 30s), evidence(p, p.result(0)).c_str());
+        const std::string said = evidence(p, p.result(0));
+        QVERIFY2(p.result(0).ok(), said.c_str());
+        QCOMPARE(p.result(0).value, std::string("first"));
+        QVERIFY2(p.result(1).ok(), said.c_str());
+        QCOMPARE(p.result(1).value, std::string("second"));
+        QVERIFY2(said.find("write to worker failed") != std::string::npos, said.c_str());
+        QVERIFY2(said.find("the pool killed it") == std::string::npos, said.c_str());
+        QCOMPARE(p.duplicate_outcomes(), 0);
+        p.pool.on_stop();
+        QVERIFY(p.wait_for([&] { return p.pool.state() == PoolState::Stopped; }, 20s));
+    }
 };
 
 QTEST_GUILESS_MAIN(HostileWorkers)

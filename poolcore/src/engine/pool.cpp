@@ -382,7 +382,7 @@ void Pool::State::spawn(int slot) {
 
 bool Pool::State::accepting_writes(const Worker& w) const {
     return (w.state == WorkerState::Idle || w.state == WorkerState::Busy) && w.slot >= 0 &&
-           w.channel->is_open();
+           w.channel->is_open() && !w.write_failed;
 }
 
 int Pool::State::worker_capacity(const Worker& w) const {
@@ -414,7 +414,7 @@ void Pool::State::read_frames(Worker& w, bool exited) {
     const auto status = w.channel->read_available();
     auto& decoder = w.channel->decoder();
     wire::Message message;
-    while (w.channel->is_open() && w.fault.empty()) {
+    while (w.channel->is_open() && !w.protocol_broken) {
         const auto r = decoder.next(message);
         if (r == wire::FrameDecoder::Status::NeedMore)
             break;
@@ -653,6 +653,7 @@ void Pool::State::terminate_then_kill(Worker& w, ExitReason reason) {
 }
 
 void Pool::State::protocol_error(Worker& w, const std::string& error) {
+    w.protocol_broken = true;
     w.fault = error.rfind("protocol error", 0) == 0 ? error : "protocol error: " + error;
     say(Severity::Error, "worker pid " + std::to_string(w.pid) + ": " + w.fault + "; killing it");
     if (w.channel->is_open())
@@ -845,7 +846,12 @@ void Pool::State::flush(Worker& w) {
     default:
         binding_.remove_writer(fd);
         w.fault = w.channel->error();
-        kill(w, ExitReason::Died);
+        // A write fails when the worker has gone, typically seen first by a write made for
+        // another worker's event. What it sent before it went (the result of a job it finished)
+        // is still in the socket: the reader stays, so that it is read before the end of the
+        // channel, and the exit watch reads it too. Killed only if it does not end by itself.
+        w.write_failed = true;
+        kill_after_grace(w, nullptr);
         break;
     }
 }

@@ -71,6 +71,8 @@ struct Pool::State {
         std::uint64_t generation = 0; // the pool's restart generation it belongs to
         std::uint32_t slot_generation = 0; // workers its slot had started before it
         bool retire_when_idle = false;
+        bool write_failed = false;    // its channel refused a write: nothing more is written to it
+        bool protocol_broken = false; // it broke the protocol: nothing more it sends is believed
         std::optional<ExitReason> exit_reason;
         TimerHandle alive_timer = 0, kill_timer = 0;
         TimerHandle take_timer = 0; // its next job is written and not yet acknowledged
