@@ -34,7 +34,7 @@ fail() {
 source "$here/scripts/packages.sh"
 tool_packages=(
     dpkg-dev lintian help2man librsvg2-bin gzip rpm rpmlint appstream desktop-file-utils
-    bash-completion
+    bash-completion ccache
 )
 install_missing_packages "${poolscope_packages[@]}" "${tool_packages[@]}"
 
@@ -53,6 +53,9 @@ trap purge_installed EXIT
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
 hardened_cxxflags="$(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CXXFLAGS)"
 hardened_ldflags=$(dpkg-buildflags --get LDFLAGS)
+# The two trees compile poolcore, the worker, the command line and the Celery source with the
+# same flags: the second takes them from the first through ccache.
+export CCACHE_DIR=${CCACHE_DIR:-$build_root/ccache} CCACHE_BASEDIR=$here CCACHE_NOHASHDIR=1
 rm -rf "$out"
 mkdir -p "$out"
 for variant in gui headless; do
@@ -64,7 +67,7 @@ for variant in gui headless; do
     # (lib/x86_64-linux-gnu), where lintian expects an architecture's pkg-config file.
     cmake -S "$here" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
         -DPOOLSCOPE_BUILD_GUI=$gui -DPOOLSCOPE_BUILD_TESTS=OFF -DPOOLSCOPE_BUILD_BENCH=OFF \
-        -DPOOLSCOPE_PACKAGE_TOOLS_REQUIRED=ON \
+        -DPOOLSCOPE_PACKAGE_TOOLS_REQUIRED=ON -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
         -DCMAKE_CXX_FLAGS="$hardened_cxxflags" -DCMAKE_EXE_LINKER_FLAGS="$hardened_ldflags" \
         >/dev/null
     cmake --build "$dir" --parallel "$(nproc)" >"$dir/build.log" 2>&1 ||
