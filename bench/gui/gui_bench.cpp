@@ -2,9 +2,13 @@
 // poolscope-gui-bench: the real main window with 8 workers at full no-op load, then idle.
 // Measures how late a 1 ms timer fires on the GUI thread (event-loop stalls), how often and how
 // long each chart replots, the CPU the app and its workers use, and the app's memory at the end
-// of the load. The job timeline is open (it is the window's centre). See bench/README.md.
+// of the load, sampled through the load to show whether it stays bounded. The views a user
+// debugging the pool has open are open: the job timeline (the window's centre), the latency
+// histogram (a chart of the grid) and the Jobs list (the current tab of the lower dock, so that
+// every batch of records lands in a visible table). See bench/README.md.
 //
 //   poolscope-gui-bench [--pool event-loop|threads] [--processes 8] [--load-seconds 20]
+//                       [--rss-every-s 10]
 //                       [--idle-seconds 90] [--json PATH] [--screenshot PATH]
 //                       [--export none|sync|background] [--export-every-ms 2000]
 //                       [--history-samples 10000]
@@ -12,6 +16,7 @@
 #include "poolcore/worker_entry.h"
 #include "ui/charts/chart_view.h"
 #include "ui/main_window.h"
+#include "ui/pages/jobs_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/sources/load_generator.h"
 #include "ui/sources/pool_controller.h"
@@ -19,6 +24,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QTabWidget>
 #include <QTimer>
 #include <algorithm>
 #include <chrono>
@@ -92,6 +98,7 @@ struct Options {
     std::string export_mode = "none";
     int export_every_ms = 2000;
     int history_samples = 10000; // the history is filled to this many samples before exporting
+    int rss_every_s = 10;        // the app's resident memory is sampled this often under load
 };
 
 Options parse(int argc, char** argv) {
@@ -116,6 +123,8 @@ Options parse(int argc, char** argv) {
             o.export_every_ms = std::stoi(v);
         else if (k == "--history-samples")
             o.history_samples = std::stoi(v);
+        else if (k == "--rss-every-s")
+            o.rss_every_s = std::max(1, std::stoi(v));
         else
             throw std::invalid_argument("unknown option " + k);
     }
@@ -174,6 +183,16 @@ int main(int argc, char** argv) {
     MainWindow window;
     window.resize(1600, 1000);
     window.show();
+    // The Jobs list in front: its page sits in the lower dock's tabs (a QTabWidget's stack).
+    QWidget* jobs = window.jobsPage();
+    if (auto* tabs = jobs->parentWidget()
+                         ? qobject_cast<QTabWidget*>(jobs->parentWidget()->parentWidget())
+                         : nullptr)
+        tabs->setCurrentWidget(jobs);
+    if (!jobs->isVisible()) {
+        std::fprintf(stderr, "the Jobs list is not visible\n");
+        return 1;
+    }
     spin(500);
 
     poolcore::PoolOptions options;
@@ -237,8 +256,14 @@ int main(int argc, char** argv) {
     QElapsedTimer phase;
     phase.start();
     qint64 next_export = opt.export_every_ms;
+    qint64 next_rss = 0;
+    nlohmann::json rss_over_time = nlohmann::json::array(); // [seconds into the load, MiB]
     while (phase.elapsed() < opt.load_seconds * 1000) {
         spin(100);
+        if (phase.elapsed() >= next_rss) {
+            next_rss += qint64(opt.rss_every_s) * 1000;
+            rss_over_time.push_back({double(phase.elapsed()) / 1000, current_rss_mib()});
+        }
         if (exporting && phase.elapsed() >= next_export) {
             next_export += opt.export_every_ms;
             const QString path = QString::fromStdString(export_path);
@@ -298,6 +323,7 @@ int main(int argc, char** argv) {
           {"app_cpu_cores", app_load},
           {"app_rss_mib", rss_mib},
           {"app_peak_rss_mib", peak_rss_mib},
+          {"app_rss_mib_over_time", rss_over_time},
           {"workers_cpu_cores", workers_load},
           {"charts", charts}}},
     };
@@ -311,7 +337,8 @@ int main(int argc, char** argv) {
     phase.restart();
     while (phase.elapsed() < first * 1000)
         spin(200);
-    const double idle_first = (cpu_seconds_self() - t0) / (double(phase.elapsed()) / 1000);
+    const double idle_first =
+        first > 0 ? (cpu_seconds_self() - t0) / (double(phase.elapsed()) / 1000) : -1;
     double idle_after = -1;
     if (opt.idle_seconds > 60) {
         t0 = cpu_seconds_self();
@@ -339,10 +366,26 @@ int main(int argc, char** argv) {
     std::printf("CPU under load: app %.2f cores, workers %.2f cores\n", app_load, workers_load);
     std::printf("app memory at the end of the load: %.1f MiB resident, peak %.1f MiB\n", rss_mib,
                 peak_rss_mib);
-    std::printf("CPU idle (8 workers): app %.2f%% of a core in the first minute", 100 * idle_first);
-    if (idle_after >= 0)
-        std::printf(", %.2f%% after it", 100 * idle_after);
-    std::printf("\n\n| chart | replots/s | replot mean | replot p99 |\n|---|---:|---:|---:|\n");
+    // Past the first minute the job ring and the per-second aggregates are full: what grows
+    // after that is what is not bounded.
+    double rss_at_minute = -1;
+    for (const auto& sample : rss_over_time)
+        if (sample[0].get<double>() >= 60) {
+            rss_at_minute = sample[1].get<double>();
+            break;
+        }
+    if (rss_at_minute >= 0)
+        std::printf("app memory after the first minute of load: %.1f MiB; at the end %.1f MiB "
+                    "(%+.1f MiB over %.0f s)\n",
+                    rss_at_minute, rss_mib, rss_mib - rss_at_minute, load_s - 60);
+    if (idle_first >= 0) {
+        std::printf("CPU idle (%d workers): app %.2f%% of a core in the first minute",
+                    opt.processes, 100 * idle_first);
+        if (idle_after >= 0)
+            std::printf(", %.2f%% after it", 100 * idle_after);
+        std::printf("\n");
+    }
+    std::printf("\n| chart | replots/s | replot mean | replot p99 |\n|---|---:|---:|---:|\n");
     for (auto& [title, c] : charts.items())
         std::printf("| %s | %.1f | %.2f ms | %.2f ms |\n", title.c_str(),
                     c["replots_per_s"].get<double>(), c["replot_ms_mean"].get<double>(),
