@@ -317,6 +317,17 @@ private slots:
         QCOMPARE(o.effective_start_method(), StartMethod::Fork);
         o.threads = true; // its own thread would make fork unsafe
         QCOMPARE(o.effective_start_method(), StartMethod::Forkserver);
+        // POSIX has all three, and the options take each (Windows: spawn only, proved by the
+        // windows label's fork_is_refused).
+        QCOMPARE(available_start_methods(),
+                 (std::vector<StartMethod>{StartMethod::Fork, StartMethod::Forkserver,
+                                           StartMethod::Spawn}));
+        for (StartMethod m : available_start_methods()) {
+            PoolOptions each;
+            each.start_method = m;
+            for (const auto& problem : each.problems())
+                QVERIFY2(problem.field != "start_method", problem.message.c_str());
+        }
     }
 
     void registryListsTasksSorted() {

@@ -5,6 +5,7 @@
 #include "poolcore/worker_entry.h"
 #include "protocol/wire_protocol.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 #include <unistd.h>
@@ -38,6 +39,14 @@ std::string_view to_string(StartMethod m) {
 
 std::optional<StartMethod> parse_start_method(std::string_view text) {
     return enum_parse(kStartMethodNames, text);
+}
+
+std::vector<StartMethod> available_start_methods() {
+#ifdef _WIN32
+    return {StartMethod::Spawn};
+#else
+    return {StartMethod::Fork, StartMethod::Forkserver, StartMethod::Spawn};
+#endif
 }
 
 StartMethod PoolOptions::effective_start_method() const {
@@ -100,11 +109,10 @@ std::vector<PoolOptions::Problem> PoolOptions::problems() const {
     check_time("restart_window", restart_window);
     if (max_frame_bytes < 1024)
         add("max_frame_bytes", "must be at least 1024");
-#ifdef _WIN32
-    if (effective_start_method() != StartMethod::Spawn)
+    if (const auto methods = available_start_methods();
+        std::find(methods.begin(), methods.end(), effective_start_method()) == methods.end())
         add("start_method", std::string(to_string(effective_start_method())) +
                                 " needs fork(), which Windows does not have: use spawn");
-#endif
     if (job_record_capacity > kMaxJobRecordCapacity)
         add("job_record_capacity",
             "must be at most " + std::to_string(kMaxJobRecordCapacity) + " (0 records none)");

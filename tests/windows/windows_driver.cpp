@@ -327,6 +327,9 @@ void verbs_have_distinct_exit_codes() {
 }
 
 void fork_is_refused() {
+    const auto offered = available_start_methods();
+    CHECK(offered == std::vector<StartMethod>{StartMethod::Spawn},
+          "only spawn is offered, of " + std::to_string(offered.size()) + " methods");
     for (StartMethod method : {StartMethod::Fork, StartMethod::Forkserver}) {
         PoolOptions options = spawn_options(1);
         options.start_method = method;

@@ -62,9 +62,14 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
 
     start_method_ = new QComboBox;
     start_method_->setObjectName(QStringLiteral("startMethod"));
-    start_method_->addItem(tr("Forkserver"), int(poolcore::StartMethod::Forkserver));
-    start_method_->addItem(tr("Spawn"), int(poolcore::StartMethod::Spawn));
-    // No fork: this window's process runs threads (Qt's), and poolcore refuses to fork then.
+    // What the platform has (spawn only on Windows), without fork: this window's process runs
+    // threads (Qt's), and poolcore refuses to fork then.
+    for (poolcore::StartMethod method : poolcore::available_start_methods()) {
+        if (method == poolcore::StartMethod::Forkserver)
+            start_method_->addItem(tr("Forkserver"), int(method));
+        else if (method == poolcore::StartMethod::Spawn)
+            start_method_->addItem(tr("Spawn"), int(method));
+    }
     start_method_->setToolTip(
         tr("How workers start.\n"
            "Forkserver: a small single-threaded process, started before this window, forks "

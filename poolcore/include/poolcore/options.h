@@ -60,6 +60,10 @@ enum class StartMethod {
 std::string_view to_string(StartMethod m);
 /// The start method `text` names exactly; nullopt for anything else.
 std::optional<StartMethod> parse_start_method(std::string_view text);
+/// The start methods this platform has, in the order a user would pick them: fork, forkserver
+/// and spawn on POSIX; only spawn on Windows, which has no fork(). PoolOptions::validate()
+/// refuses the others, and a front end offers only these.
+std::vector<StartMethod> available_start_methods();
 
 class ForkServer;
 
