@@ -150,6 +150,54 @@ private Q_SLOTS:
         QVERIFY(qAbs(b.busy(995.0, 996.0)[std::size_t(Outcome::WorkerLost)] - 1.0f) < 1e-6f);
     }
 
+    // A job running now is in every frame that covers it, in both modes, from the worker's ack
+    // to the latest sample; a job written and not yet acknowledged is not running; the job's
+    // record replaces it.
+    void runningJobsAreShownUntilTheirRecordArrives() {
+        Fixture f;
+        poolcore::StatsSnapshot s;
+        poolcore::WorkerStats hung;
+        hung.slot = 3;
+        hung.pid = 303;
+        hung.current_job = 42;
+        hung.current_task = "hang";
+        hung.current_job_accepted = true;
+        hung.current_job_seconds = 7.5;
+        poolcore::WorkerStats written = hung;
+        written.slot = 1;
+        written.current_job = 43;
+        written.current_job_accepted = false;
+        s.workers = {hung, written};
+        f.store.setRunning(s, 1010.0);
+        QCOMPARE(f.store.running().size(), std::size_t(1));
+        const TimelineFrame bars = f.store.frame(1000.0, 1011.0, 800);
+        QCOMPARE(bars.running.size(), std::size_t(1));
+        const TimelineRunning& run = bars.running.front();
+        QCOMPARE(run.id, poolcore::JobId(42));
+        QCOMPARE(run.started, 1002.5);
+        QCOMPARE(run.seen, 1010.0);
+        QCOMPARE(run.task, QStringLiteral("hang"));
+        QCOMPARE(f.store.lanes()[std::size_t(run.lane)].slot, 3);
+        QVERIFY(f.store.latest() >= 1010.0);
+        QVERIFY(f.store.frame(990.0, 1001.0, 800).running.empty()); // before it started
+
+        // Zoomed out over many jobs (density): still drawn.
+        std::vector<JobRecord> many;
+        for (int i = 0; i < int(TimelineStore::kMaxBars) + 10; ++i)
+            many.push_back(f.job(poolcore::JobId(1000 + i), 0, i * 0.001, i * 0.001 + 0.0005));
+        f.store.addJobs(many);
+        const TimelineFrame density = f.store.frame(999.0, 1011.0, 400);
+        QCOMPARE(density.mode, TimelineFrame::Mode::Density);
+        QCOMPARE(density.running.size(), std::size_t(1));
+        QCOMPARE(density.running.front().lane, f.store.laneOfSlot(3)); // lanes were added
+
+        f.store.addJobs({f.job(42, 3, 2.5, 11.0, Outcome::TimeLimit)});
+        QVERIFY(f.store.running().empty());
+        f.store.setRunning(s, 1012.0); // a sample taken before the record came
+        f.store.setRunning(poolcore::StatsSnapshot{}, 1012.5);
+        QVERIFY(f.store.running().empty());
+    }
+
     void outOfOrderRecordsAreSorted() {
         Fixture f;
         f.store.addJobs({f.job(2, 0, 0.3, 0.4), f.job(1, 0, 0.1, 0.2), f.job(3, 0, 0.5, 0.6)});

@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QToolTip>
 #include <QtTest>
 #include <chrono>
 #include <qcustomplot.h>
@@ -105,6 +106,41 @@ private Q_SLOTS:
         QCOMPARE(activated.count(), 1);
         QCOMPARE(activated[0][0].value<poolcore::JobId>(), poolcore::JobId(1));
         QVERIFY(view.repaintNow() >= 0);
+    }
+
+    // A job running now (a hang) is drawn while it runs, and the mouse over it says so.
+    void aRunningJobIsShownAndDescribed() {
+        TimelineView view;
+        view.resize(900, 200);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.addJobs({job(1, 0, JobRecord::Clock::now() - seconds(20), milliseconds(100))});
+        poolcore::StatsSnapshot s;
+        poolcore::WorkerStats w;
+        w.slot = 0;
+        w.pid = 500;
+        w.current_job = 7;
+        w.current_task = "hang";
+        w.current_job_accepted = true;
+        w.current_job_seconds = 12;
+        s.workers = {w};
+        view.setRunning(s);
+        const TimelineFrame frame = view.currentFrame();
+        QCOMPARE(frame.running.size(), std::size_t(1));
+        QWidget* canvas = canvasOf(view);
+        QVERIFY(canvas);
+        const QString out = qEnvironmentVariable("POOLSCOPE_SCREENSHOT_DIR");
+        if (!out.isEmpty())
+            view.grab().save(out + QStringLiteral("/timeline-running.png"));
+        // Zoomed to the job, the middle of its lane is inside it.
+        const TimelineRunning run = frame.running.front();
+        view.showRange(run.started - 1, run.seen + 1);
+        const QPoint over(canvas->width() / 2 + 40, 8);
+        QTest::mouseMove(canvas, over);
+        QVERIFY(QTest::qWaitFor([] { return QToolTip::isVisible(); }, 2000));
+        QVERIFY2(QToolTip::text().contains(QStringLiteral("job 7 hang · running")),
+                 qPrintable(QToolTip::text()));
+        QVERIFY(QToolTip::text().contains(QLatin1String("running for 12")));
     }
 
     void chartZoomsToAWallClockRange() {

@@ -188,6 +188,7 @@ MainWindow::MainWindow(QWidget* parent)
                             chart->addMark(*mark);
             });
     connect(controller_, &PoolController::jobsArrived, timeline_, &TimelineView::addJobs);
+    connect(controller_, &PoolController::sampled, timeline_, &TimelineView::setRunning);
     connect(timeline_, &TimelineView::timeRangeSelected, this, &MainWindow::showTimeRange);
     connect(timeline_, &TimelineView::jobActivated, this, [this](poolcore::JobId id) {
         if (jobs_page_->showJob(id)) {

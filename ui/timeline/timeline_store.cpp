@@ -160,6 +160,31 @@ TimelineStore::Lane& TimelineStore::laneFor(int slot) {
 void TimelineStore::addJobs(const std::vector<JobRecord>& records) {
     for (const JobRecord& r : records)
         addJob(r);
+    // A job whose record came is drawn as a bar from now on, not as running.
+    if (!running_.empty() && !records.empty())
+        std::erase_if(running_, [&](const TimelineRunning& run) {
+            return std::any_of(records.begin(), records.end(),
+                               [&](const JobRecord& r) { return r.id == run.id; });
+        });
+}
+
+void TimelineStore::setRunning(const poolcore::StatsSnapshot& snapshot, double now) {
+    running_.clear();
+    for (const poolcore::WorkerStats& w : snapshot.workers) {
+        if (!w.current_job || !w.current_job_accepted || w.slot < 0)
+            continue;
+        TimelineRunning run;
+        run.id = w.current_job;
+        run.started = now - w.current_job_seconds;
+        run.seen = now;
+        run.pid = w.pid;
+        run.task = QString::fromStdString(w.current_task);
+        run.slot = w.slot;
+        laneFor(w.slot);
+        running_.push_back(std::move(run));
+    }
+    if (!running_.empty())
+        latest_ = std::max(latest_, now);
 }
 
 void TimelineStore::addJob(const JobRecord& r) {
@@ -227,6 +252,7 @@ void TimelineStore::clear() {
     lane_of_slot_.clear();
     slot_of_pid_.clear();
     marks_.clear();
+    running_.clear();
     latest_ = 0;
 }
 
@@ -247,6 +273,11 @@ TimelineFrame TimelineStore::frame(double begin, double end, int columns) const 
             f.marks.push_back(&m);
     if (!(end > begin))
         return f;
+    for (const TimelineRunning& run : running_)
+        if (run.started <= end && run.seen >= begin) {
+            f.running.push_back(run);
+            f.running.back().lane = laneOfSlot(run.slot); // lanes shift as slots are added
+        }
     // Jobs are kept by finish time: those finishing in view, plus long ones finishing later.
     const auto first = std::lower_bound(jobs_.begin(), jobs_.end(), begin,
                                         [](const Job& j, double t) { return j.finished < t; });

@@ -11,6 +11,7 @@
 // arrive on the steady clock and are converted on the way in).
 
 #include "poolcore/job_record.h"
+#include "poolcore/stats.h"
 #include "ui/sources/pool_events.h"
 
 #include <array>
@@ -57,6 +58,17 @@ struct TimelineBar {
     poolcore::Outcome outcome = poolcore::Outcome::Success;
 };
 
+// A job a worker is running now: drawn from its start to the latest sample, growing, until its
+// record arrives (a hang or a long job is seen while it happens, not only once it ends).
+struct TimelineRunning {
+    int slot = -1;
+    int lane = 0; // in a frame: the slot's lane then
+    poolcore::JobId id = 0;
+    double started = 0, seen = 0; // wall-clock seconds: the worker's ack, the latest sample
+    qint64 pid = 0;
+    QString task;
+};
+
 // What the timeline shows for one view.
 struct TimelineFrame {
     enum class Mode { Bars, Density };
@@ -68,6 +80,7 @@ struct TimelineFrame {
     // density[(lane * columns + column) * kOutcomeCount + outcome].
     std::vector<float> density;
     std::vector<const TimelineMark*> marks; // those in view, oldest first
+    std::vector<TimelineRunning> running;   // jobs running now, in view, in either mode
     float busy(int lane, int column, poolcore::Outcome outcome) const {
         return density[(std::size_t(lane) * std::size_t(columns) + std::size_t(column)) *
                            poolcore::kOutcomeCount +
@@ -119,6 +132,10 @@ public:
     // Job records on the steady clock, as the pool reports them, in any order.
     void addJobs(const std::vector<poolcore::JobRecord>& records);
     void addEvents(const QList<PoolEvent>& events);
+    // The jobs each worker of `snapshot` is running, as of `now` (wall-clock seconds); replaces
+    // the previous sample's.
+    void setRunning(const poolcore::StatsSnapshot& snapshot, double now);
+    const std::vector<TimelineRunning>& running() const { return running_; }
     void clear();
 
     // Wall-clock seconds for a steady-clock time (the offset is taken when the store is made).
@@ -160,6 +177,7 @@ private:
     std::map<int, int> lane_of_slot_;
     std::map<qint64, int> slot_of_pid_;
     std::deque<TimelineMark> marks_;
+    std::vector<TimelineRunning> running_;
     std::uint64_t dropped_ = 0;
     double latest_ = 0;
 };

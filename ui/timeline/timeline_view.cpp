@@ -171,6 +171,18 @@ protected:
                     }
                 }
         }
+        // Jobs running now: hatched and outlined, so a long or hung job reads as still going.
+        for (const TimelineRunning& run : f.running) {
+            const int y = run.lane * lh;
+            const double x0 = timeToX(run.started), x1 = std::max(x0 + 2, timeToX(run.seen));
+            const QRectF bar(x0, y + 2, x1 - x0, lh - 4);
+            QColor fill = pal.foreground;
+            fill.setAlpha(60);
+            p.fillRect(bar, fill);
+            p.fillRect(bar, QBrush(pal.foreground, Qt::BDiagPattern));
+            p.setPen(QPen(pal.foreground, 1));
+            p.drawRect(bar);
+        }
         // Marks: a line through the lane (or every lane for the whole pool's), a notch on top.
         for (const TimelineMark* m : f.marks) {
             const double x = timeToX(m->time);
@@ -322,6 +334,16 @@ private:
             if (std::abs(m.time - t) <= slack &&
                 (m.slot < 0 || view_.store_.laneOfSlot(m.slot) == lane))
                 lines << QStringLiteral("%1  %2").arg(wallText(m.time, true), m.text);
+        for (const TimelineRunning& run : view_.currentFrame().running)
+            if (run.lane == lane && t >= run.started - slack && t <= run.seen + slack) {
+                lines << TimelineView::tr("job %1 %2 · running").arg(run.id).arg(run.task);
+                lines << TimelineView::tr("slot %1 · pid %2")
+                             .arg(lanes[std::size_t(run.lane)].slot)
+                             .arg(run.pid);
+                lines << TimelineView::tr("running for %1 · since %2")
+                             .arg(durationText(run.seen - run.started),
+                                  wallText(run.started, true));
+            }
         if (const TimelineBar* bar = barAt(pos)) {
             const poolcore::JobRecord* r = view_.store_.job(bar->id);
             lines << TimelineView::tr("job %1 %2 · %3")
@@ -472,6 +494,10 @@ void TimelineView::refresh() {
 
 void TimelineView::addJobs(const std::vector<poolcore::JobRecord>& jobs) {
     store_.addJobs(jobs);
+}
+
+void TimelineView::setRunning(const poolcore::StatsSnapshot& snapshot) {
+    store_.setRunning(snapshot, double(QDateTime::currentMSecsSinceEpoch()) / 1000.0);
 }
 
 void TimelineView::addEvents(const QList<PoolEvent>& events) {

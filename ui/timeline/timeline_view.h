@@ -48,6 +48,8 @@ public Q_SLOTS:
     void refresh();
     void addJobs(const std::vector<poolcore::JobRecord>& jobs);
     void addEvents(const QList<poolscope::PoolEvent>& events);
+    // The jobs running now, from a sample of the pool.
+    void setRunning(const poolcore::StatsSnapshot& snapshot);
 
 Q_SIGNALS:
     void jobActivated(poolcore::JobId id);
