@@ -9,6 +9,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QMenu>
+#include <QTimer>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -193,6 +195,64 @@ private Q_SLOTS:
         QCOMPARE(successes, 10.0);
         QCOMPARE(chart.distribution(Outcome::WorkerLost).size(), std::size_t(1));
         QVERIFY(chart.distribution(Outcome::Terminated).empty());
+    }
+
+    // The context menu narrows the distribution to one task, and the heading says which.
+    void histogramChartShowsOneTaskFromItsMenu() {
+        JobStats stats(kEpoch);
+        LatencyHistogramChart chart;
+        chart.attachJobStats(&stats);
+        chart.resize(500, 320);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        std::vector<JobRecord> batch;
+        for (int i = 0; i < 4; ++i)
+            batch.push_back(job(poolcore::JobId(i), "fast", 0, 1s));
+        for (int i = 4; i < 7; ++i)
+            batch.push_back(job(poolcore::JobId(i), "slow", 0, 1s, Outcome::TaskError, "boom"));
+        stats.add(batch);
+        chart.addSample(Sample{});
+        auto total = [&](Outcome o) {
+            double n = 0;
+            for (const auto& [ms, count] : chart.distribution(o))
+                n += count;
+            return n;
+        };
+        QCOMPARE(total(Outcome::Success), 4.0);
+        QCOMPARE(total(Outcome::TaskError), 3.0);
+
+        // Right-click: the Task submenu lists every task name; choose "slow".
+        QTimer::singleShot(100, [&] {
+            auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget());
+            QVERIFY(menu);
+            QMenu* tasks = nullptr;
+            for (QAction* a : menu->actions())
+                if (a->menu() && a->text() == QLatin1String("Task"))
+                    tasks = a->menu();
+            QVERIFY(tasks);
+            QStringList names;
+            QAction* slow = nullptr;
+            for (QAction* a : tasks->actions()) {
+                names << a->text();
+                if (a->text() == QLatin1String("slow"))
+                    slow = a;
+            }
+            QCOMPARE(names, (QStringList{"All tasks", QString(), "fast", "slow"}));
+            slow->trigger();
+            menu->close();
+        });
+        QContextMenuEvent event(QContextMenuEvent::Mouse, QPoint(50, 50),
+                                chart.mapToGlobal(QPoint(50, 50)));
+        QApplication::sendEvent(&chart, &event);
+        QCOMPARE(chart.task(), std::string("slow"));
+        auto* heading = qobject_cast<QCPTextElement*>(chart.plot()->plotLayout()->element(0, 0));
+        QVERIFY(heading);
+        QVERIFY2(heading->text().startsWith(QStringLiteral("Latency Distribution · slow")),
+                 qPrintable(heading->text()));
+        QCOMPARE(total(Outcome::Success), 0.0);
+        QCOMPARE(total(Outcome::TaskError), 3.0);
+        chart.setTask({});
+        QCOMPARE(total(Outcome::Success), 4.0);
     }
 };
 

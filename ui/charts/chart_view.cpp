@@ -301,11 +301,19 @@ void ChartView::updateHeading() {
     auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
     if (!heading)
         return;
+    const QString title =
+        title_detail_.isEmpty() ? title_ : QStringLiteral("%1 · %2").arg(title_, title_detail_);
     const QString text = window_.following()
-                             ? title_
-                             : tr("%1 — paused, not following live (double-click)").arg(title_);
+                             ? title
+                             : tr("%1 — paused, not following live (double-click)").arg(title);
     if (heading->text() != text)
         heading->setText(text);
+}
+
+void ChartView::setTitleDetail(const QString& detail) {
+    title_detail_ = detail;
+    updateHeading();
+    requestReplot();
 }
 
 void ChartView::followLive() {
@@ -388,7 +396,10 @@ bool ChartView::saveImage(const QString& path, QString* error, const ChartExport
     auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
     const QString shown = heading ? heading->text() : QString();
     if (heading && !how.caption.isEmpty())
-        heading->setText(title_ + QLatin1Char('\n') + how.caption);
+        heading->setText((title_detail_.isEmpty()
+                              ? title_
+                              : QStringLiteral("%1 · %2").arg(title_, title_detail_)) +
+                         QLatin1Char('\n') + how.caption);
     const auto restore = [&] {
         if (heading)
             heading->setText(shown);
@@ -483,6 +494,7 @@ void ChartView::contextMenuEvent(QContextMenuEvent* event) {
     QAction* follow = menu.addAction(tr("Follow Live"), this, &ChartView::followLive);
     follow->setCheckable(true);
     follow->setChecked(window_.following());
+    addMenuActions(menu);
     QMenu* span = menu.addMenu(tr("Window"));
     for (int seconds : {30, 60, 120, 300, 600}) {
         QAction* a = span->addAction(seconds < 60 ? tr("%1 seconds").arg(seconds)

@@ -13,6 +13,7 @@
 #include <vector>
 
 class QCustomPlot;
+class QMenu;
 class QCPAxis;
 class QCPAxisRect;
 class QCPGraph;
@@ -117,6 +118,10 @@ protected:
     virtual bool extrasChanged() { return false; }
     // The smallest top the value axis may have, so that a quiet chart does not magnify noise.
     virtual double minimumTop() const { return 1.0; }
+    // The chart's own entries of its context menu, above the shared ones.
+    virtual void addMenuActions(QMenu& menu) { (void)menu; }
+    // A qualifier shown after the title in the heading (what the chart is narrowed to).
+    void setTitleDetail(const QString& detail);
 
     PlotSeries* addSeries(const QString& name);
     const std::vector<std::unique_ptr<PlotSeries>>& series() const { return series_; }
@@ -152,6 +157,7 @@ private:
     double lastChangeTime() const;
 
     QString title_;
+    QString title_detail_;
     double time_origin_ = 0;
     QCustomPlot* plot_;
     QCPAxisRect* time_rect_;

@@ -4,6 +4,7 @@
 #include "ui/monitor/job_stats.h"
 #include "ui/sources/load_generator.h"
 
+#include <QMenu>
 #include <cmath>
 #include <limits>
 #include <qcustomplot.h>
@@ -128,7 +129,7 @@ LatencyHistogramChart::LatencyHistogramChart(QWidget* parent)
 std::vector<std::pair<double, double>>
 LatencyHistogramChart::distribution(poolcore::Outcome outcome) const {
     std::vector<std::pair<double, double>> out;
-    const LatencyHistogram* h = stats_ ? stats_->latency(std::string(), outcome) : nullptr;
+    const LatencyHistogram* h = stats_ ? stats_->latency(task_, outcome) : nullptr;
     if (!h || !h->count())
         return out;
     // Four display buckets per power of two: eight of the histogram's 32 each.
@@ -145,11 +146,37 @@ LatencyHistogramChart::distribution(poolcore::Outcome outcome) const {
     return out;
 }
 
+void LatencyHistogramChart::setTask(const std::string& task) {
+    task_ = task;
+    setTitleDetail(QString::fromStdString(task));
+    redrawDistribution();
+}
+
+void LatencyHistogramChart::addMenuActions(QMenu& menu) {
+    QMenu* tasks = menu.addMenu(tr("Task"));
+    QAction* all = tasks->addAction(tr("All tasks"), this, [this] { setTask({}); });
+    all->setCheckable(true);
+    all->setChecked(task_.empty());
+    if (!stats_)
+        return;
+    tasks->addSeparator();
+    for (const auto& [name, aggregate] : stats_->tasks()) {
+        QAction* a = tasks->addAction(QString::fromStdString(name), this,
+                                      [this, name = name] { setTask(name); });
+        a->setCheckable(true);
+        a->setChecked(name == task_);
+    }
+}
+
 void LatencyHistogramChart::append(const Sample& s) {
     jobs_per_s_->append(s.time, s.finished_per_s);
     if (!stats_ || stats_->jobs() == drawn_jobs_)
         return;
     drawn_jobs_ = stats_->jobs();
+    redrawDistribution();
+}
+
+void LatencyHistogramChart::redrawDistribution() {
     changed_ = true;
     double lo = 1e300, hi = 0, top = 1;
     for (int o = 0; o < poolcore::kOutcomeCount; ++o) {

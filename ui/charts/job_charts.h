@@ -74,16 +74,25 @@ public:
     explicit LatencyHistogramChart(QWidget* parent = nullptr);
     void attachJobStats(const JobStats* stats) override { stats_ = stats; }
 
-    // What one outcome's line shows: (bucket's upper bound in ms, jobs) for non-empty buckets.
+    // What one outcome's line shows: (bucket's upper bound in ms, jobs) for non-empty buckets,
+    // of the task shown.
     std::vector<std::pair<double, double>> distribution(poolcore::Outcome outcome) const;
+    // Narrows the distribution to one task name; empty: every task. The context menu lists the
+    // names seen so far.
+    void setTask(const std::string& task);
+    const std::string& task() const { return task_; }
 
 protected:
     void append(const Sample& s) override;
     void restyle(const ChartPalette& p) override;
     bool extrasChanged() override;
+    void addMenuActions(QMenu& menu) override;
 
 private:
+    void redrawDistribution();
+
     const JobStats* stats_ = nullptr;
+    std::string task_;
     std::uint64_t drawn_jobs_ = 0;
     bool changed_ = false;
     QCPAxisRect* histogram_rect_;
