@@ -27,7 +27,8 @@ struct Request {
     RequestKind kind = RequestKind::Launch;
     std::uint64_t max_frame = 0;
     std::uint32_t measure_private_memory = 0;
-    std::int32_t pid = 0; // of a Discard
+    std::int32_t pid = 0;   // of a Discard
+    std::int32_t slot = -1; // of a Launch: the worker's process title says it
 };
 
 struct Reply {
