@@ -350,6 +350,54 @@ private Q_SLOTS:
         QVERIFY(window.action(PoolAction::Start)->isEnabled());
     }
 
+    // The crash-loop guard is set in the form, checked like every field, and is what the pool
+    // started with: with max_restarts 1 in a minute, a second crash leaves the slot empty.
+    void restartLimitsAreEditedValidatedAndAppliedAtStart() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.controller().setSampleInterval(std::chrono::milliseconds(20));
+        SettingsPage* page = window.settingsPage();
+        auto* restarts = page->findChild<QSpinBox*>(QStringLiteral("maxRestarts"));
+        auto* restart_window = page->findChild<QDoubleSpinBox*>(QStringLiteral("restartWindow"));
+        auto* processes = page->findChild<QSpinBox*>(QStringLiteral("processes"));
+        QVERIFY(restarts && restart_window && processes);
+        QCOMPARE(restarts->value(), poolcore::PoolOptions{}.max_restarts);
+        QCOMPARE(restart_window->value(), poolcore::PoolOptions{}.restart_window.count());
+
+        restarts->setValue(0);
+        QVERIFY(!page->isValid());
+        QVERIFY(!page->problemFor("max_restarts").isEmpty());
+        QVERIFY(!window.action(PoolAction::Start)->isEnabled());
+        restarts->setValue(1);
+        restart_window->setValue(0);
+        QVERIFY(!page->isValid());
+        QVERIFY(page->problemFor("max_restarts").isEmpty());
+        QVERIFY(!page->problemFor("restart_window").isEmpty());
+        restart_window->setValue(60);
+        processes->setValue(1);
+        QVERIFY(page->isValid());
+        QCOMPARE(page->options().max_restarts, 1);
+        QCOMPARE(page->options().restart_window.count(), 60.0);
+
+        click(window, PoolAction::Start);
+        QVERIFY(waitForAlive(window, 1));
+        QCOMPARE(window.controller().options().max_restarts, 1);
+        QCOMPARE(window.controller().options().restart_window.count(), 60.0);
+        submit(window, "crash", "KILL", 1);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(window, Outcome::WorkerLost), std::uint64_t(1),
+                                  kTimeoutMs);
+        QVERIFY(waitForAlive(window, 1)); // one crash is within bounds: replaced
+        submit(window, "crash", "KILL", 1);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(window, Outcome::WorkerLost), std::uint64_t(2),
+                                  kTimeoutMs);
+        // The second is one too many for the minute: replacing pauses.
+        QTest::qWait(1000);
+        QCOMPARE(window.controller().lastSnapshot().alive_processes, 0);
+        click(window, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
     void loadGeneratorWindowSuitsWhereOutcomesArrive_data() { addPoolKindRows(); }
     void loadGeneratorWindowSuitsWhereOutcomesArrive() {
         // On the GUI thread every outcome tops the window up; from the pool's thread only the
@@ -509,6 +557,8 @@ private Q_SLOTS:
             options.strategy = poolcore::Strategy::Fcfs;
             options.prefetch = 6;
             options.start_method = poolcore::StartMethod::Spawn;
+            options.max_restarts = 7;
+            options.restart_window = poolcore::Seconds(2.5);
             window.settingsPage()->setOptions(options);
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -521,6 +571,8 @@ private Q_SLOTS:
         QCOMPARE(restored.strategy, poolcore::Strategy::Fcfs);
         QCOMPARE(restored.prefetch, 6);
         QCOMPARE(restored.start_method, std::optional(poolcore::StartMethod::Spawn));
+        QCOMPARE(restored.max_restarts, 7);
+        QCOMPARE(restored.restart_window.count(), 2.5);
     }
 
     // `poolscope --processes 7` is for this run: the saved default stays, unless the user then
