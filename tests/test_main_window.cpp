@@ -10,12 +10,14 @@
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
+#include "ui/models/task_table_model.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
+#include "ui/pages/tasks_page.h"
 #include "ui/sources/load_generator.h"
 
 #include <QAction>
@@ -26,6 +28,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -459,6 +462,80 @@ private Q_SLOTS:
         QCOMPARE(info[QStringLiteral("max-concurrency")].toInt(), 2);
         QCOMPARE(info[QStringLiteral("writes")][QStringLiteral("total")].toInt(), 500);
         QVERIFY(w.statusText().contains(QStringLiteral("RUN")));
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    // A mixed load typed into the page: the task above and the mix take turns, job by job, as
+    // headless --task lists do; a name that is no task is refused before anything is submitted.
+    void loadGeneratorRunsAMixedLoadRoundRobin() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        LoadSpec spec;
+        spec.task = "noop";
+        spec.mode = LoadSpec::Mode::Burst;
+        spec.burst_jobs = 30;
+        w.loadPage()->setSpec(spec);
+        auto* mix = w.loadPage()->findChild<QLineEdit*>(QStringLiteral("taskMix"));
+        QVERIFY(mix);
+        QTest::keyClicks(mix, QStringLiteral("nosuchtask"));
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(!w.generator().isRunning());
+        QCOMPARE(w.generator().submitted(), 0LL);
+        mix->clear();
+        QTest::keyClicks(mix, QStringLiteral("echo ;  sleep=1;"));
+        QCOMPARE(w.loadPage()->spec().mix, (std::vector<std::string>{"echo", "sleep=1"}));
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(w.generator().isRunning());
+        QVERIFY(!mix->isEnabled()); // the mix of a running load is fixed
+        QTRY_VERIFY_WITH_TIMEOUT(!w.generator().isRunning(), kTimeoutMs);
+        QCOMPARE(w.generator().completed(), 30LL);
+        QCOMPARE(w.generator().failed(), 0LL);
+        TaskTableModel& tasks = w.tasksPage()->model();
+        auto finished = [&](const std::string& name) -> std::uint64_t {
+            for (int row = 0; row < tasks.rowCount(); ++row)
+                if (tasks.task(row).task == name)
+                    return tasks.task(row).total;
+            return 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(finished("noop") + finished("echo") + finished("sleep") == 30,
+                                 kTimeoutMs);
+        QCOMPARE(finished("noop"), std::uint64_t(10));
+        QCOMPARE(finished("echo"), std::uint64_t(10));
+        QCOMPARE(finished("sleep"), std::uint64_t(10));
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    // The rate field stays live while a rate load runs: a new value paces the same run (its
+    // counts go on) from the next pump.
+    void loadRateChangesWhileTheLoadRuns() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        LoadSpec spec;
+        spec.task = "noop";
+        spec.mode = LoadSpec::Mode::Rate;
+        spec.jobs_per_second = 20;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(w.generator().isRunning());
+        auto* rate = w.loadPage()->findChild<QDoubleSpinBox*>(QStringLiteral("rate"));
+        QVERIFY(rate && rate->isEnabled());
+        QTest::qWait(1000);
+        const long long slow = w.generator().submitted();
+        QVERIFY2(slow >= 10 && slow <= 30, qPrintable(QString::number(slow)));
+        rate->setValue(1000);
+        QCOMPARE(w.generator().spec().jobs_per_second, 1000.0);
+        QTest::qWait(1000);
+        const long long fast = w.generator().submitted() - slow;
+        // Twenty a second would be about 20 more; a loaded machine may fall behind 1,000.
+        QVERIFY2(fast >= 300, qPrintable(QString::number(fast)));
+        QVERIFY(w.generator().isRunning()); // the same run, not a restart
+        w.generator().stop();
         click(w, PoolAction::Terminate);
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
     }

@@ -45,6 +45,7 @@ private:
     LoadGenerator& generator_;
     QComboBox* task_;
     QLineEdit* argument_;
+    QLineEdit* mix_;
     QSpinBox* payload_;
     QRadioButton* burst_mode_;
     QRadioButton* rate_mode_;
