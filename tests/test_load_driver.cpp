@@ -105,7 +105,7 @@ private Q_SLOTS:
             QCOMPARE(call.argument, std::string(call.task == "sleep" ? "5" : ""));
             QCOMPARE(call.payload, std::string("xy"));
         }
-        QCOMPARE(make(3'000'000'001LL).task, std::string("echo"));
+        QCOMPARE(make(3'000'000'002LL).task, std::string("echo")); // beyond an int
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, round_robin_calls({}, ""));
     }
 
