@@ -23,6 +23,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QJsonDocument>
@@ -540,6 +541,99 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
     }
 
+    // Every key of a JSON export, at any depth.
+    static void collectKeys(const QJsonValue& v, QStringList& keys) {
+        if (v.isObject()) {
+            const QJsonObject o = v.toObject();
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                keys << it.key();
+                collectKeys(it.value(), keys);
+            }
+        } else if (v.isArray()) {
+            for (const QJsonValue& item : v.toArray())
+                collectKeys(item, keys);
+        }
+    }
+
+    // The exports parsed back: one unit per quantity, a start time, per-second percentiles
+    // whose jobs add up to the `jobs` that ran, and nothing over "the last jobs".
+    static void checkExportUnitsAndPercentiles(MainWindow& w, const QTemporaryDir& dir, int jobs) {
+        const QString json_path = dir.filePath(QStringLiteral("units.json"));
+        QJsonObject doc;
+        auto jobs_in_seconds = [&] {
+            QString error;
+            if (!w.exportStatistics(json_path, &error))
+                return -1;
+            QFile file(json_path);
+            if (!file.open(QIODevice::ReadOnly))
+                return -1;
+            doc = QJsonDocument::fromJson(file.readAll()).object();
+            int sum = 0;
+            for (const QJsonValue& p : doc[QStringLiteral("latency_per_second")].toArray())
+                sum += p[QStringLiteral("jobs")].toInt();
+            return sum;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(jobs_in_seconds(), jobs, kTimeoutMs); // seconds close late
+        const QDateTime started =
+            QDateTime::fromString(doc[QStringLiteral("started_at")].toString(), Qt::ISODateWithMs);
+        QVERIFY(started.isValid());
+        QVERIFY(qAbs(started.secsTo(QDateTime::currentDateTimeUtc())) < 600);
+        QStringList keys;
+        collectKeys(doc, keys);
+        for (const QString& key : keys) {
+            QVERIFY2(!key.endsWith(QLatin1String("_ms")) && !key.endsWith(QLatin1String("_mib")),
+                     qPrintable(key));
+            QVERIFY2(key != QLatin1String("latency_us") && key != QLatin1String("latency_ms"),
+                     qPrintable(key)); // the percentiles over the last jobs, however old
+        }
+        QVERIFY(keys.contains(QStringLiteral("rss_kib")));
+        for (const QJsonValue& p : doc[QStringLiteral("latency_per_second")].toArray()) {
+            QVERIFY(p[QStringLiteral("jobs")].toInt() > 0); // no jobs, no point
+            QVERIFY(!p[QStringLiteral("wall_time")].toString().isEmpty());
+            for (const char* spread : {"latency", "queue_wait", "run_time"}) {
+                auto at = [&](const char* percentile) {
+                    return p[QStringLiteral("%1_%2_us")
+                                 .arg(QLatin1String(spread), QLatin1String(percentile))]
+                        .toDouble(-1);
+                };
+                QVERIFY2(at("p50") >= 0 && at("p50") <= at("p90") && at("p90") <= at("p99") &&
+                             at("p99") <= at("max"),
+                         spread);
+            }
+            QVERIFY(p[QStringLiteral("latency_p50_us")].toDouble() > 0);
+        }
+
+        QString error;
+        const QString csv_path = dir.filePath(QStringLiteral("units.csv"));
+        QVERIFY2(w.exportStatistics(csv_path, &error), qPrintable(error));
+        QFile csv(csv_path);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines =
+            QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        const QStringList header = lines.first().split(QLatin1Char(','));
+        for (const QString& column : header)
+            QVERIFY2(!column.endsWith(QLatin1String("_ms")) &&
+                         !column.endsWith(QLatin1String("_mib")),
+                     qPrintable(column));
+        const int jobs_column = int(header.indexOf(QStringLiteral("jobs_in_second")));
+        const int p50_column = int(header.indexOf(QStringLiteral("latency_p50_us")));
+        QVERIFY(jobs_column > 0 && p50_column > 0);
+        QVERIFY(header.contains(QStringLiteral("run_time_max_us")));
+        QCOMPARE(header.last(), QStringLiteral("wall_time"));
+        int rows_with_jobs = 0;
+        for (const QString& line : lines.mid(1)) {
+            const QStringList cells = line.split(QLatin1Char(','));
+            QCOMPARE(cells.size(), header.size());
+            if (!cells[jobs_column].isEmpty()) {
+                ++rows_with_jobs;
+                QVERIFY(cells[p50_column].toDouble() > 0);
+            } else {
+                QVERIFY(cells[p50_column].isEmpty()); // no jobs that second: no number
+            }
+        }
+        QVERIFY(rows_with_jobs > 0);
+    }
+
     void statisticsExportAsJsonAndCsv() {
         auto window = startedWindow(2, false);
         QVERIFY(window);
@@ -561,6 +655,8 @@ private Q_SLOTS:
         QFile csv(dir.filePath(QStringLiteral("stats.csv")));
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QVERIFY(csv.readLine().startsWith("time_s,"));
+        csv.close();
+        checkExportUnitsAndPercentiles(w, dir, 50);
         // A folder that does not exist is an error the user reads, not a crash.
         QVERIFY(!w.exportStatistics(QStringLiteral("/nonexistent/dir/stats.json"), &error));
         QVERIFY(!error.isEmpty());
