@@ -3,10 +3,12 @@
 
 #include "poolcore/task_registry.h"
 #include "ui/sources/pool_controller.h"
+#include "ui/theme.h"
 
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -92,11 +94,11 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     rate_->setSuffix(tr(" jobs/s"));
     rate_->setGroupSeparatorShown(true);
 
-    start_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start &Load"));
+    start_ = new QPushButton(tr("Start &Load"));
     start_->setObjectName(QStringLiteral("startLoad"));
     start_->setAccessibleName(tr("Start load"));
     start_->setToolTip(tr("Starts submitting jobs as set above to the running pool."));
-    stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop L&oad"));
+    stop_ = new QPushButton(tr("Stop L&oad"));
     stop_->setObjectName(QStringLiteral("stopLoad"));
     stop_->setAccessibleName(tr("Stop load"));
     stop_->setToolTip(tr("Stops submitting jobs; jobs already submitted still run."));
@@ -166,6 +168,18 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     updateTaskHint();
     updateEnabled();
     showCounts();
+    updateIcons();
+}
+
+void LoadPage::updateIcons() {
+    start_->setIcon(paletteIcon(Glyph::Play, palette()));
+    stop_->setIcon(paletteIcon(Glyph::Stop, palette()));
+}
+
+void LoadPage::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        updateIcons(); // the theme changed: the glyphs take its text colour
 }
 
 void LoadPage::updateTaskHint() {

@@ -35,7 +35,11 @@ public:
     QPushButton* startButton() const { return start_; }
     QPushButton* stopButton() const { return stop_; }
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void updateIcons();
     void updateEnabled();
     void updateTaskHint();
     void showCounts();
