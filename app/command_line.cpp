@@ -75,8 +75,8 @@ poolcore::PoolOptions CommandLine::overlay(const poolcore::PoolOptions& saved) c
     o.forkserver = run.forkserver;         // started by main() before any thread
     o.worker_program = run.worker_program; // found by main() beside the app
     o.kill_grace = run.kill_grace;
-    o.max_restarts = run.max_restarts;
-    o.restart_window = run.restart_window;
+    // max_restarts and restart_window are the window's settings now (no option sets them): the
+    // saved ones stay.
     o.max_frame_bytes = run.max_frame_bytes;
     o.putlocks = run.putlocks;
     return o;

@@ -393,18 +393,13 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     RunFacts run;
     run.started_ok = pool->did_start_ok();
 
-    const std::string payload(o.payload_bytes, 'x');
     poolcore::LoadDriver::Settings settings;
     settings.window = load_window(options);
     settings.total = o.count;
     settings.on_outcome = [&tally](const poolcore::JobResult& r) { tally.record(r); };
     poolcore::LoadDriver driver(
         non_blocking_submit(*pool),
-        [&](long long i) {
-            poolcore::TaskCall call = o.tasks[std::size_t(i) % o.tasks.size()];
-            call.payload = payload;
-            return call;
-        },
+        poolcore::round_robin_calls(o.tasks, std::string(o.payload_bytes, 'x')),
         std::move(settings));
     const auto begin = Clock::now();
     if (!stop_asked())

@@ -11,7 +11,7 @@ namespace {
 
 // Shaped as help2man reads it (usage, description, options), since its man page is made from it.
 constexpr const char* kHelp =
-    "Usage: poolscope-worker --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE\n"
+    "Usage: poolscope-worker --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE SLOT\n"
     "Run the workers of a Poolscope pool started with the spawn start method.\n"
     "\n"
     "A pool started with --start-method spawn starts each of its workers as this\n"

@@ -35,7 +35,8 @@ using namespace poolcore::forkserver;
 void check_request(const RequestRecord& record) {
     const DecodedRequest d = decode_request(record);
     const Request& r = d.request;
-    const bool from_client = r.magic == kRequestMagic && r.measure_private_memory <= 1;
+    const bool from_client =
+        r.magic == kRequestMagic && r.measure_private_memory <= 1 && r.reserved == 0;
     switch (d.verdict) {
     case RequestVerdict::Launch:
         REQUIRE(from_client && r.kind == RequestKind::Launch);
@@ -54,6 +55,7 @@ void check_request(const RequestRecord& record) {
     again.max_frame = r.max_frame;
     again.measure_private_memory = r.measure_private_memory;
     again.pid = r.pid;
+    again.slot = r.slot;
     REQUIRE(std::memcmp(&again, record, sizeof again) == 0);
 }
 

@@ -227,10 +227,10 @@ bool misbehave(const std::string& mode, std::size_t max_frame, const char* token
 } // namespace
 
 int main(int argc, char** argv) {
-    // argv: program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE (see worker_entry.cpp)
+    // argv: program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE SLOT (worker_entry.cpp)
     const char* mode = std::getenv("POOLSCOPE_HOSTILE_MODE");
     const char* token = std::getenv("POOLSCOPE_HOSTILE_TOKEN");
-    if (argc == 5 && std::strcmp(argv[1], entry::kWorkerFlag) == 0 && mode && token) {
+    if (argc == 6 && std::strcmp(argv[1], entry::kWorkerFlag) == 0 && mode && token) {
         const int fd = ::open(token, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd >= 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlives a test that died

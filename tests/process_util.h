@@ -38,11 +38,30 @@ inline pid_t parent_of(pid_t pid) {
     return 0;
 }
 
-// Its arguments joined by spaces, as `ps` shows them.
+// Its arguments joined by spaces, as `ps` shows them (without the trailing blanks a rewritten
+// process title leaves).
 inline std::string command_line_of(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::replace(text.begin(), text.end(), '\0', ' ');
+    text.erase(text.find_last_not_of(' ') + 1);
+    return text;
+}
+
+// Its short name as the kernel keeps it (comm: what top and `ps -e` show).
+inline std::string short_name_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(in, name);
+    return name;
+}
+
+// The environment it was started with (/proc/PID/environ: what execve() handed it, not what it
+// set since), one NAME=value per line. A forked process shows its parent's original one.
+inline std::string start_environment_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::replace(text.begin(), text.end(), '\0', '\n');
     return text;
 }
 

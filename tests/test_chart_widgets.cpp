@@ -27,8 +27,6 @@ Sample sampleWithWorkers(double time, int workers) {
     s.alive = workers;
     s.busy = workers / 2;
     s.outcome_per_s[std::size_t(poolcore::Outcome::Success)] = 100 * time;
-    s.p50_ms = 1;
-    s.p99_ms = 3;
     for (int slot = 0; slot < workers; ++slot)
         s.workers.push_back(
             {slot, pid_t(1000 + slot), 10.0 + slot, std::uint64_t(time * 10) + unsigned(slot)});

@@ -107,6 +107,8 @@ private slots:
         saved.strategy = poolcore::Strategy::Fcfs;
         saved.prefetch = 8;
         saved.time_limit = poolcore::Seconds(30);
+        saved.max_restarts = 7;
+        saved.restart_window = poolcore::Seconds(2.5);
         return saved;
     }
 
@@ -123,6 +125,8 @@ private slots:
         QCOMPARE(o.strategy, poolcore::Strategy::Fcfs);
         QCOMPARE(o.prefetch, 8);
         QCOMPARE(o.time_limit->count(), 30.0);
+        QCOMPARE(o.max_restarts, 7); // the crash-loop guard's settings are the window's
+        QCOMPARE(o.restart_window.count(), 2.5);
         QVERIFY(!o.threads);
     }
 

@@ -16,6 +16,7 @@
 
 #include <QApplication>
 #include <QImage>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSet>
 #include <QTabWidget>
@@ -26,8 +27,69 @@ using namespace poolscope;
 
 class ScreenshotTest : public QObject {
     Q_OBJECT
+    // The mean lightness (0-255) of the opaque pixels of a button's icon in `mode`.
+    static double iconLightness(const QPushButton* button, QIcon::Mode mode) {
+        const QImage image = button->icon().pixmap(QSize(16, 16), mode).toImage();
+        double sum = 0;
+        int opaque = 0;
+        for (int y = 0; y < image.height(); ++y)
+            for (int x = 0; x < image.width(); ++x)
+                if (const QColor c = image.pixelColor(x, y); c.alpha() > 200) {
+                    sum += c.lightness();
+                    ++opaque;
+                }
+        return opaque ? sum / opaque : -1;
+    }
+
 private Q_SLOTS:
     void initTestCase() { test::isolateSettings(); }
+
+    // The dark theme's defects: greyed fields looked like live ones, and Stop Load's icon was
+    // black on dark grey. Both themes: a disabled field is drawn on the window's colour with
+    // dimmer text, and each load button's glyph stands out from its button, enabled or not.
+    void themesGreyDisabledFieldsAndDrawReadableIcons_data() {
+        QTest::addColumn<int>("theme");
+        QTest::newRow("light") << int(Theme::Light);
+        QTest::newRow("dark") << int(Theme::Dark);
+    }
+    void themesGreyDisabledFieldsAndDrawReadableIcons() {
+        QFETCH(int, theme);
+        MainWindow window;
+        window.setTheme(Theme(theme));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QPalette p = QApplication::palette();
+        QVERIFY(p.color(QPalette::Disabled, QPalette::Base) !=
+                p.color(QPalette::Active, QPalette::Base));
+        QCOMPARE(p.color(QPalette::Disabled, QPalette::Base), p.color(QPalette::Window));
+        const int text_contrast = qAbs(p.color(QPalette::Active, QPalette::Text).lightness() -
+                                       p.color(QPalette::Active, QPalette::Base).lightness());
+        const int disabled_contrast = qAbs(p.color(QPalette::Disabled, QPalette::Text).lightness() -
+                                           p.color(QPalette::Disabled, QPalette::Base).lightness());
+        QVERIFY2(disabled_contrast < text_contrast / 2,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(disabled_contrast).arg(text_contrast)));
+
+        for (QPushButton* button :
+             {window.loadPage()->startButton(), window.loadPage()->stopButton()}) {
+            const int background = p.color(QPalette::Button).lightness();
+            const double normal = iconLightness(button, QIcon::Normal);
+            const double disabled = iconLightness(button, QIcon::Disabled);
+            QVERIFY2(normal >= 0 && qAbs(normal - background) > 100,
+                     qPrintable(button->text() +
+                                QStringLiteral(": glyph %1 on %2").arg(normal).arg(background)));
+            QVERIFY2(
+                disabled >= 0 && qAbs(disabled - background) > 30 &&
+                    qAbs(disabled - background) < qAbs(normal - background),
+                qPrintable(button->text() + QStringLiteral(": disabled glyph %1").arg(disabled)));
+        }
+        // The theme can change while the window is open: the glyphs follow.
+        const double before = iconLightness(window.loadPage()->stopButton(), QIcon::Normal);
+        window.setTheme(Theme(theme) == Theme::Dark ? Theme::Light : Theme::Dark);
+        QCoreApplication::processEvents();
+        const double after = iconLightness(window.loadPage()->stopButton(), QIcon::Normal);
+        QVERIFY2(qAbs(after - before) > 100,
+                 qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(after)));
+    }
 
     void rendersWindowUnderLoad_data() {
         QTest::addColumn<int>("theme");

@@ -93,6 +93,22 @@ class TestLoadDriver : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // The mixed load headless --task lists and the window's Mix share: turn by turn, each job
+    // with the payload.
+    void roundRobinCallsTakeTurnsWithThePayload() {
+        const auto make = round_robin_calls(
+            {TaskCall::parse("noop"), TaskCall::parse("sleep=5"), TaskCall::parse("echo")}, "xy");
+        const std::vector<std::string> expected{"noop", "sleep", "echo", "noop", "sleep"};
+        for (long long i = 0; i < 5; ++i) {
+            const TaskCall call = make(i);
+            QCOMPARE(call.task, expected[std::size_t(i)]);
+            QCOMPARE(call.argument, std::string(call.task == "sleep" ? "5" : ""));
+            QCOMPARE(call.payload, std::string("xy"));
+        }
+        QCOMPARE(make(3'000'000'002LL).task, std::string("echo")); // beyond an int
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, round_robin_calls({}, ""));
+    }
+
     void aBurstKeepsTheWindowFullUntilTheTotal() {
         StandInPool pool;
         LoadDriver driver(pool.submitter(), numbered, burst(8, 100));

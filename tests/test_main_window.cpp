@@ -10,22 +10,26 @@
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
+#include "ui/models/task_table_model.h"
 #include "ui/pages/event_log_page.h"
 #include "ui/pages/info_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/pages/stop_progress.h"
+#include "ui/pages/tasks_page.h"
 #include "ui/sources/load_generator.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -350,6 +354,54 @@ private Q_SLOTS:
         QVERIFY(window.action(PoolAction::Start)->isEnabled());
     }
 
+    // The crash-loop guard is set in the form, checked like every field, and is what the pool
+    // started with: with max_restarts 1 in a minute, a second crash leaves the slot empty.
+    void restartLimitsAreEditedValidatedAndAppliedAtStart() {
+        MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.controller().setSampleInterval(std::chrono::milliseconds(20));
+        SettingsPage* page = window.settingsPage();
+        auto* restarts = page->findChild<QSpinBox*>(QStringLiteral("maxRestarts"));
+        auto* restart_window = page->findChild<QDoubleSpinBox*>(QStringLiteral("restartWindow"));
+        auto* processes = page->findChild<QSpinBox*>(QStringLiteral("processes"));
+        QVERIFY(restarts && restart_window && processes);
+        QCOMPARE(restarts->value(), poolcore::PoolOptions{}.max_restarts);
+        QCOMPARE(restart_window->value(), poolcore::PoolOptions{}.restart_window.count());
+
+        restarts->setValue(0);
+        QVERIFY(!page->isValid());
+        QVERIFY(!page->problemFor("max_restarts").isEmpty());
+        QVERIFY(!window.action(PoolAction::Start)->isEnabled());
+        restarts->setValue(1);
+        restart_window->setValue(0);
+        QVERIFY(!page->isValid());
+        QVERIFY(page->problemFor("max_restarts").isEmpty());
+        QVERIFY(!page->problemFor("restart_window").isEmpty());
+        restart_window->setValue(60);
+        processes->setValue(1);
+        QVERIFY(page->isValid());
+        QCOMPARE(page->options().max_restarts, 1);
+        QCOMPARE(page->options().restart_window.count(), 60.0);
+
+        click(window, PoolAction::Start);
+        QVERIFY(waitForAlive(window, 1));
+        QCOMPARE(window.controller().options().max_restarts, 1);
+        QCOMPARE(window.controller().options().restart_window.count(), 60.0);
+        submit(window, "crash", "KILL", 1);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(window, Outcome::WorkerLost), std::uint64_t(1),
+                                  kTimeoutMs);
+        QVERIFY(waitForAlive(window, 1)); // one crash is within bounds: replaced
+        submit(window, "crash", "KILL", 1);
+        QTRY_COMPARE_WITH_TIMEOUT(outcomes(window, Outcome::WorkerLost), std::uint64_t(2),
+                                  kTimeoutMs);
+        // The second is one too many for the minute: replacing pauses.
+        QTest::qWait(1000);
+        QCOMPARE(window.controller().lastSnapshot().alive_processes, 0);
+        click(window, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(window.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
     void loadGeneratorWindowSuitsWhereOutcomesArrive_data() { addPoolKindRows(); }
     void loadGeneratorWindowSuitsWhereOutcomesArrive() {
         // On the GUI thread every outcome tops the window up; from the pool's thread only the
@@ -415,6 +467,173 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
     }
 
+    // A mixed load typed into the page: the task above and the mix take turns, job by job, as
+    // headless --task lists do; a name that is no task is refused before anything is submitted.
+    void loadGeneratorRunsAMixedLoadRoundRobin() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        LoadSpec spec;
+        spec.task = "noop";
+        spec.mode = LoadSpec::Mode::Burst;
+        spec.burst_jobs = 30;
+        w.loadPage()->setSpec(spec);
+        auto* mix = w.loadPage()->findChild<QLineEdit*>(QStringLiteral("taskMix"));
+        QVERIFY(mix);
+        QTest::keyClicks(mix, QStringLiteral("nosuchtask"));
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(!w.generator().isRunning());
+        QCOMPARE(w.generator().submitted(), 0LL);
+        mix->clear();
+        QTest::keyClicks(mix, QStringLiteral("echo ;  sleep=1;"));
+        QCOMPARE(w.loadPage()->spec().mix, (std::vector<std::string>{"echo", "sleep=1"}));
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(w.generator().isRunning());
+        QVERIFY(!mix->isEnabled()); // the mix of a running load is fixed
+        QTRY_VERIFY_WITH_TIMEOUT(!w.generator().isRunning(), kTimeoutMs);
+        QCOMPARE(w.generator().completed(), 30LL);
+        QCOMPARE(w.generator().failed(), 0LL);
+        TaskTableModel& tasks = w.tasksPage()->model();
+        auto finished = [&](const std::string& name) -> std::uint64_t {
+            for (int row = 0; row < tasks.rowCount(); ++row)
+                if (tasks.task(row).task == name)
+                    return tasks.task(row).total;
+            return 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(finished("noop") + finished("echo") + finished("sleep") == 30,
+                                 kTimeoutMs);
+        QCOMPARE(finished("noop"), std::uint64_t(10));
+        QCOMPARE(finished("echo"), std::uint64_t(10));
+        QCOMPARE(finished("sleep"), std::uint64_t(10));
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    // The rate field stays live while a rate load runs: a new value paces the same run (its
+    // counts go on) from the next pump.
+    void loadRateChangesWhileTheLoadRuns() {
+        auto window = startedWindow(2, false);
+        QVERIFY(window);
+        auto& w = *window;
+        QVERIFY(waitForAlive(w, 2));
+        LoadSpec spec;
+        spec.task = "noop";
+        spec.mode = LoadSpec::Mode::Rate;
+        spec.jobs_per_second = 20;
+        w.loadPage()->setSpec(spec);
+        QTest::mouseClick(w.loadPage()->startButton(), Qt::LeftButton);
+        QVERIFY(w.generator().isRunning());
+        auto* rate = w.loadPage()->findChild<QDoubleSpinBox*>(QStringLiteral("rate"));
+        QVERIFY(rate && rate->isEnabled());
+        QTest::qWait(1000);
+        const long long slow = w.generator().submitted();
+        QVERIFY2(slow >= 10 && slow <= 30, qPrintable(QString::number(slow)));
+        rate->setValue(1000);
+        QCOMPARE(w.generator().spec().jobs_per_second, 1000.0);
+        QTest::qWait(1000);
+        const long long fast = w.generator().submitted() - slow;
+        // Twenty a second would be about 20 more; a loaded machine may fall behind 1,000.
+        QVERIFY2(fast >= 300, qPrintable(QString::number(fast)));
+        QVERIFY(w.generator().isRunning()); // the same run, not a restart
+        w.generator().stop();
+        click(w, PoolAction::Terminate);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().state(), PoolState::Stopped, kTimeoutMs);
+    }
+
+    // Every key of a JSON export, at any depth.
+    static void collectKeys(const QJsonValue& v, QStringList& keys) {
+        if (v.isObject()) {
+            const QJsonObject o = v.toObject();
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                keys << it.key();
+                collectKeys(it.value(), keys);
+            }
+        } else if (v.isArray()) {
+            for (const QJsonValue& item : v.toArray())
+                collectKeys(item, keys);
+        }
+    }
+
+    // The exports parsed back: one unit per quantity, a start time, per-second percentiles
+    // whose jobs add up to the `jobs` that ran, and nothing over "the last jobs".
+    static void checkExportUnitsAndPercentiles(MainWindow& w, const QTemporaryDir& dir, int jobs) {
+        const QString json_path = dir.filePath(QStringLiteral("units.json"));
+        QJsonObject doc;
+        auto jobs_in_seconds = [&] {
+            QString error;
+            if (!w.exportStatistics(json_path, &error))
+                return -1;
+            QFile file(json_path);
+            if (!file.open(QIODevice::ReadOnly))
+                return -1;
+            doc = QJsonDocument::fromJson(file.readAll()).object();
+            int sum = 0;
+            for (const QJsonValue& p : doc[QStringLiteral("latency_per_second")].toArray())
+                sum += p[QStringLiteral("jobs")].toInt();
+            return sum;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(jobs_in_seconds(), jobs, kTimeoutMs); // seconds close late
+        const QDateTime started =
+            QDateTime::fromString(doc[QStringLiteral("started_at")].toString(), Qt::ISODateWithMs);
+        QVERIFY(started.isValid());
+        QVERIFY(qAbs(started.secsTo(QDateTime::currentDateTimeUtc())) < 600);
+        QStringList keys;
+        collectKeys(doc, keys);
+        for (const QString& key : keys) {
+            QVERIFY2(!key.endsWith(QLatin1String("_ms")) && !key.endsWith(QLatin1String("_mib")),
+                     qPrintable(key));
+            QVERIFY2(key != QLatin1String("latency_us") && key != QLatin1String("latency_ms"),
+                     qPrintable(key)); // the percentiles over the last jobs, however old
+        }
+        QVERIFY(keys.contains(QStringLiteral("rss_kib")));
+        for (const QJsonValue& p : doc[QStringLiteral("latency_per_second")].toArray()) {
+            QVERIFY(p[QStringLiteral("jobs")].toInt() > 0); // no jobs, no point
+            QVERIFY(!p[QStringLiteral("wall_time")].toString().isEmpty());
+            for (const char* spread : {"latency", "queue_wait", "run_time"}) {
+                auto at = [&](const char* percentile) {
+                    return p[QStringLiteral("%1_%2_us")
+                                 .arg(QLatin1String(spread), QLatin1String(percentile))]
+                        .toDouble(-1);
+                };
+                QVERIFY2(at("p50") >= 0 && at("p50") <= at("p90") && at("p90") <= at("p99") &&
+                             at("p99") <= at("max"),
+                         spread);
+            }
+            QVERIFY(p[QStringLiteral("latency_p50_us")].toDouble() > 0);
+        }
+
+        QString error;
+        const QString csv_path = dir.filePath(QStringLiteral("units.csv"));
+        QVERIFY2(w.exportStatistics(csv_path, &error), qPrintable(error));
+        QFile csv(csv_path);
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines =
+            QString::fromUtf8(csv.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        const QStringList header = lines.first().split(QLatin1Char(','));
+        for (const QString& column : header)
+            QVERIFY2(!column.endsWith(QLatin1String("_ms")) &&
+                         !column.endsWith(QLatin1String("_mib")),
+                     qPrintable(column));
+        const int jobs_column = int(header.indexOf(QStringLiteral("jobs_in_second")));
+        const int p50_column = int(header.indexOf(QStringLiteral("latency_p50_us")));
+        QVERIFY(jobs_column > 0 && p50_column > 0);
+        QVERIFY(header.contains(QStringLiteral("run_time_max_us")));
+        QCOMPARE(header.last(), QStringLiteral("wall_time"));
+        int rows_with_jobs = 0;
+        for (const QString& line : lines.mid(1)) {
+            const QStringList cells = line.split(QLatin1Char(','));
+            QCOMPARE(cells.size(), header.size());
+            if (!cells[jobs_column].isEmpty()) {
+                ++rows_with_jobs;
+                QVERIFY(cells[p50_column].toDouble() > 0);
+            } else {
+                QVERIFY(cells[p50_column].isEmpty()); // no jobs that second: no number
+            }
+        }
+        QVERIFY(rows_with_jobs > 0);
+    }
+
     void statisticsExportAsJsonAndCsv() {
         auto window = startedWindow(2, false);
         QVERIFY(window);
@@ -436,6 +655,8 @@ private Q_SLOTS:
         QFile csv(dir.filePath(QStringLiteral("stats.csv")));
         QVERIFY(csv.open(QIODevice::ReadOnly));
         QVERIFY(csv.readLine().startsWith("time_s,"));
+        csv.close();
+        checkExportUnitsAndPercentiles(w, dir, 50);
         // A folder that does not exist is an error the user reads, not a crash.
         QVERIFY(!w.exportStatistics(QStringLiteral("/nonexistent/dir/stats.json"), &error));
         QVERIFY(!error.isEmpty());
@@ -509,6 +730,8 @@ private Q_SLOTS:
             options.strategy = poolcore::Strategy::Fcfs;
             options.prefetch = 6;
             options.start_method = poolcore::StartMethod::Spawn;
+            options.max_restarts = 7;
+            options.restart_window = poolcore::Seconds(2.5);
             window.settingsPage()->setOptions(options);
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -521,6 +744,8 @@ private Q_SLOTS:
         QCOMPARE(restored.strategy, poolcore::Strategy::Fcfs);
         QCOMPARE(restored.prefetch, 6);
         QCOMPARE(restored.start_method, std::optional(poolcore::StartMethod::Spawn));
+        QCOMPARE(restored.max_restarts, 7);
+        QCOMPARE(restored.restart_window.count(), 2.5);
     }
 
     // `poolscope --processes 7` is for this run: the saved default stays, unless the user then
@@ -604,13 +829,12 @@ private Q_SLOTS:
         for (pid_t pid : slotPids(window.controller().lastSnapshot())) {
             const std::string command = testutil::command_line_of(pid);
             const pid_t parent = testutil::parent_of(pid);
-            if (method == int(poolcore::StartMethod::Spawn)) {
+            // Either way it is titled as a worker, not as a second copy of the window.
+            QVERIFY2(command.rfind("poolscope-worker: slot ", 0) == 0, command.c_str());
+            if (method == int(poolcore::StartMethod::Spawn))
                 QCOMPARE(parent, ::getpid());
-                QVERIFY2(command.find("--poolcore-worker") != std::string::npos, command.c_str());
-            } else {
+            else
                 QVERIFY(parent != ::getpid()); // the forkserver's child
-                QVERIFY(command.find("--poolcore-worker") == std::string::npos);
-            }
         }
         click(window, PoolAction::Terminate);
         QVERIFY(QTest::qWaitFor([&] { return window.controller().state() == PoolState::Stopped; },

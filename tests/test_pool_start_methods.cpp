@@ -16,11 +16,21 @@ using namespace poolcore;
 using namespace std::chrono_literals;
 using testutil::command_line_of;
 using testutil::parent_of;
+using testutil::short_name_of;
+using testutil::start_environment_of;
+
+namespace {
+// Set in this process after it started: only a worker that is a fresh program (spawn) starts
+// with it in its environment; a forked one shows this process's original environment.
+constexpr const char* kSetAfterStart = "POOLSCOPE_TEST_SET_AFTER_START=1";
+} // namespace
 
 class TestPoolStartMethods : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() { ::putenv(const_cast<char*>(kSetAfterStart)); }
+
     void workersComeFromTheirStartMethod_data() { add_variant_rows(); }
     void workersComeFromTheirStartMethod() {
         HARNESS_VARIANT();
@@ -28,11 +38,12 @@ private slots:
         QVERIFY(p.start());
         for (pid_t pid : p.pids()) {
             const pid_t parent = parent_of(pid);
-            const std::string command = command_line_of(pid);
+            const bool fresh_program =
+                start_environment_of(pid).find(kSetAfterStart) != std::string::npos;
             switch (variant.start_method) {
             case StartMethod::Fork:
                 QCOMPARE(parent, ::getpid());
-                QVERIFY2(command.find("--poolcore-worker") == std::string::npos, command.c_str());
+                QVERIFY(!fresh_program);
                 break;
             case StartMethod::Forkserver:
                 // The real pid, reported by the server that forked it.
@@ -40,10 +51,42 @@ private slots:
                 break;
             case StartMethod::Spawn:
                 QCOMPARE(parent, ::getpid());
-                QVERIFY2(command.find("--poolcore-worker") != std::string::npos, command.c_str());
+                QVERIFY(fresh_program);
                 break;
             }
         }
+    }
+
+    // `ps` tells the workers from the program and each slot from the others, whichever start
+    // method made them, the replacement of a crashed one included.
+    void workersAreTitledWithTheirSlot_data() { add_variant_rows(); }
+    void workersAreTitledWithTheirSlot() {
+        HARNESS_VARIANT();
+        PoolUnderTest p(options(3), variant);
+        QVERIFY(p.start());
+        QVERIFY(p.wait_alive(3));
+        auto check_titles = [&] {
+            const auto workers = p.pool.stats().workers;
+            QCOMPARE(int(workers.size()), 3);
+            for (const auto& w : workers) {
+                const std::string slot = std::to_string(w.slot);
+                QCOMPARE(command_line_of(w.pid), "poolscope-worker: slot " + slot);
+                QCOMPARE(short_name_of(w.pid), "pool-worker-" + slot);
+            }
+        };
+        check_titles();
+        if (variant.start_method == StartMethod::Forkserver) {
+            const pid_t server = testmain::forkserver()->pid();
+            QCOMPARE(command_line_of(server), std::string("poolscope-forkserver"));
+            QCOMPARE(short_name_of(server), std::string("pool-forkserver"));
+        }
+        if (QTest::currentTestFailed())
+            return;
+        const int lost = p.submit("crash=KILL");
+        QVERIFY(p.wait_results(1));
+        QCOMPARE(p.result(lost).outcome, Outcome::WorkerLost);
+        QVERIFY(p.wait_alive(3));
+        check_titles();
     }
 
     void spawnedWorkersCanRunAsADedicatedProgram_data() { add_pool_kind_rows(); }

@@ -28,6 +28,7 @@
 #include <QToolBar>
 #include <QtTest>
 #include <cstdlib>
+#include <qcustomplot.h>
 #include <signal.h>
 #include <string>
 
@@ -84,6 +85,39 @@ QString outside(const QString& what, const QRect& inner, const QRect& outer) {
         .arg(outer.y())
         .arg(outer.width())
         .arg(outer.height());
+}
+
+// Where a chart's legend covers its plot or its title, or is squeezed smaller than its entries
+// need (then they spill over what is beside them); empty when it does not.
+QString legendCollision(ChartView& chart) {
+    QCustomPlot* plot = chart.plot();
+    QCPLegend* legend = plot->legend;
+    if (!legend || !legend->visible() || legend->itemCount() == 0)
+        return {};
+    const QRect box = legend->outerRect();
+    const QString name = chart.title();
+    const QSize needed = legend->minimumOuterSizeHint();
+    // QCustomPlot's layout rounds each row's share: a pixel or two short is its rounding, not a
+    // squeezed legend (which was 9 px short of 20 at 1366x768 before the charts grew).
+    constexpr int kRounding = 2;
+    if (box.height() + kRounding < needed.height() || box.width() + kRounding < needed.width())
+        return QStringLiteral("%1: legend squeezed to %2×%3, needs %4×%5")
+            .arg(name)
+            .arg(box.width())
+            .arg(box.height())
+            .arg(needed.width())
+            .arg(needed.height());
+    for (int i = 0; i < legend->itemCount(); ++i)
+        if (QCPAbstractLegendItem* item = legend->item(i); item && item->visible())
+            if (!box.contains(item->outerRect()))
+                return QStringLiteral("%1: legend entry %2 outside the legend").arg(name).arg(i);
+    for (QCPAxisRect* rect : plot->axisRects())
+        if (rect->visible() && box.intersects(rect->rect()))
+            return QStringLiteral("%1: legend covers the plot").arg(name);
+    if (auto* heading = qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0)))
+        if (box.intersects(heading->outerRect()))
+            return QStringLiteral("%1: legend covers the title").arg(name);
+    return {};
 }
 
 QRect globalRect(const QWidget* w) {
@@ -199,6 +233,17 @@ private Q_SLOTS:
                      qPrintable(chart->title()));
             // A chart too small to read is as bad as one off-screen.
             QVERIFY2(chart->height() >= ChartView::kMinimumHeight, qPrintable(chart->title()));
+            chart->replotNow();
+            const QString problem = legendCollision(*chart);
+            if (!problem.isEmpty())
+                errors += problem + QLatin1Char('\n');
+            // Each chart as the user sees it, to look at (not in docs/).
+            const QString chart_name =
+                QStringLiteral("%1/chart-%2-%3-%4.png")
+                    .arg(QStringLiteral(POOLSCOPE_SCREENSHOT_DIR), screenTag(),
+                         QString::fromLatin1(QTest::currentDataTag()),
+                         chart->title().toLower().replace(QLatin1Char(' '), QLatin1Char('-')));
+            chart->grab().save(chart_name);
         }
         QVERIFY2(errors.isEmpty(), qPrintable(errors));
 

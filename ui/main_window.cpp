@@ -634,13 +634,14 @@ std::function<QByteArray(QString*)> MainWindow::statisticsExport(const QString& 
         // Copied here, serialized wherever the caller runs it: the history is a few MB at most,
         // its JSON text several times that and far slower to make.
         return [history = monitor_->history(), snapshot = controller_->lastSnapshot(),
-                info = controller_->info()](QString*) {
-            return QByteArray::fromStdString(history.to_json(snapshot, info ? &*info : nullptr));
+                info = controller_->info(), seconds = job_monitor_->stats().points()](QString*) {
+            return QByteArray::fromStdString(
+                history.to_json(snapshot, info ? &*info : nullptr, seconds));
         };
     }
     if (suffix == QLatin1String("csv"))
-        return [history = monitor_->history()](QString*) {
-            return QByteArray::fromStdString(history.to_csv());
+        return [history = monitor_->history(), seconds = job_monitor_->stats().points()](QString*) {
+            return QByteArray::fromStdString(history.to_csv(seconds));
         };
     if (error)
         *error = tr("Choose a file name ending in .json or .csv.");

@@ -4,7 +4,10 @@
 #include "poolcore/enum_text.h"
 
 #include <QApplication>
+#include <QPainter>
+#include <QPainterPath>
 #include <QPalette>
+#include <QPixmap>
 #include <QStyle>
 #include <QStyleFactory>
 
@@ -50,6 +53,8 @@ QPalette lightPalette() {
     p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x9a, 0x9a, 0x9a));
     p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x9a, 0x9a, 0x9a));
     p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x9a, 0x9a, 0x9a));
+    // A disabled field is the window's colour, not a white one waiting for input.
+    p.setColor(QPalette::Disabled, QPalette::Base, QColor(0xef, 0xef, 0xef));
     return p;
 }
 
@@ -74,9 +79,13 @@ QPalette darkPalette() {
     p.setColor(QPalette::Mid, QColor(0x30, 0x32, 0x36));
     p.setColor(QPalette::Dark, QColor(0x1a, 0x1b, 0x1d));
     p.setColor(QPalette::Shadow, QColor(0x10, 0x10, 0x10));
-    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x7a, 0x7a, 0x7a));
-    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x7a, 0x7a, 0x7a));
-    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x7a, 0x7a, 0x7a));
+    // Disabled: dimmer text on the window's own grey, so that a greyed field stops looking like
+    // one that takes input (its text was nearly as bright, on the same dark base).
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x6e, 0x70, 0x74));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x6e, 0x70, 0x74));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x6e, 0x70, 0x74));
+    p.setColor(QPalette::Disabled, QPalette::Base, QColor(0x2b, 0x2d, 0x30));
+    p.setColor(QPalette::Disabled, QPalette::Button, QColor(0x2f, 0x31, 0x35));
     return p;
 }
 
@@ -114,6 +123,44 @@ void applyTheme(Theme theme) {
         QApplication::setPalette(darkPalette());
         break;
     }
+}
+
+namespace {
+
+QPixmap glyphPixmap(Glyph glyph, const QColor& colour, int size) {
+    QPixmap pixmap(size, size);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(colour);
+    const double m = size * 0.2; // the style's media icons leave about this much around
+    if (glyph == Glyph::Play) {
+        QPainterPath triangle;
+        triangle.moveTo(m * 1.2, m);
+        triangle.lineTo(size - m, size / 2.0);
+        triangle.lineTo(m * 1.2, size - m);
+        triangle.closeSubpath();
+        painter.drawPath(triangle);
+    } else {
+        painter.drawRoundedRect(QRectF(m, m, size - 2 * m, size - 2 * m), size * 0.06, size * 0.06);
+    }
+    return pixmap;
+}
+
+} // namespace
+
+QIcon paletteIcon(Glyph glyph, const QPalette& palette) {
+    QIcon icon;
+    for (int size : {16, 24, 32, 48}) {
+        icon.addPixmap(
+            glyphPixmap(glyph, palette.color(QPalette::Active, QPalette::ButtonText), size),
+            QIcon::Normal);
+        icon.addPixmap(
+            glyphPixmap(glyph, palette.color(QPalette::Disabled, QPalette::ButtonText), size),
+            QIcon::Disabled);
+    }
+    return icon;
 }
 
 } // namespace poolscope

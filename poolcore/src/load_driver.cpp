@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace poolcore {
@@ -163,6 +164,16 @@ bool LoadDriver::refused() const {
 std::string LoadDriver::error() const {
     std::lock_guard lock(state_->error_mutex);
     return state_->error;
+}
+
+LoadDriver::MakeCall round_robin_calls(std::vector<TaskCall> calls, std::string payload) {
+    if (calls.empty())
+        throw std::invalid_argument("a round-robin load needs at least one task");
+    return [calls = std::move(calls), payload = std::move(payload)](long long index) {
+        TaskCall call = calls[std::size_t(index) % calls.size()];
+        call.payload = payload;
+        return call;
+    };
 }
 
 } // namespace poolcore

@@ -41,15 +41,17 @@ void run_worker_if_requested(int argc, char** argv) {
     mark_worker_entry_installed();
     if (argc < 3)
         return;
-    if (std::strcmp(argv[1], entry::kWorkerFlag) == 0 && argc == 5) {
-        // argv: program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE
+    if (std::strcmp(argv[1], entry::kWorkerFlag) == 0 && argc == 6) {
+        // argv: program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE SLOT
         const long long parent = number(argv[2]);
         const long long max_frame = number(argv[3]);
-        if (parent <= 0 || max_frame <= 0)
+        const long long slot = number(argv[5]);
+        if (parent <= 0 || max_frame <= 0 || slot < -1 || slot > INT_MAX)
             ::_exit(64); // EX_USAGE: not started by a poolcore launcher
         posix::die_with_parent(pid_t(parent));
-        run_worker(kWorkerChannelFd,
-                   WorkerSettings{std::size_t(max_frame), std::strcmp(argv[4], "1") == 0});
+        WorkerSettings settings{std::size_t(max_frame), std::strcmp(argv[4], "1") == 0};
+        settings.slot = int(slot);
+        run_worker(kWorkerChannelFd, settings);
     }
     if (std::strcmp(argv[1], entry::kForkServerFlag) == 0 && argc == 3) {
         // argv: program --poolcore-forkserver PARENT_PID

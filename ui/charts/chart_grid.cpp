@@ -6,6 +6,7 @@
 #include <QGridLayout>
 #include <QResizeEvent>
 #include <algorithm>
+#include <vector>
 
 namespace poolscope {
 
@@ -67,10 +68,21 @@ QSize ChartGrid::minimumSizeHint() const {
     const int shown = int(std::count(shown_.begin(), shown_.end(), true));
     const int columns = std::min(kMaxColumns, std::max(shown, 1));
     const int rows = (shown + columns - 1) / columns;
+    // Each row as tall as its tallest chart's minimum (a chart with two plots asks for more).
+    std::vector<int> row_heights(std::size_t(rows), ChartView::kMinimumHeight);
+    int cell = 0;
+    for (std::size_t i = 0; i < charts_.size(); ++i)
+        if (shown_[i]) {
+            int& row = row_heights[std::size_t(cell / columns)];
+            row = std::max(row, charts_[i]->minimumHeight());
+            ++cell;
+        }
+    int height = 0;
+    for (int h : row_heights)
+        height += h;
     const QMargins m = grid_->contentsMargins();
     return {ChartView::kMinimumWidth + m.left() + m.right(),
-            rows * ChartView::kMinimumHeight + std::max(rows - 1, 0) * grid_->spacing() + m.top() +
-                m.bottom()};
+            height + std::max(rows - 1, 0) * grid_->spacing() + m.top() + m.bottom()};
 }
 
 void ChartGrid::resizeEvent(QResizeEvent* event) {

@@ -58,7 +58,11 @@ public:
     static constexpr std::size_t kHistorySamples = 12000;
     // Small enough that six charts and the timeline fit a 1280×720 screen beside the settings.
     static constexpr int kMinimumWidth = 240;
-    static constexpr int kMinimumHeight = 150;
+    // The least that holds a heading, a legend of up to three rows and a plot without squeezing
+    // one over another (test_window_fits checks); a chart with a second plot above its time
+    // chart (Write Statistics, Latency Distribution) asks for kMinimumHeightTwoPlots.
+    static constexpr int kMinimumHeight = 180;
+    static constexpr int kMinimumHeightTwoPlots = 260;
 
     explicit ChartView(const QString& title, QWidget* parent = nullptr);
     ~ChartView() override;

@@ -52,7 +52,9 @@ LatencyChart::LatencyChart(QWidget* parent) : ChartView(tr("Latency per Second")
     p90_ = addSeries(tr("p90"));
     p99_ = addSeries(tr("p99"));
     max_ = addSeries(tr("max"));
-    valueAxis()->setLabel(tr("ms, submission to outcome"));
+    // Short enough for the plot's height at 1366x768 (the longer "ms, submission to outcome" was
+    // cut off); what it measures is in the README and the Jobs tab.
+    valueAxis()->setLabel(tr("latency, ms"));
     applyPalette();
 }
 
@@ -100,6 +102,7 @@ void QueueRunChart::restyle(const ChartPalette& p) {
 LatencyHistogramChart::LatencyHistogramChart(QWidget* parent)
     : ChartView(tr("Latency Distribution"), parent) {
     histogram_rect_ = new QCPAxisRect(plot());
+    setMinimumHeight(kMinimumHeightTwoPlots);
     plot()->plotLayout()->insertRow(2); // rows: heading, legend, histogram, time chart
     plot()->plotLayout()->addElement(2, 0, histogram_rect_);
     histogram_rect_->setRangeDrag(Qt::Orientations());

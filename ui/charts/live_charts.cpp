@@ -175,6 +175,7 @@ WriteStatsChart::WriteStatsChart(QWidget* parent)
       slot_ticker_(QSharedPointer<QCPAxisTickerText>::create()) {
     // The bars sit above the time chart, sharing its left margin so that the two line up.
     bars_rect_ = new QCPAxisRect(plot());
+    setMinimumHeight(kMinimumHeightTwoPlots);
     // Rows: heading, legend, bars, time chart.
     plot()->plotLayout()->insertRow(2);
     plot()->plotLayout()->addElement(2, 0, bars_rect_);

@@ -31,8 +31,8 @@ struct Sample {
     std::array<double, poolcore::kOutcomeCount> outcome_per_s{};
     double finished_per_s = 0;
     double writes_per_s = 0;
-    double p50_ms = 0;
-    double p99_ms = 0;
+    // No latency here: the snapshot's p50/p99 cover the last jobs however old; the honest
+    // per-second percentiles are JobStats' LatencyPoints.
     std::array<std::uint64_t, poolcore::kOutcomeCount> totals{};
     std::uint64_t submitted = 0;
     std::uint64_t total_writes = 0;

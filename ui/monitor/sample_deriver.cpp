@@ -22,8 +22,6 @@ Sample SampleDeriver::derive(double time, const poolcore::StatsSnapshot& s) {
             outcomes_[std::size_t(o)].add(time, double(s.count(Outcome(o))));
     out.finished_per_s = finished_.add(time, double(s.finished));
     out.writes_per_s = writes_.add(time, double(s.total_writes));
-    out.p50_ms = s.latency_p50_us / 1000.0;
-    out.p99_ms = s.latency_p99_us / 1000.0;
     out.workers.reserve(s.workers.size());
     for (const auto& w : s.workers)
         if (w.slot >= 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/monitor/stats_history.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -21,15 +22,51 @@ std::string iso_utc(double wall_seconds) {
     return out;
 }
 
+namespace {
+
+// The percentile columns and fields, in one order for the CSV and the JSON.
+struct PercentileField {
+    const char* name;
+    double LatencySummary::*value;
+};
+constexpr PercentileField kPercentiles[] = {{"p50", &LatencySummary::p50_ms},
+                                            {"p90", &LatencySummary::p90_ms},
+                                            {"p99", &LatencySummary::p99_ms},
+                                            {"max", &LatencySummary::max_ms}};
+struct SpreadField {
+    const char* name;
+    LatencySummary LatencyPoint::*summary;
+};
+constexpr SpreadField kSpreads[] = {{"latency", &LatencyPoint::latency},
+                                    {"queue_wait", &LatencyPoint::queue_wait},
+                                    {"run_time", &LatencyPoint::run_time}};
+
+double microseconds(double ms) {
+    return std::round(ms * 1000.0 * 10.0) / 10.0; // 0.1 µs: what the histograms resolve at best
+}
+
+std::uint64_t kib(double mib) {
+    return std::uint64_t(std::llround(mib * 1024.0)); // the snapshot's KiB, divided for the charts
+}
+
+// The point of the second `time` falls in, or null.
+const LatencyPoint* pointAt(const std::deque<LatencyPoint>& seconds, double time) {
+    const double second = std::floor(time);
+    const auto it = std::lower_bound(seconds.begin(), seconds.end(), second,
+                                     [](const LatencyPoint& p, double s) { return p.second < s; });
+    return it != seconds.end() && it->second == second ? &*it : nullptr;
+}
+
+} // namespace
+
 void StatsHistory::append(Sample sample) {
     samples_.push_back(std::move(sample));
     while (samples_.size() > capacity_)
         samples_.pop_front();
 }
 
-std::string StatsHistory::to_csv() const {
-    // Outcomes by poolcore's names (soft and hard time limits apart), latency in ms, memory in
-    // MiB: the units of every export of the window.
+std::string StatsHistory::to_csv(const std::deque<LatencyPoint>& seconds) const {
+    // Outcomes by poolcore's names (soft and hard time limits apart); units as the header says.
     std::string out = "time_s,state,target,alive,busy,pending,in_flight";
     // Appended piece by piece: GCC 12 at -O2 takes `"," + std::string(...)` for an overlapping
     // memcpy (-Wrestrict, a false positive) and the package build allows no warning.
@@ -38,7 +75,16 @@ std::string StatsHistory::to_csv() const {
         out += poolcore::to_string(Outcome(o));
         out += "_per_s";
     }
-    out += ",writes_per_s,latency_p50_ms,latency_p99_ms,submitted";
+    out += ",writes_per_s,jobs_in_second";
+    for (const auto& spread : kSpreads)
+        for (const auto& percentile : kPercentiles) {
+            out += ',';
+            out += spread.name;
+            out += '_';
+            out += percentile.name;
+            out += "_us";
+        }
+    out += ",submitted";
     for (int o = 0; o < poolcore::kOutcomeCount; ++o) {
         out += ',';
         out += poolcore::to_string(Outcome(o));
@@ -54,9 +100,23 @@ std::string StatsHistory::to_csv() const {
             std::snprintf(line, sizeof line, ",%.2f", rate);
             out += line;
         }
-        std::snprintf(line, sizeof line, ",%.2f,%.3f,%.3f,%llu", s.writes_per_s, s.p50_ms, s.p99_ms,
-                      static_cast<unsigned long long>(s.submitted));
+        std::snprintf(line, sizeof line, ",%.2f", s.writes_per_s);
         out += line;
+        const LatencyPoint* point = pointAt(seconds, s.time);
+        out += ',';
+        if (point)
+            out += std::to_string(point->jobs);
+        for (const auto& spread : kSpreads)
+            for (const auto& percentile : kPercentiles) {
+                out += ',';
+                if (point) {
+                    std::snprintf(line, sizeof line, "%.1f",
+                                  microseconds((point->*spread.summary).*percentile.value));
+                    out += line;
+                }
+            }
+        out += ',';
+        out += std::to_string(s.submitted);
         for (std::uint64_t total : s.totals) {
             out += ',';
             out += std::to_string(total);
@@ -70,34 +130,55 @@ std::string StatsHistory::to_csv() const {
     return out;
 }
 
-std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest,
-                                  const poolcore::Info* info) const {
+std::string StatsHistory::to_json(const poolcore::StatsSnapshot& latest, const poolcore::Info* info,
+                                  const std::deque<LatencyPoint>& seconds) const {
     nlohmann::json history = nlohmann::json::array();
     for (const Sample& s : samples_) {
         nlohmann::json workers = nlohmann::json::array();
         for (const auto& w : s.workers)
-            workers.push_back(
-                {{"slot", w.slot}, {"pid", w.pid}, {"rss_mib", w.rss_mib}, {"writes", w.writes}});
-        nlohmann::json per_second = {{"writes", s.writes_per_s}};
+            workers.push_back({{"slot", w.slot},
+                               {"pid", w.pid},
+                               {"rss_kib", kib(w.rss_mib)},
+                               {"writes", w.writes}});
+        nlohmann::json row = {{"time_s", s.time},
+                              {"wall_time", iso_utc(time_origin_ + s.time)},
+                              {"state", poolcore::to_string(s.state)},
+                              {"target", s.target},
+                              {"alive", s.alive},
+                              {"busy", s.busy},
+                              {"pending", s.pending},
+                              {"in_flight", s.in_flight},
+                              {"writes_per_s", s.writes_per_s},
+                              {"workers", std::move(workers)}};
         for (int o = 0; o < poolcore::kOutcomeCount; ++o)
-            per_second[std::string(poolcore::to_string(Outcome(o)))] =
+            row[std::string(poolcore::to_string(Outcome(o))) + "_per_s"] =
                 s.outcome_per_s[std::size_t(o)];
-        history.push_back({{"time_s", s.time},
-                           {"wall_time", iso_utc(time_origin_ + s.time)},
-                           {"state", poolcore::to_string(s.state)},
-                           {"target", s.target},
-                           {"alive", s.alive},
-                           {"busy", s.busy},
-                           {"pending", s.pending},
-                           {"in_flight", s.in_flight},
-                           {"per_second", per_second},
-                           {"latency_ms", {{"p50", s.p50_ms}, {"p99", s.p99_ms}}},
-                           {"workers", std::move(workers)}});
+        history.push_back(std::move(row));
     }
+    nlohmann::json per_second = nlohmann::json::array();
+    for (const LatencyPoint& p : seconds) {
+        nlohmann::json point = {{"second_s", p.second},
+                                {"wall_time", iso_utc(time_origin_ + p.second)},
+                                {"jobs", p.jobs}};
+        for (const auto& spread : kSpreads)
+            for (const auto& percentile : kPercentiles)
+                point[std::string(spread.name) + "_" + percentile.name + "_us"] =
+                    microseconds((p.*spread.summary).*percentile.value);
+        per_second.push_back(std::move(point));
+    }
+    nlohmann::json snapshot = latest;
+    // Its p50/p99 are over the last jobs however old: latency_per_second is the honest one.
+    snapshot.erase("latency_us");
     nlohmann::json doc = {{"started_at", iso_utc(time_origin_)},
                           {"started_at_unix_s", time_origin_},
-                          {"snapshot", latest},
-                          {"history", std::move(history)}};
+                          {"units",
+                           {{"time", "s since started_at"},
+                            {"latency", "us"},
+                            {"memory", "KiB"},
+                            {"rates", "per s"}}},
+                          {"snapshot", std::move(snapshot)},
+                          {"history", std::move(history)},
+                          {"latency_per_second", std::move(per_second)}};
     if (info)
         doc["info"] = *info;
     return doc.dump(2);

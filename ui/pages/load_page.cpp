@@ -3,10 +3,12 @@
 
 #include "poolcore/task_registry.h"
 #include "ui/sources/pool_controller.h"
+#include "ui/theme.h"
 
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -48,6 +50,16 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     argument_->setObjectName(QStringLiteral("argument"));
     argument_->setAccessibleName(tr("Task argument"));
 
+    mix_ = new QLineEdit;
+    mix_->setObjectName(QStringLiteral("taskMix"));
+    mix_->setAccessibleName(tr("Mix with tasks"));
+    mix_->setPlaceholderText(tr("e.g. sleep=10; fail=boom"));
+    mix_->setClearButtonEnabled(true);
+    mix_->setToolTip(
+        tr("A mixed load: further tasks as name=argument, separated by semicolons. Jobs take "
+           "the task above and these in turn (round-robin), as repeated --task options do "
+           "headless."));
+
     payload_ = new QSpinBox;
     payload_->setObjectName(QStringLiteral("payload"));
     payload_->setAccessibleName(tr("Payload size"));
@@ -82,11 +94,11 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     rate_->setSuffix(tr(" jobs/s"));
     rate_->setGroupSeparatorShown(true);
 
-    start_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start &Load"));
+    start_ = new QPushButton(tr("Start &Load"));
     start_->setObjectName(QStringLiteral("startLoad"));
     start_->setAccessibleName(tr("Start load"));
     start_->setToolTip(tr("Starts submitting jobs as set above to the running pool."));
-    stop_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop L&oad"));
+    stop_ = new QPushButton(tr("Stop L&oad"));
     stop_->setObjectName(QStringLiteral("stopLoad"));
     stop_->setAccessibleName(tr("Stop load"));
     stop_->setToolTip(tr("Stops submitting jobs; jobs already submitted still run."));
@@ -109,6 +121,7 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("&Task:"), task_);
     form->addRow(tr("Ar&gument:"), argument_);
+    form->addRow(tr("&Mix with:"), mix_);
     form->addRow(tr("&Payload:"), payload_);
     form->addRow(burst_mode_, burst_jobs_);
     form->addRow(rate_mode_, rate_);
@@ -155,6 +168,18 @@ LoadPage::LoadPage(PoolController& controller, LoadGenerator& generator, QWidget
     updateTaskHint();
     updateEnabled();
     showCounts();
+    updateIcons();
+}
+
+void LoadPage::updateIcons() {
+    start_->setIcon(paletteIcon(Glyph::Play, palette()));
+    stop_->setIcon(paletteIcon(Glyph::Stop, palette()));
+}
+
+void LoadPage::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        updateIcons(); // the theme changed: the glyphs take its text colour
 }
 
 void LoadPage::updateTaskHint() {
@@ -174,7 +199,8 @@ void LoadPage::updateEnabled() {
                                  : tr("Start the pool first: load goes to a running pool."));
     stop_->setEnabled(running);
     for (QWidget* w : {static_cast<QWidget*>(task_), static_cast<QWidget*>(payload_),
-                       static_cast<QWidget*>(burst_mode_), static_cast<QWidget*>(rate_mode_)})
+                       static_cast<QWidget*>(mix_), static_cast<QWidget*>(burst_mode_),
+                       static_cast<QWidget*>(rate_mode_)})
         w->setEnabled(!running);
     argument_->setEnabled(!running && !task_->currentData(Qt::UserRole + 1).toString().isEmpty());
     burst_jobs_->setEnabled(!running && burst_mode_->isChecked());
@@ -205,6 +231,9 @@ LoadSpec LoadPage::spec() const {
     s.task = task_->currentData().toString().toStdString();
     const bool takes_argument = !task_->currentData(Qt::UserRole + 1).toString().isEmpty();
     s.argument = takes_argument ? argument_->text().trimmed().toStdString() : std::string();
+    for (const QString& part : mix_->text().split(QLatin1Char(';'), Qt::SkipEmptyParts))
+        if (const QString spec = part.trimmed(); !spec.isEmpty())
+            s.mix.push_back(spec.toStdString());
     s.payload_bytes = std::size_t(payload_->value());
     s.mode = burst_mode_->isChecked() ? LoadSpec::Mode::Burst : LoadSpec::Mode::Rate;
     s.burst_jobs = burst_jobs_->value();
@@ -217,6 +246,10 @@ void LoadPage::setSpec(const LoadSpec& s) {
     if (index >= 0)
         task_->setCurrentIndex(index);
     argument_->setText(QString::fromStdString(s.argument));
+    QStringList mix;
+    for (const std::string& spec : s.mix)
+        mix << QString::fromStdString(spec);
+    mix_->setText(mix.join(QStringLiteral("; ")));
     payload_->setValue(
         int(std::min<std::size_t>(s.payload_bytes, std::size_t(payload_->maximum()))));
     (s.mode == LoadSpec::Mode::Burst ? burst_mode_ : rate_mode_)->setChecked(true);
@@ -240,6 +273,7 @@ void LoadPage::save(QSettings& settings) const {
     settings.beginGroup(QStringLiteral("load"));
     settings.setValue(QStringLiteral("task"), QString::fromStdString(s.task));
     settings.setValue(QStringLiteral("argument"), argument_->text());
+    settings.setValue(QStringLiteral("mix"), mix_->text());
     settings.setValue(QStringLiteral("payloadBytes"), qulonglong(s.payload_bytes));
     settings.setValue(QStringLiteral("mode"), s.mode == LoadSpec::Mode::Burst
                                                   ? QStringLiteral("burst")
@@ -256,6 +290,12 @@ void LoadPage::restore(QSettings& settings) {
                  .toString()
                  .toStdString();
     s.argument = settings.value(QStringLiteral("argument")).toString().toStdString();
+    s.mix.clear();
+    for (const QString& part : settings.value(QStringLiteral("mix"))
+                                   .toString()
+                                   .split(QLatin1Char(';'), Qt::SkipEmptyParts))
+        if (const QString spec = part.trimmed(); !spec.isEmpty())
+            s.mix.push_back(spec.toStdString());
     s.payload_bytes = std::size_t(settings.value(QStringLiteral("payloadBytes"), 0).toULongLong());
     s.mode = settings.value(QStringLiteral("mode")).toString() == QLatin1String("rate")
                  ? LoadSpec::Mode::Rate

@@ -35,7 +35,11 @@ public:
     QPushButton* startButton() const { return start_; }
     QPushButton* stopButton() const { return stop_; }
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void updateIcons();
     void updateEnabled();
     void updateTaskHint();
     void showCounts();
@@ -45,6 +49,7 @@ private:
     LoadGenerator& generator_;
     QComboBox* task_;
     QLineEdit* argument_;
+    QLineEdit* mix_;
     QSpinBox* payload_;
     QRadioButton* burst_mode_;
     QRadioButton* rate_mode_;

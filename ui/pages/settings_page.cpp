@@ -20,8 +20,10 @@ namespace {
 // nothing beyond poolcore's (kMaxSeconds, where the clock would overflow) reaches a pool from here.
 constexpr double kLongestLimitSeconds = 1e6;
 constexpr double kLongestAliveTimeoutSeconds = 600;
+constexpr double kLongestRestartWindowSeconds = 86'400;
 static_assert(kLongestLimitSeconds <= poolcore::kMaxSeconds &&
-              kLongestAliveTimeoutSeconds <= poolcore::kMaxSeconds);
+              kLongestAliveTimeoutSeconds <= poolcore::kMaxSeconds &&
+              kLongestRestartWindowSeconds <= poolcore::kMaxSeconds);
 
 QDoubleSpinBox* secondsBox(double max, const QString& none) {
     auto* box = new QDoubleSpinBox;
@@ -118,6 +120,19 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     alive_timeout_->setObjectName(QStringLiteral("aliveTimeout"));
     alive_timeout_->setToolTip(tr("A new worker must report that it is up within this time."));
 
+    // The crash-loop guard: a range from 0 so that a typed 0 gets poolcore's own message.
+    max_restarts_ = new QSpinBox;
+    max_restarts_->setObjectName(QStringLiteral("maxRestarts"));
+    max_restarts_->setRange(0, 1'000'000);
+    max_restarts_->setGroupSeparatorShown(true);
+    max_restarts_->setToolTip(
+        tr("Abnormal worker exits (crashes, kills, time limits) tolerated within the restart "
+           "window. Beyond that, replacing workers pauses until the window allows again, so "
+           "that a crash loop cannot fork forever."));
+    restart_window_ = secondsBox(kLongestRestartWindowSeconds, QString());
+    restart_window_->setObjectName(QStringLiteral("restartWindow"));
+    restart_window_->setToolTip(tr("The sliding window Max restarts counts abnormal exits in."));
+
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("&Processes:"), withMessage(processes_, "processes"));
@@ -131,6 +146,8 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Max memor&y per child:"),
                  withMessage(max_memory_mib_, "max_memory_per_child"));
     form->addRow(tr("&Alive timeout:"), withMessage(alive_timeout_, "proc_alive_timeout"));
+    form->addRow(tr("Max &restarts:"), withMessage(max_restarts_, "max_restarts"));
+    form->addRow(tr("Restart &window:"), withMessage(restart_window_, "restart_window"));
     processes_->setAccessibleName(tr("Processes"));
     pool_type_->setAccessibleName(tr("Pool type"));
     start_method_->setAccessibleName(tr("Start method"));
@@ -141,6 +158,8 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
     max_tasks_->setAccessibleName(tr("Max tasks per child"));
     max_memory_mib_->setAccessibleName(tr("Max memory per child"));
     alive_timeout_->setAccessibleName(tr("Alive timeout"));
+    max_restarts_->setAccessibleName(tr("Max restarts"));
+    restart_window_->setAccessibleName(tr("Restart window"));
 
     other_problems_ = new QLabel;
     other_problems_->setWordWrap(true);
@@ -173,9 +192,9 @@ SettingsPage::SettingsPage(QWidget* parent) : QWidget(parent) {
         revalidate();
         Q_EMIT changed();
     };
-    for (QSpinBox* box : {processes_, prefetch_, max_tasks_, max_memory_mib_})
+    for (QSpinBox* box : {processes_, prefetch_, max_tasks_, max_memory_mib_, max_restarts_})
         connect(box, &QSpinBox::valueChanged, this, on_change);
-    for (QDoubleSpinBox* box : {soft_limit_, hard_limit_, alive_timeout_})
+    for (QDoubleSpinBox* box : {soft_limit_, hard_limit_, alive_timeout_, restart_window_})
         connect(box, &QDoubleSpinBox::valueChanged, this, on_change);
     for (QComboBox* box : {pool_type_, start_method_, strategy_})
         connect(box, &QComboBox::currentIndexChanged, this, on_change);
@@ -217,6 +236,8 @@ poolcore::PoolOptions SettingsPage::options() const {
             ? std::optional<std::uint64_t>(std::uint64_t(max_memory_mib_->value()) * 1024)
             : std::nullopt;
     o.proc_alive_timeout = poolcore::Seconds(alive_timeout_->value());
+    o.max_restarts = max_restarts_->value();
+    o.restart_window = poolcore::Seconds(restart_window_->value());
     return o;
 }
 
@@ -237,6 +258,8 @@ void SettingsPage::setOptions(const poolcore::PoolOptions& o) {
                                   ? int(std::ceil(double(*o.max_memory_per_child_kib) / 1024))
                                   : 0);
     alive_timeout_->setValue(o.proc_alive_timeout.count());
+    max_restarts_->setValue(o.max_restarts);
+    restart_window_->setValue(o.restart_window.count());
     loading_ = false;
     revalidate();
     Q_EMIT changed();
@@ -308,7 +331,8 @@ void SettingsPage::updateRunningHint() {
                          o.time_limit != r.time_limit ||
                          o.max_tasks_per_child != r.max_tasks_per_child ||
                          o.max_memory_per_child_kib != r.max_memory_per_child_kib ||
-                         o.proc_alive_timeout != r.proc_alive_timeout;
+                         o.proc_alive_timeout != r.proc_alive_timeout ||
+                         o.max_restarts != r.max_restarts || o.restart_window != r.restart_window;
     running_hint_->setText(
         tr("These settings differ from the running pool's; they apply at the next Start."));
     running_hint_->setVisible(differs);
@@ -328,6 +352,8 @@ QVariantMap SettingsPage::values() const {
         {QStringLiteral("maxTasksPerChild"), max_tasks_->value()},
         {QStringLiteral("maxMemoryPerChildMiB"), max_memory_mib_->value()},
         {QStringLiteral("aliveTimeout"), alive_timeout_->value()},
+        {QStringLiteral("maxRestarts"), max_restarts_->value()},
+        {QStringLiteral("restartWindow"), restart_window_->value()},
     };
 }
 
@@ -364,6 +390,9 @@ void SettingsPage::restore(QSettings& s) {
         mib > 0 ? std::optional<std::uint64_t>(std::uint64_t(mib) * 1024) : std::nullopt;
     o.proc_alive_timeout = poolcore::Seconds(
         s.value(QStringLiteral("aliveTimeout"), o.proc_alive_timeout.count()).toDouble());
+    o.max_restarts = s.value(QStringLiteral("maxRestarts"), o.max_restarts).toInt();
+    o.restart_window = poolcore::Seconds(
+        s.value(QStringLiteral("restartWindow"), o.restart_window.count()).toDouble());
     s.endGroup();
     setOptions(o);
 }

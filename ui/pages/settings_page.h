@@ -64,6 +64,8 @@ private:
     QSpinBox* max_tasks_;
     QSpinBox* max_memory_mib_;
     QDoubleSpinBox* alive_timeout_;
+    QSpinBox* max_restarts_;
+    QDoubleSpinBox* restart_window_;
     std::map<std::string, QLabel*> messages_;
     QLabel* other_problems_;
     QLabel* running_hint_;

@@ -4,12 +4,28 @@
 #include "poolcore/task_registry.h"
 #include "ui/sources/pool_controller.h"
 
+#include <QStringList>
 #include <algorithm>
 #include <cmath>
 
 namespace poolscope {
 
 using Clock = std::chrono::steady_clock;
+
+std::vector<poolcore::TaskCall> LoadSpec::calls() const {
+    std::vector<poolcore::TaskCall> all{poolcore::TaskCall{task, argument, {}, {}, {}}};
+    for (const std::string& spec : mix)
+        all.push_back(poolcore::TaskCall::parse(spec));
+    return all;
+}
+
+QString LoadSpec::describeTasks() const {
+    QStringList names;
+    for (const auto& call : calls())
+        names << QString::fromStdString(call.argument.empty() ? call.task
+                                                              : call.task + "=" + call.argument);
+    return names.join(QStringLiteral(", "));
+}
 
 LoadGenerator::LoadGenerator(PoolController& controller, QObject* parent)
     : QObject(parent), controller_(controller) {
@@ -54,18 +70,23 @@ long long LoadGenerator::window() const {
 }
 
 QString LoadGenerator::problem(const LoadSpec& spec) const {
-    if (!poolcore::TaskRegistry::global().contains(spec.task))
-        return QStringLiteral("there is no task named '%1'").arg(QString::fromStdString(spec.task));
+    const auto calls = spec.calls();
+    for (const auto& call : calls)
+        if (!poolcore::TaskRegistry::global().contains(call.task))
+            return call.task.empty() ? QStringLiteral("a task in the mix has no name")
+                                     : QStringLiteral("there is no task named '%1'")
+                                           .arg(QString::fromStdString(call.task));
     if (spec.mode == LoadSpec::Mode::Burst && spec.burst_jobs < 1)
         return QStringLiteral("a burst needs at least one job");
     if (spec.mode == LoadSpec::Mode::Rate &&
         !(spec.jobs_per_second > 0 && spec.jobs_per_second <= 1e6))
         return QStringLiteral("the rate must be above 0 and at most 1,000,000 jobs a second");
     if (controller_.hasPool())
-        if (const auto why =
-                controller_.options().payload_problem(spec.payload_bytes, spec.task, spec.argument);
-            !why.empty())
-            return QString::fromStdString(why); // the pool's own limit, in its own words
+        for (const auto& call : calls)
+            if (const auto why = controller_.options().payload_problem(spec.payload_bytes,
+                                                                       call.task, call.argument);
+                !why.empty())
+                return QString::fromStdString(why); // the pool's own limit, in its own words
     if (controller_.state() != poolcore::PoolState::Run)
         return QStringLiteral("the pool is not running: start it first");
     return {};
@@ -96,10 +117,7 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
         [this](poolcore::TaskCall call, poolcore::JobCallbacks callbacks) {
             controller_.submit(std::move(call), std::move(callbacks));
         },
-        [call =
-             poolcore::TaskCall{
-                 spec_.task, spec_.argument, std::string(spec_.payload_bytes, 'x'), {}, {}}](
-            long long) { return call; },
+        poolcore::round_robin_calls(spec_.calls(), std::string(spec_.payload_bytes, 'x')),
         std::move(settings));
     behind_ = 0;
     tokens_ = 0;
@@ -107,13 +125,13 @@ bool LoadGenerator::start(const LoadSpec& spec, QString* error) {
     last_pump_ = Clock::now();
     running_ = true;
     pump_timer_.start();
-    controller_.log(EventKind::Control, poolcore::Severity::Info,
-                    burst ? QStringLiteral("load started: a burst of %1 %2 job(s)")
-                                .arg(spec_.burst_jobs)
-                                .arg(QString::fromStdString(spec_.task))
-                          : QStringLiteral("load started: %1 %2 job(s) a second")
-                                .arg(spec_.jobs_per_second)
-                                .arg(QString::fromStdString(spec_.task)));
+    controller_.log(
+        EventKind::Control, poolcore::Severity::Info,
+        (burst
+             ? QStringLiteral("load started: a burst of %1 job(s) of %2").arg(spec_.burst_jobs)
+             : QStringLiteral("load started: %1 job(s) a second of %2").arg(spec_.jobs_per_second))
+                .arg(spec_.describeTasks()) +
+            (spec_.mix.empty() ? QString() : QStringLiteral(" (round-robin)")));
     Q_EMIT runningChanged(true);
     Q_EMIT progress(0, burst ? spec_.burst_jobs : 0);
     refill();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace poolscope {
 
@@ -18,10 +19,17 @@ struct LoadSpec {
     enum class Mode { Burst, Rate };
     std::string task = "noop";
     std::string argument;
+    // Further tasks as `name=arg` specs: a mixed load takes `task` and these round-robin.
+    std::vector<std::string> mix;
     std::size_t payload_bytes = 0;
     Mode mode = Mode::Burst;
     long long burst_jobs = 1000;
     double jobs_per_second = 100;
+
+    // Every task the load runs, in round-robin order: `task` first, then the mix.
+    std::vector<poolcore::TaskCall> calls() const;
+    // "noop" or "noop, sleep=5, echo": how the log and the counts name the load.
+    QString describeTasks() const;
 };
 
 // Feeds the pool with jobs of one built-in task: a burst of N jobs, or a steady rate. It keeps a

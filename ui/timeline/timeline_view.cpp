@@ -235,6 +235,10 @@ protected:
             p.drawLine(x, y, x, y + 3);
             const QString label = wallText(t, millis);
             const int w = m.horizontalAdvance(label);
+            // A label that would run into the "wall clock" caption or past the right edge is
+            // left out (its tick stays): at scale 2 the first one was drawn over the caption.
+            if (x - w / 2 < gutter() || x + w / 2 > width())
+                continue;
             p.drawText(x - w / 2, y + 4 + m.ascent(), label);
         }
         p.setPen(pal.muted);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace poolcore {
 
@@ -87,5 +88,9 @@ private:
     struct State;
     std::shared_ptr<State> state_;
 };
+
+/// A mixed load: job i is `calls[i % calls.size()]` carrying `payload` (what `poolscope --headless
+/// --task A --task B` and the window's Mix run). `calls` must not be empty.
+LoadDriver::MakeCall round_robin_calls(std::vector<TaskCall> calls, std::string payload);
 
 } // namespace poolcore

@@ -349,8 +349,10 @@ void Pool::State::maintain() {
 }
 
 void Pool::State::spawn(int slot) {
-    LaunchedWorker launched = launcher_->launch(
-        WorkerSettings{options_.max_frame_bytes, options_.max_memory_per_child_kib.has_value()});
+    WorkerSettings settings{options_.max_frame_bytes,
+                            options_.max_memory_per_child_kib.has_value()};
+    settings.slot = slot;
+    LaunchedWorker launched = launcher_->launch(settings);
     auto w = std::make_unique<Worker>();
     w->id = next_worker_id_++;
     w->slot = slot;

@@ -5,7 +5,7 @@
 // run_worker_if_requested(): the flags on its command line and the descriptor its channel
 // arrives on. Both sides include this; neither includes the other.
 //
-//     program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE
+//     program --poolcore-worker PARENT_PID MAX_FRAME MEASURE_PRIVATE SLOT
 //     program --poolcore-forkserver PARENT_PID
 
 namespace poolcore {

@@ -2,6 +2,7 @@
 #include "worker/worker_main.h"
 
 #include "platform/process_memory.h"
+#include "platform/process_title.h"
 #include "platform/socket_io.h"
 #include "poolcore/task_registry.h"
 #include "protocol/wire_protocol.h"
@@ -192,6 +193,7 @@ void run_job(int fd, const wire::JobMessage& job, const WorkerSettings& settings
 
 void run_worker(int fd, const WorkerSettings& settings) {
     prepare_worker_process(settings);
+    set_worker_process_title(settings.slot);
     platform::set_blocking(fd);
 
     std::string out;

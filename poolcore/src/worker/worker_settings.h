@@ -14,6 +14,8 @@ struct WorkerSettings {
     bool measure_private_memory = false;
     // Windows: the control channel soft-limit frames arrive on (there is no SIGUSR1); -1 on POSIX.
     int control_fd = -1;
+    // The slot the worker fills, for its process title (platform/process_title.h); -1 untold.
+    int slot = -1;
 };
 
 } // namespace poolcore

@@ -192,6 +192,7 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
     Request request;
     request.max_frame = settings.max_frame;
     request.measure_private_memory = settings.measure_private_memory ? 1 : 0;
+    request.slot = settings.slot;
     if (!send_request(request))
         return std::nullopt;
 

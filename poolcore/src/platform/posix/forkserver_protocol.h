@@ -27,8 +27,13 @@ struct Request {
     RequestKind kind = RequestKind::Launch;
     std::uint64_t max_frame = 0;
     std::uint32_t measure_private_memory = 0;
-    std::int32_t pid = 0; // of a Discard
+    std::int32_t pid = 0;   // of a Discard
+    std::int32_t slot = -1; // of a Launch: the worker's process title says it
+    // Zero: names the bytes the 8-byte alignment would add anyway, so that a record has no
+    // padding of indeterminate value and a nonzero one is not the protocol.
+    std::uint32_t reserved = 0;
 };
+static_assert(sizeof(Request) == 32, "a Request record has no padding");
 
 struct Reply {
     std::int32_t pid = 0;
@@ -51,7 +56,7 @@ inline DecodedRequest decode_request(const RequestRecord& record) {
     DecodedRequest d;
     std::memcpy(&d.request, record, sizeof d.request);
     const Request& r = d.request;
-    if (r.magic != kRequestMagic || r.measure_private_memory > 1)
+    if (r.magic != kRequestMagic || r.measure_private_memory > 1 || r.reserved != 0)
         return d;
     if (r.kind == RequestKind::Launch)
         d.verdict = RequestVerdict::Launch;

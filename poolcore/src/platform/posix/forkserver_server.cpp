@@ -6,6 +6,7 @@
 #include "platform/entry_flags.h"
 #include "platform/posix/forkserver_protocol.h"
 #include "platform/posix/posix_process.h"
+#include "platform/process_title.h"
 #include "worker/worker_main.h"
 
 #include <cerrno>
@@ -157,8 +158,10 @@ private:
         if (!posix::place_descriptors(&channel, 1))
             posix::exit_without_descriptors("a forkserver worker's channel");
         posix::close_from(kWorkerChannelFd + 1);
-        run_worker(kWorkerChannelFd, WorkerSettings{std::size_t(request.max_frame),
-                                                    request.measure_private_memory != 0});
+        WorkerSettings settings{std::size_t(request.max_frame),
+                                request.measure_private_memory != 0};
+        settings.slot = request.slot;
+        run_worker(kWorkerChannelFd, settings);
     }
 
     int control_;
@@ -168,6 +171,7 @@ private:
 } // namespace
 
 void run_forkserver(int control_fd) {
+    set_forkserver_process_title();
     Server(control_fd).run();
 }
 

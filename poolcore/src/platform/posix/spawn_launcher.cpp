@@ -42,11 +42,11 @@ public:
         if (death_write.valid())
             handed_over.push_back(death_write.get());
 
-        const pid_t pid = posix::spawn_program(program_,
-                                               {entry::kWorkerFlag, std::to_string(::getpid()),
-                                                std::to_string(settings.max_frame),
-                                                settings.measure_private_memory ? "1" : "0"},
-                                               handed_over);
+        const pid_t pid = posix::spawn_program(
+            program_,
+            {entry::kWorkerFlag, std::to_string(::getpid()), std::to_string(settings.max_frame),
+             settings.measure_private_memory ? "1" : "0", std::to_string(settings.slot)},
+            handed_over);
         return posix::adopt_child(pid, std::move(parent_end), std::move(death_read));
     }
 
