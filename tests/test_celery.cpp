@@ -11,9 +11,17 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 #include <hiredis/hiredis.h>
 #include <set>
@@ -82,6 +90,51 @@ class TestCelery : public QObject {
     std::size_t processes_of(const std::string& prefix) {
         const auto* w = node(prefix);
         return w && w->have_stats ? w->processes.size() : 0;
+    }
+
+    // Answers the next modal dialog (an input dialog, the autoscale form, a question) with
+    // `answer` once it shows.
+    void answerNextDialog(std::function<void(QWidget*)> answer) {
+        auto* timer = new QTimer(this);
+        timer->setInterval(50);
+        connect(timer, &QTimer::timeout, this, [timer, answer] {
+            if (QWidget* dialog = QApplication::activeModalWidget()) {
+                timer->stop();
+                timer->deleteLater();
+                answer(dialog);
+            }
+        });
+        timer->start();
+    }
+    // Triggers the action `name` of `row`'s context menu; false when it is missing or greyed.
+    static bool triggerMenuAction(poolscope::CeleryPage* page, QTreeWidgetItem* row,
+                                  const char* name) {
+        if (!row)
+            return false;
+        std::unique_ptr<QMenu> menu(page->contextMenuFor(row));
+        auto* a = menu->findChild<QAction*>(QString::fromLatin1(name));
+        if (!a || !a->isEnabled())
+            return false;
+        a->trigger();
+        return true;
+    }
+    // What the window's own Celery source knows of the worker named `prefix`...: the test's
+    // client runs only while the test runs its PollLoop, so it lags while Qt's loop runs.
+    static const cel::WorkerNode* windowNode(poolscope::MainWindow& window,
+                                             const std::string& prefix) {
+        const auto* source =
+            dynamic_cast<const poolscope::CelerySource*>(window.controller().source());
+        if (!source)
+            return nullptr;
+        for (const auto& [name, w] : source->client().state().workers())
+            if (name.rfind(prefix, 0) == 0)
+                return &w;
+        return nullptr;
+    }
+    static QString poolText(poolscope::CeleryPage* page, const QString& node) {
+        page->refresh();
+        QTreeWidgetItem* row = page->workerRow(node);
+        return row ? row->text(poolscope::CeleryPage::PoolColumn) : QString();
     }
 
 private Q_SLOTS:
@@ -374,6 +427,195 @@ private Q_SLOTS:
         QVERIFY(window.controller().availability(PoolAction::Grow).available);
         QVERIFY(window.controller().availability(PoolAction::Restart).available);
         window.controller().shutDown(5s);
+    }
+
+    // The worker table's context menu: each control goes to the one worker, and its reply or
+    // its error shows in that worker's row.
+    void workerControlsFromTheWindow() {
+        using poolscope::CeleryPage;
+        poolscope::MainWindow window;
+        QVERIFY(window.connectToCelery(cluster_->url()));
+        CeleryPage* page = window.celeryPage();
+        const QString w1 = QString::fromStdString(node_name("w1@"));
+        QTRY_VERIFY_WITH_TIMEOUT(poolText(page, w1).startsWith(QStringLiteral("2 [")), 30000);
+        auto row = [&] { return page->workerRow(w1); };
+        auto last = [&] {
+            page->refresh();
+            return page->lastControlText(w1);
+        };
+
+        QVERIFY(triggerMenuAction(page, row(), "celeryPing"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().startsWith(QStringLiteral("ping: pong")),
+                                  qPrintable(last()), 15000);
+        // Only w1 was asked.
+        QVERIFY(page->lastControlText(QStringLiteral("w2")).isEmpty());
+
+        // pool_grow 1: the reply, then the row expects three processes until stats lists them,
+        // and then says Celery's max-concurrency still has the old figure.
+        answerNextDialog([](QWidget* d) {
+            auto* input = qobject_cast<QInputDialog*>(d);
+            QVERIFY(input);
+            input->setIntValue(1);
+            input->accept();
+        });
+        QVERIFY(triggerMenuAction(page, row(), "celeryPoolGrow"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().startsWith(QStringLiteral("pool_grow: pool will grow")),
+                                  qPrintable(last()), 15000);
+        const QString right_after = poolText(page, w1);
+        QVERIFY2(right_after.startsWith(QStringLiteral("3 [")) ||
+                     right_after.contains(QStringLiteral("→ 3 once the pool's next maintenance")),
+                 qPrintable(right_after));
+        QTRY_VERIFY2_WITH_TIMEOUT(poolText(page, w1).startsWith(QStringLiteral("3 [")),
+                                  qPrintable(poolText(page, w1)), 30000);
+        cluster_->remember_children(windowNode(window, "w1@")->processes);
+        const QString grown = poolText(page, w1);
+        QVERIFY2(!grown.contains(QStringLiteral("→")), qPrintable(grown));
+        if (windowNode(window, "w1@")->max_concurrency != 3) // what Celery 5.2 does
+            QVERIFY2(grown.contains(QStringLiteral("Celery still says max-concurrency")),
+                     qPrintable(grown));
+        answerNextDialog([](QWidget* d) {
+            auto* input = qobject_cast<QInputDialog*>(d);
+            QVERIFY(input);
+            input->setIntValue(1);
+            input->accept();
+        });
+        QVERIFY(triggerMenuAction(page, row(), "celeryPoolShrink"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("pool_shrink: pool will shrink")), qPrintable(last()),
+            15000);
+        QTRY_VERIFY2_WITH_TIMEOUT(poolText(page, w1).startsWith(QStringLiteral("2 [")),
+                                  qPrintable(poolText(page, w1)), 30000);
+
+        // autoscale on a worker started without --autoscale: Celery's refusal, in red.
+        answerNextDialog([](QWidget* d) {
+            auto* max = d->findChild<QSpinBox*>(QStringLiteral("autoscaleMax"));
+            auto* min = d->findChild<QSpinBox*>(QStringLiteral("autoscaleMin"));
+            QVERIFY(max && min);
+            max->setValue(3);
+            min->setValue(1);
+            qobject_cast<QDialog*>(d)->accept();
+        });
+        QVERIFY(triggerMenuAction(page, row(), "celeryAutoscale"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().contains(QStringLiteral("Autoscale not enabled")),
+                                  qPrintable(last()), 15000);
+        QVERIFY(last().startsWith(QStringLiteral("autoscale: error:")));
+        QCOMPARE(row()->foreground(CeleryPage::ControlColumn).color(), QColor(0xc0, 0x39, 0x2b));
+        // For a look at it: the page with a reply and an error, and a worker's menu.
+        page->resize(1600, 300);
+        page->grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-controls.png")));
+        {
+            std::unique_ptr<QMenu> menu(page->contextMenuFor(row()));
+            menu->grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-menu.png")));
+        }
+
+        QVERIFY(triggerMenuAction(page, row(), "celeryEnableEvents"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("enable_events: task events already enabled")),
+            qPrintable(last()), 15000);
+
+        // A running task's row terminates it by the signal chosen: Celery reports it revoked,
+        // terminated by that signal.
+        records_.clear();
+        const QString id = QString::fromUtf8(
+            cluster_->python(QStringLiteral("print(sleep.apply_async((60,), queue='celery').id)"))
+                .trimmed());
+        QVERIFY(!id.isEmpty());
+        QTreeWidgetItem* task = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                page->refresh();
+                task = nullptr;
+                for (int i = 0; i < page->tree()->topLevelItemCount(); ++i)
+                    for (int c = 0; c < page->tree()->topLevelItem(i)->childCount(); ++c)
+                        if (page->tree()->topLevelItem(i)->child(c)->text(
+                                CeleryPage::HeartbeatColumn) == id)
+                            task = page->tree()->topLevelItem(i)->child(c);
+                return task != nullptr;
+            }(),
+            30000);
+        const QString runner = task->parent()->text(CeleryPage::WorkerColumn);
+        answerNextDialog([](QWidget* d) {
+            auto* input = qobject_cast<QInputDialog*>(d);
+            QVERIFY(input);
+            input->setTextValue(QStringLiteral("SIGKILL"));
+            input->accept();
+        });
+        QVERIFY(triggerMenuAction(page, task, "celeryTerminateSignal"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            page->lastControlText(runner).startsWith(QStringLiteral("revoke: terminate: ") + id),
+            qPrintable(page->lastControlText(runner)), 15000);
+        QVERIFY2(collect([&] { return record_of("celery_app.sleep") != nullptr; }, 30s),
+                 "no task-revoked event");
+        QCOMPARE(record_of("celery_app.sleep")->outcome, Outcome::Terminated);
+        QVERIFY2(record_of("celery_app.sleep")->error.find("signal 9") != std::string::npos,
+                 record_of("celery_app.sleep")->error.c_str());
+
+        // Events off and on again on w1 alone. A worker started with -E has every event group
+        // on, and Celery 5.2 answers "already disabled" to it, sending on: shown as it says.
+        QVERIFY(triggerMenuAction(page, row(), "celeryDisableEvents"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("disable_events: task events disabled")) ||
+                last().startsWith(QStringLiteral("disable_events: task events already disabled")),
+            qPrintable(last()), 15000);
+        QVERIFY(triggerMenuAction(page, row(), "celeryEnableEvents"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("enable_events: task events enabled")) ||
+                last().startsWith(QStringLiteral("enable_events: task events already enabled")),
+            qPrintable(last()), 15000);
+        window.controller().shutDown(5s);
+    }
+
+    // Shutdown asks first; refused, nothing is sent; confirmed, the worker goes offline. And a
+    // worker with pool restarts off says so when asked to restart its pool.
+    void shutdownAsksFirstAndRestartRefusalIsShown() {
+        using poolscope::CeleryPage;
+        QVERIFY(cluster_->start_worker(
+            QStringLiteral("w3"), {},
+            {{QStringLiteral("POOLSCOPE_TEST_POOL_RESTARTS"), QStringLiteral("0")}}));
+        QVERIFY2(run_until(
+                     [&] { return node("w3@") && node("w3@")->online && processes_of("w3@") == 2; },
+                     90s),
+                 "worker w3 did not come up");
+        cluster_->remember_children(node("w3@")->processes);
+        poolscope::MainWindow window;
+        QVERIFY(window.connectToCelery(cluster_->url()));
+        CeleryPage* page = window.celeryPage();
+        const QString w3 = QString::fromStdString(node_name("w3@"));
+        QTRY_VERIFY_WITH_TIMEOUT(poolText(page, w3).startsWith(QStringLiteral("2 [")), 30000);
+        auto last = [&] {
+            page->refresh();
+            return page->lastControlText(w3);
+        };
+        QVERIFY(triggerMenuAction(page, page->workerRow(w3), "celeryPoolRestart"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().contains(QStringLiteral("Pool restarts not enabled")),
+                                  qPrintable(last()), 15000);
+        QVERIFY(last().startsWith(QStringLiteral("pool_restart: error:")));
+
+        answerNextDialog([](QWidget* d) {
+            auto* box = qobject_cast<QMessageBox*>(d);
+            QVERIFY(box);
+            QCOMPARE(box->objectName(), QStringLiteral("celeryShutdownQuestion"));
+            box->button(QMessageBox::Cancel)->click();
+        });
+        QVERIFY(triggerMenuAction(page, page->workerRow(w3), "celeryShutdown"));
+        QTest::qWait(5000);
+        QVERIFY(windowNode(window, "w3@")->online); // still there
+        QVERIFY(!last().startsWith(QStringLiteral("shutdown")));
+        answerNextDialog([](QWidget* d) {
+            auto* box = qobject_cast<QMessageBox*>(d);
+            QVERIFY(box);
+            for (QAbstractButton* b : box->buttons())
+                if (box->buttonRole(b) == QMessageBox::DestructiveRole)
+                    b->click();
+        });
+        QVERIFY(triggerMenuAction(page, page->workerRow(w3), "celeryShutdown"));
+        QVERIFY(last().startsWith(QStringLiteral("shutdown: sent")));
+        QTRY_VERIFY2_WITH_TIMEOUT(!windowNode(window, "w3@")->online,
+                                  "w3 did not go offline after shutdown", 30000);
+        QCOMPARE(windowNode(window, "w3@")->offline_reason, std::string("it said worker-offline"));
+        QVERIFY(windowNode(window, "w1@")->online && windowNode(window, "w2@")->online);
+        window.controller().shutDown(5s);
+        QVERIFY(run_until([&] { return client_->state().online_workers() == 2; }, 20s));
     }
 
     void redisRestartIsSurvived() {

@@ -43,11 +43,23 @@ public:
         return "watching the Celery cluster on " + client_.settings().transport.url();
     }
 
+    using ResultHandler = std::function<void(const celery::ControlResult&)>;
+    // Sends `method` to the one worker `node`; `done` hears what came back (or why nothing did),
+    // and the reply goes to the event log as for the cluster-wide controls.
+    void controlWorker(const std::string& node, const std::string& method, nlohmann::json arguments,
+                       ResultHandler done);
+    // Asks `node` for a warm shutdown (it finishes its running tasks first). Celery sends no
+    // reply; false when not connected.
+    bool shutdownWorker(const std::string& node);
+    // Where Celery's own figures lag behind what `method` did, in words; empty when they do not.
+    static std::string lag_note(const std::string& method);
+
     celery::CeleryClient& client() { return client_; }
     const celery::CeleryClient& client() const { return client_; }
 
 private:
-    void control(const std::string& method, nlohmann::json arguments);
+    void control(const std::string& method, nlohmann::json arguments,
+                 std::vector<std::string> destination = {}, ResultHandler done = {});
     void forward_notes();
 
     poolcore::EventLoop& loop_;
