@@ -8,7 +8,9 @@
 #include "ui/models/job_table_model.h"
 #include "ui/models/process_table_model.h"
 #include "ui/pages/jobs_page.h"
+#include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
+#include "ui/pages/settings_page.h"
 #include "ui/sources/attach_source.h"
 
 #include <QAction>
@@ -107,6 +109,18 @@ private Q_SLOTS:
                     ->toolTip()
                     .contains(QStringLiteral("started by the program that owns it")));
         QTRY_VERIFY_WITH_TIMEOUT(w.action(PoolAction::Grow)->isEnabled(), kWaitMs);
+        // Its settings and its load are its program's: greyed, with the source's reason above.
+        QVERIFY(!w.settingsPage()->isEnabled());
+        QVERIFY(!w.loadPage()->isEnabled());
+        QVERIFY(w.settingsNote()->isVisibleTo(&w));
+        QVERIFY2(w.settingsNote()->text().contains(QStringLiteral("its own program's settings")),
+                 qPrintable(w.settingsNote()->text()));
+        QVERIFY2(w.loadPage()->toolTip().contains(
+                     QStringLiteral("submitted by the program that owns the attached pool")),
+                 qPrintable(w.loadPage()->toolTip()));
+        // Its workers can be signalled through the monitor: not greyed for the source.
+        QVERIFY(w.processPage()->selectPid(w.controller().lastSnapshot().workers.front().pid));
+        QVERIFY(w.processPage()->killWorkerAction()->isEnabled());
         w.action(PoolAction::Grow)->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().target_processes, 4, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 4, kWaitMs);

@@ -7,6 +7,9 @@
 #include "poolcore/poll_loop.h"
 #include "ui/main_window.h"
 #include "ui/pages/celery_page.h"
+#include "ui/pages/load_page.h"
+#include "ui/pages/process_page.h"
+#include "ui/pages/settings_page.h"
 #include "ui/sources/celery_source.h"
 
 #include <QAction>
@@ -16,6 +19,7 @@
 #include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
@@ -426,6 +430,34 @@ private Q_SLOTS:
         QVERIFY(!window.controller().availability(PoolAction::Close).available);
         QVERIFY(window.controller().availability(PoolAction::Grow).available);
         QVERIFY(window.controller().availability(PoolAction::Restart).available);
+        // What the source has no use for is greyed with its reason: Start (already watching),
+        // the settings and the load generator (the workers' own), and signals to a worker
+        // process; terminating a task is Celery's revoke and stays.
+        QVERIFY(!window.action(PoolAction::Start)->isEnabled());
+        QVERIFY2(window.action(PoolAction::Start)->toolTip().contains("already watching"),
+                 qPrintable(window.action(PoolAction::Start)->toolTip()));
+        QVERIFY(window.action(PoolAction::Stop)->toolTip().contains("does not stop"));
+        QVERIFY(!window.settingsPage()->isEnabled());
+        QVERIFY(window.settingsNote()->isVisibleTo(&window));
+        QVERIFY2(window.settingsNote()->text().contains("its command line and configuration"),
+                 qPrintable(window.settingsNote()->text()));
+        QVERIFY(!window.loadPage()->isEnabled());
+        QVERIFY2(window.loadNote()->text().contains("does not send tasks to a Celery cluster"),
+                 qPrintable(window.loadNote()->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.controller().lastSnapshot().workers.empty(), 10000);
+        QVERIFY(window.processPage()->selectPid(
+            window.controller().lastSnapshot().workers.front().pid));
+        QAction* kill = window.processPage()->killWorkerAction();
+        QVERIFY(!kill->isEnabled());
+        QVERIFY2(kill->toolTip().contains("does not signal a Celery worker's processes"),
+                 qPrintable(kill->toolTip()));
+        QVERIFY(window.controller().availability(poolscope::SourceFeature::TerminateJob).available);
+        QVERIFY(
+            !window.controller().availability(poolscope::SourceFeature::FaultInjection).available);
+        window.resize(1280, 720);
+        window.show();
+        QTest::qWait(300);
+        window.grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-greyed.png")));
         window.controller().shutDown(5s);
     }
 

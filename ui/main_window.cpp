@@ -336,6 +336,17 @@ void MainWindow::updateActions() {
         act->setToolTip(tip);
         act->setStatusTip(action_tips_[std::size_t(i)]);
     }
+    // The forms the source has no use for are greyed, with its reason above them.
+    auto grey = [this](QWidget* page, QLabel* note, SourceFeature feature) {
+        const Availability a = controller_->availability(feature);
+        page->setEnabled(a.available);
+        const QString why = a.available ? QString() : tr("Not available now: %1.").arg(a.reason);
+        page->setToolTip(why);
+        note->setText(why);
+        note->setVisible(!a.available);
+    };
+    grey(settings_page_, settings_note_, SourceFeature::Settings);
+    grey(load_page_, load_note_, SourceFeature::LoadGenerator);
 }
 
 void MainWindow::attachJobViews() {
@@ -360,12 +371,31 @@ void MainWindow::createDocks() {
     };
     settings_page_ = new SettingsPage;
     load_page_ = new LoadPage(*controller_, *generator_);
+    // Each form has a line above it that says why it is greyed when the source has no use for
+    // it (a Celery cluster's settings are its workers' own).
+    auto with_note = [](QWidget* page, QLabel*& note, const QString& name) {
+        auto* box = new QWidget;
+        auto* layout = new QVBoxLayout(box);
+        layout->setContentsMargins(0, 0, 0, 0);
+        note = new QLabel;
+        note->setObjectName(name);
+        note->setWordWrap(true);
+        note->setContentsMargins(8, 6, 8, 0);
+        note->hide();
+        layout->addWidget(note);
+        layout->addWidget(page);
+        return box;
+    };
     // Settings and load generator share one column as tabs: stacked, their forms alone would
     // ask for more height than a laptop screen has.
     QDockWidget* settings = dock(tr("Settings"), QStringLiteral("settingsDock"),
-                                 scrollable(settings_page_), Qt::LeftDockWidgetArea);
-    QDockWidget* load = dock(tr("Load Generator"), QStringLiteral("loadDock"),
-                             scrollable(load_page_), Qt::LeftDockWidgetArea);
+                                 scrollable(with_note(settings_page_, settings_note_,
+                                                      QStringLiteral("settingsUnavailable"))),
+                                 Qt::LeftDockWidgetArea);
+    QDockWidget* load =
+        dock(tr("Load Generator"), QStringLiteral("loadDock"),
+             scrollable(with_note(load_page_, load_note_, QStringLiteral("loadUnavailable"))),
+             Qt::LeftDockWidgetArea);
     tabifyDockWidget(settings, load);
     settings->raise();
     QDockWidget* details = dock(tr("Processes, Events and Info"), QStringLiteral("detailsDock"),
@@ -515,13 +545,8 @@ bool MainWindow::attachTo(const QString& path) {
     connection_label_->setText(tr("Not connected: connecting to %1").arg(path));
     connection_label_->show();
     setWindowTitle(tr("%1 (attached)").arg(path));
-    // Its settings and its load are the owning program's; the Info tab shows what it runs with.
-    const QString owned = tr("Not available: the attached pool is run by its own program");
-    for (QWidget* page :
-         {static_cast<QWidget*>(settings_page_), static_cast<QWidget*>(load_page_)}) {
-        page->setEnabled(false);
-        page->setToolTip(owned);
-    }
+    // Its settings and its load are the owning program's: the source says so, and
+    // updateActions greys them with that reason.
     const bool ok = controller_->start(poolcore::PoolOptions{});
     updateActions();
     return ok;

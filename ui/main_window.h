@@ -68,6 +68,9 @@ public:
     QAction* action(PoolAction a) const { return actions_[std::size_t(a)]; }
     SettingsPage* settingsPage() const { return settings_page_; }
     LoadPage* loadPage() const { return load_page_; }
+    // The line above the settings / the load generator saying why they are greyed.
+    QLabel* settingsNote() const { return settings_note_; }
+    QLabel* loadNote() const { return load_note_; }
     ProcessPage* processPage() const { return process_page_; }
     EventLogPage* eventLogPage() const { return event_log_page_; }
     InfoPage* infoPage() const { return info_page_; }
@@ -139,6 +142,8 @@ private:
     std::array<QString, kPoolActionCount> action_tips_;
     SettingsPage* settings_page_ = nullptr;
     LoadPage* load_page_ = nullptr;
+    QLabel* settings_note_ = nullptr; // why the settings are greyed, above them
+    QLabel* load_note_ = nullptr;
     ProcessPage* process_page_ = nullptr;
     EventLogPage* event_log_page_ = nullptr;
     InfoPage* info_page_ = nullptr;

@@ -65,9 +65,36 @@ CelerySource::~CelerySource() {
         loop_.cancel_timer(notes_timer_);
 }
 
+Availability CelerySource::supports(SourceFeature feature) const {
+    switch (feature) {
+    case SourceFeature::Settings:
+        return Availability::no(tr("a Celery worker's pool settings are its own (its command line "
+                                   "and configuration); Poolscope watches it"));
+    case SourceFeature::LoadGenerator:
+        return Availability::no(tr("Poolscope does not send tasks to a Celery cluster: its load "
+                                   "comes from the cluster's own producers"));
+    case SourceFeature::KillWorker:
+        return Availability::no(tr("Poolscope does not signal a Celery worker's processes (they "
+                                   "may run on another machine); terminate the task it runs "
+                                   "instead"));
+    case SourceFeature::FaultInjection:
+        return Availability::no(tr("faults are injected only into this window's own pool"));
+    case SourceFeature::TerminateJob:
+        return client_.status() == celery::ConnectionStatus::Connected
+                   ? Availability::yes()
+                   : Availability::no(tr("not connected to the broker"));
+    }
+    return Availability::no(tr("not a Celery control"));
+}
+
 Availability CelerySource::availability(PoolAction action) const {
     switch (action) {
     case PoolAction::Start:
+        if (started_ && !stopped_)
+            return Availability::no(tr("already watching the Celery cluster; File › Detach "
+                                       "leaves it running and goes back to this window's own "
+                                       "pool"));
+        return Availability::yes();
     case PoolAction::Grow:
     case PoolAction::Shrink:
         return Availability::yes();
@@ -202,8 +229,7 @@ void CelerySource::terminate() {
 }
 
 void CelerySource::submit(poolcore::TaskCall, poolcore::JobCallbacks) {
-    throw poolcore::PoolError("Poolscope does not send tasks to a Celery cluster: its load "
-                              "comes from the cluster's own producers");
+    throw poolcore::PoolError(supports(SourceFeature::LoadGenerator).reason.toStdString());
 }
 
 bool CelerySource::terminate_job(pid_t pid, int signal) {
@@ -219,8 +245,7 @@ bool CelerySource::terminate_job(pid_t pid, int signal) {
 }
 
 bool CelerySource::kill_worker(pid_t, int) {
-    throw poolcore::PoolError("Poolscope does not signal a Celery worker's processes (they may "
-                              "run on another machine); terminate the task it runs instead");
+    throw poolcore::PoolError(supports(SourceFeature::KillWorker).reason.toStdString());
 }
 
 PoolState CelerySource::state() const {

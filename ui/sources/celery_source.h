@@ -21,6 +21,7 @@ public:
     ~CelerySource() override;
 
     Availability availability(PoolAction action) const override;
+    Availability supports(SourceFeature feature) const override;
 
     void start() override;
     void restart() override;    // pool_restart to every worker
