@@ -272,6 +272,38 @@ private Q_SLOTS:
         QVERIFY2(service.lostNothing(), qPrintable(service.out));
     }
 
+    void detachLeavesThePoolRunning() {
+        QTemporaryDir dir;
+        const QString socket = dir.filePath(QStringLiteral("svc.sock"));
+        Service service;
+        QVERIFY(service.start({"--socket", socket, "--forever", "--rate", "50", "--work-ms", "5",
+                               "--processes", "2"}));
+        MainWindow w;
+        w.show();
+        QVERIFY(!w.detachAction()->isEnabled());
+        QVERIFY(!w.detach());
+        QVERIFY(w.attachTo(socket));
+        QTRY_VERIFY_WITH_TIMEOUT(connectionText(w).startsWith(QStringLiteral("Attached: ")),
+                                 kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 2, kWaitMs);
+        QVERIFY(w.detachAction()->isEnabled());
+        w.detachAction()->trigger();
+        QVERIFY(!w.controller().hasPool());
+        QVERIFY(
+            !w.statusBar()->findChild<QLabel*>(QStringLiteral("statusConnection"))->isVisible());
+        QVERIFY(w.settingsPage()->isEnabled());
+        QVERIFY(w.action(PoolAction::Start)->isEnabled());
+        QVERIFY(!w.detachAction()->isEnabled());
+        // The pool goes on without a viewer, losing nothing; a new viewer finds it.
+        QTest::qWait(500);
+        QVERIFY(service.running());
+        QVERIFY(w.attachTo(socket));
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 2, kWaitMs);
+        w.controller().shutDown(std::chrono::seconds(2));
+        QCOMPARE(service.finish(), 0);
+        QVERIFY2(service.lostNothing(), qPrintable(service.out));
+    }
+
     void runtimeDirectoryListsOnlySockets() {
         QCOMPARE(monitor_runtime_directory(),
                  QString::fromStdString(poolcore::default_monitor_directory()));

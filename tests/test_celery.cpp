@@ -5,6 +5,7 @@
 #include "celery/redis_connection.h"
 #include "celery_cluster.h"
 #include "poolcore/poll_loop.h"
+#include "poolcore/worker_entry.h"
 #include "ui/main_window.h"
 #include "ui/pages/celery_page.h"
 #include "ui/pages/load_page.h"
@@ -24,6 +25,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
@@ -597,6 +599,63 @@ private Q_SLOTS:
         window.controller().shutDown(5s);
     }
 
+    // File › Detach leaves the cluster running, removes the window's reply binding, and gives
+    // the window back its own pool.
+    void detachLeavesTheClusterRunning() {
+        using poolscope::PoolAction;
+        poolscope::MainWindow window;
+        QVERIFY(!window.detachAction()->isEnabled()); // nothing to detach from yet
+        QVERIFY(window.connectToCelery(cluster_->url()));
+        QTRY_VERIFY_WITH_TIMEOUT(window.celeryPage() && (window.celeryPage()->refresh(),
+                                                         window.celeryPage()->workerRow("w1")),
+                                 30000);
+        const auto* source =
+            dynamic_cast<const poolscope::CelerySource*>(window.controller().source());
+        QVERIFY(source);
+        QTRY_VERIFY_WITH_TIMEOUT(source->client().synced(), 30000);
+        const std::string binding = client_->settings().transport.reply_binding_key();
+        const std::string member =
+            client_->settings().transport.reply_binding_member(source->client().oid());
+        redisContext* redis = redisConnect("127.0.0.1", cluster_->port());
+        QVERIFY(redis && !redis->err);
+        const auto bound = [&] {
+            auto* r = static_cast<redisReply*>(redisCommand(redis, "SISMEMBER %b %b",
+                                                            binding.data(), binding.size(),
+                                                            member.data(), member.size()));
+            const bool yes = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+            freeReplyObject(r);
+            return yes;
+        };
+        QVERIFY(bound()); // the window's client collects replies while connected
+        QVERIFY(window.detachAction()->isEnabled());
+        window.detachAction()->trigger();
+        QVERIFY(!window.controller().hasPool());
+        QVERIFY(window.controller().ownsPool());
+        QVERIFY(!window.celeryPage());
+        QVERIFY(!window.detachAction()->isEnabled());
+        QVERIFY(window.settingsPage()->isEnabled());
+        QVERIFY(!window.settingsNote()->isVisibleTo(&window));
+        QVERIFY(window.loadPage()->isEnabled());
+        QVERIFY(window.action(PoolAction::Start)->isEnabled());
+        QCOMPARE(window.windowTitle(), QStringLiteral("Poolscope"));
+        // The workers go on and answer; the window's reply binding went with it.
+        const auto pong = control("ping", nlohmann::json::object());
+        QCOMPARE(pong.replies.size(), std::size_t(2));
+        const bool still_bound = bound();
+        redisFree(redis);
+        QVERIFY(!still_bound);
+        // Start runs the window's own pool again (spawned: this test program has threads, and
+        // spawn re-enters it as a worker).
+        poolcore::PoolOptions own = window.settingsPage()->options();
+        own.start_method = poolcore::StartMethod::Spawn;
+        own.processes = 2;
+        window.settingsPage()->setOptions(own);
+        QVERIFY2(window.startPool(), qPrintable(window.statusBar()->currentMessage()));
+        QTRY_VERIFY_WITH_TIMEOUT(window.controller().lastSnapshot().alive_processes > 0, 30000);
+        QVERIFY(window.controller().ownsPool());
+        window.controller().shutDown(10s);
+    }
+
     // Shutdown asks first; refused, nothing is sent; confirmed, the worker goes offline. And a
     // worker with pool restarts off says so when asked to restart its pool.
     void shutdownAsksFirstAndRestartRefusalIsShown() {
@@ -689,6 +748,7 @@ private Q_SLOTS:
 };
 
 int main(int argc, char** argv) {
+    poolcore::run_worker_if_requested(argc, argv); // the window's own pool, spawned
     QApplication app(argc, argv);
     TestCelery test;
     return QTest::qExec(&test, argc, argv);

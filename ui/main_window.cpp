@@ -347,6 +347,15 @@ void MainWindow::updateActions() {
     };
     grey(settings_page_, settings_note_, SourceFeature::Settings);
     grey(load_page_, load_note_, SourceFeature::LoadGenerator);
+    if (detach_action_) {
+        const bool attached = !controller_->ownsPool();
+        detach_action_->setEnabled(attached);
+        detach_action_->setToolTip(
+            attached ? tr("Disconnects and leaves the pool or the Celery cluster running; Start "
+                          "then runs this window's own pool")
+                     : tr("Not available now: the window shows no other program's pool or Celery "
+                          "cluster."));
+    }
 }
 
 void MainWindow::attachJobViews() {
@@ -439,6 +448,9 @@ void MainWindow::createMenus() {
         if (ok)
             connectToCelery(url.trimmed());
     });
+    detach_action_ = file->addAction(tr("&Detach"), this, &MainWindow::detach);
+    detach_action_->setObjectName(QStringLiteral("actionDetach"));
+    file->setToolTipsVisible(true);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -550,6 +562,35 @@ bool MainWindow::attachTo(const QString& path) {
     const bool ok = controller_->start(poolcore::PoolOptions{});
     updateActions();
     return ok;
+}
+
+bool MainWindow::detach() {
+    if (controller_->ownsPool()) {
+        statusBar()->showMessage(tr("Detach: the window shows its own pool, not an attached one"),
+                                 10000);
+        return false;
+    }
+    const QString left = !attached_path_.isEmpty() ? tr("the pool on %1").arg(attached_path_)
+                                                   : tr("the Celery cluster");
+    generator_->stop();
+    // Only disconnects: an attached pool and a Celery cluster are another program's.
+    controller_->shutDown(std::chrono::seconds(5));
+    controller_->setSourceFactory(make_pool_source);
+    controller_->log(EventKind::Control, poolcore::Severity::Info,
+                     tr("detached from %1, which goes on running").arg(left));
+    attached_path_.clear();
+    connection_label_->hide();
+    if (celery_page_) {
+        tabs_->removeTab(tabs_->indexOf(celery_page_));
+        celery_page_->deleteLater();
+        celery_page_ = nullptr;
+    }
+    setWindowTitle(tr("Poolscope"));
+    state_label_->setText(tr("No pool"));
+    controller_->sampleNow(); // the state and the log now, not at the next tick
+    updateActions();
+    statusBar()->showMessage(tr("Detached from %1; it goes on running").arg(left), 10000);
+    return true;
 }
 
 void MainWindow::showAttachDialog() {

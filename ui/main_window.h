@@ -62,6 +62,11 @@ public:
     CeleryPage* celeryPage() const { return celery_page_; }
     // Shows the pool another program serves on the monitor socket at `path` (File › Attach…).
     bool attachTo(const QString& path);
+    // File › Detach: leaves the attached pool or the Celery cluster running, disconnects, and
+    // goes back to an empty window whose Start runs its own pool again; false (with the reason
+    // in the status bar) when the window shows its own pool.
+    bool detach();
+    QAction* detachAction() const { return detach_action_; }
 
     PoolController& controller() { return *controller_; }
     LoadGenerator& generator() { return *generator_; }
@@ -130,6 +135,7 @@ private:
 
     PoolController* controller_;
     QLabel* connection_label_ = nullptr; // shown while attached to another program's pool
+    QAction* detach_action_ = nullptr;
     QString attached_path_;
     PoolMonitor* monitor_;
     JobMonitor* job_monitor_; // the Jobs and Tasks pages and the job charts read it

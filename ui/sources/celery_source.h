@@ -38,6 +38,8 @@ public:
     poolcore::StatsSnapshot stats() const override;
     poolcore::Info info() const override;
     bool runs_on_gui_thread() const override { return true; }
+    // The cluster is its workers': leaving the window (or detaching) leaves every one running.
+    bool owns_pool() const override { return false; }
     JobRecordBatch take_job_records() override;
     void shut_down(std::chrono::milliseconds timeout) override;
     std::string start_description() const override {
