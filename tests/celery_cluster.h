@@ -163,14 +163,16 @@ public:
     }
 
     // Runs `code` in /usr/bin/python3 with celery_app imported (as `from celery_app import *`)
-    // and returns its stdout.
-    QByteArray python(const QString& code) const {
+    // and returns its stdout; `environment` as for start_worker.
+    QByteArray python(const QString& code, const QMap<QString, QString>& environment = {}) const {
         QProcess p;
         p.setWorkingDirectory(QStringLiteral(POOLSCOPE_TESTS_DIR));
         auto env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("CELERY_BROKER_URL"), url());
         env.remove(QStringLiteral("PYTHONPATH"));
         env.remove(QStringLiteral("PYTHONHOME"));
+        for (auto it = environment.begin(); it != environment.end(); ++it)
+            env.insert(it.key(), it.value());
         p.setProcessEnvironment(env);
         p.start(kPython,
                 {QStringLiteral("-c"), QStringLiteral("from celery_app import *\n") + code});

@@ -21,11 +21,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 #include <QTreeWidget>
@@ -654,6 +656,94 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(window.controller().lastSnapshot().alive_processes > 0, 30000);
         QVERIFY(window.controller().ownsPool());
         window.controller().shutDown(10s);
+    }
+
+    // A cluster configured with broker_transport_options global_keyprefix: found with the same
+    // prefix (the Connect dialog, --celery-keyprefix headless), invisible without it.
+    void globalKeyprefixFindsAPrefixedCluster() {
+        using poolscope::CeleryPage;
+        const QString prefix = QStringLiteral("psk:");
+        const QMap<QString, QString> prefixed{{QStringLiteral("CELERY_KEYPREFIX"), prefix}};
+        QProcess* w4 = cluster_->start_worker(QStringLiteral("w4"), {}, prefixed);
+        QVERIFY(w4);
+        poolscope::MainWindow window;
+        answerNextDialog([&](QWidget* d) {
+            QCOMPARE(d->objectName(), QStringLiteral("celeryConnectDialog"));
+            d->findChild<QLineEdit*>(QStringLiteral("celeryUrl"))->setText(cluster_->url());
+            d->findChild<QLineEdit*>(QStringLiteral("celeryKeyprefix"))->setText(prefix);
+            d->grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-connect.png")));
+            qobject_cast<QDialog*>(d)->accept();
+        });
+        QAction* connect_action = window.findChild<QAction*>(QStringLiteral("actionConnectCelery"));
+        QVERIFY(connect_action);
+        connect_action->trigger();
+        CeleryPage* page = window.celeryPage();
+        QVERIFY(page);
+        QTRY_VERIFY_WITH_TIMEOUT(poolText(page, QStringLiteral("w4")).startsWith("2 ["), 90000);
+        cluster_->remember_children(windowNode(window, "w4@")->processes);
+        QVERIFY(window.windowTitle().contains(prefix));
+        // Only the prefixed worker is there, and it answers through the prefixed reply queue.
+        QCOMPARE(page->tree()->topLevelItemCount(), 1);
+        const QString w4_name = page->workerRow(QStringLiteral("w4"))->text(0);
+        QVERIFY(page->sendControl(w4_name, QStringLiteral("ping"), {}));
+        QTRY_VERIFY2_WITH_TIMEOUT(page->lastControlText(w4_name).startsWith("ping: pong"),
+                                  qPrintable(page->lastControlText(w4_name)), 15000);
+        // Its task events come on the prefixed event channel.
+        const auto* source =
+            dynamic_cast<const poolscope::CelerySource*>(window.controller().source());
+        const auto succeeded = source->client().state().count(Outcome::Success);
+        cluster_->python(QStringLiteral("add.delay(20, 22)"), prefixed);
+        QTRY_VERIFY_WITH_TIMEOUT(source->client().state().count(Outcome::Success) > succeeded,
+                                 30000);
+        // The headless report with --celery-keyprefix sees w4 alone; without, w1 and w2.
+        QProcess app;
+        app.start(QStringLiteral(POOLSCOPE_APP),
+                  {"--headless", "--celery", cluster_->url(), "--celery-keyprefix", prefix,
+                   "--json", "--control", "ping"});
+        QVERIFY(app.waitForFinished(60000));
+        QCOMPARE(app.exitCode(), 0);
+        const auto j =
+            nlohmann::json::parse(app.readAllStandardOutput().toStdString(), nullptr, false);
+        QVERIFY(j.is_object());
+        QCOMPARE(j["online_workers"].get<int>(), 1);
+        QCOMPARE(j["controls"][0]["replies"].size(), std::size_t(1));
+        QVERIFY(j["controls"][0]["replies"].begin().key().rfind("w4@", 0) == 0);
+        // The desktop app's --celery-keyprefix: its client binds its reply queue under the
+        // prefix (kombu's SADD is prefixed too), where the prefixed worker looks for it.
+        {
+            QTemporaryDir config;
+            QProcess gui;
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+            gui.setProcessEnvironment(env);
+            gui.start(QStringLiteral(POOLSCOPE_APP),
+                      {"--celery", cluster_->url(), "--celery-keyprefix", prefix});
+            QVERIFY(gui.waitForStarted(10000));
+            redisContext* redis = redisConnect("127.0.0.1", cluster_->port());
+            QVERIFY(redis && !redis->err);
+            const std::string key = (prefix + "_kombu.binding.reply.celery.pidbox").toStdString();
+            long long bound = 0;
+            for (int i = 0; i < 100 && bound < 2; ++i) { // the window's own and the GUI's
+                QTest::qWait(100);
+                auto* r = static_cast<redisReply*>(redisCommand(redis, "SCARD %s", key.c_str()));
+                bound = r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+                freeReplyObject(r);
+            }
+            redisFree(redis);
+            gui.terminate();
+            QVERIFY(gui.waitForFinished(20000));
+            QCOMPARE(bound, 2LL);
+        }
+        // The unprefixed client never heard of it.
+        run_until([] { return false; }, 2s);
+        QVERIFY(!node("w4@"));
+        QCOMPARE(client_->state().online_workers(), 2);
+        window.controller().shutDown(5s);
+        // A warm shutdown of w4 alone (stop_worker would also kill the other workers' children
+        // remembered for the end).
+        w4->terminate();
+        QVERIFY(w4->waitForFinished(30000));
     }
 
     // Shutdown asks first; refused, nothing is sent; confirmed, the worker goes offline. And a

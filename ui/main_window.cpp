@@ -31,10 +31,13 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -440,14 +443,8 @@ void MainWindow::createMenus() {
         ->setToolTip(tr("Saves every shown chart as a PNG in one folder, at one size"));
     file->addAction(tr("Export Event &Log…"), event_log_page_, &EventLogPage::exportWithDialog);
     file->addSeparator();
-    file->addAction(tr("Connect to &Celery…"), this, [this] {
-        bool ok = false;
-        const QString url = QInputDialog::getText(
-            this, tr("Connect to Celery"), tr("The cluster's Redis broker (redis://HOST:PORT/DB):"),
-            QLineEdit::Normal, QStringLiteral("redis://127.0.0.1:6379/0"), &ok);
-        if (ok)
-            connectToCelery(url.trimmed());
-    });
+    file->addAction(tr("Connect to &Celery…"), this, &MainWindow::showCeleryDialog)
+        ->setObjectName(QStringLiteral("actionConnectCelery"));
     detach_action_ = file->addAction(tr("&Detach"), this, &MainWindow::detach);
     detach_action_->setObjectName(QStringLiteral("actionDetach"));
     file->setToolTipsVisible(true);
@@ -564,6 +561,39 @@ bool MainWindow::attachTo(const QString& path) {
     return ok;
 }
 
+void MainWindow::showCeleryDialog() {
+    QSettings saved;
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("celeryConnectDialog"));
+    dialog.setWindowTitle(tr("Connect to Celery"));
+    auto* form = new QFormLayout(&dialog);
+    auto* url = new QLineEdit(
+        saved.value(QStringLiteral("celery/url"), QStringLiteral("redis://127.0.0.1:6379/0"))
+            .toString());
+    url->setObjectName(QStringLiteral("celeryUrl"));
+    url->setMinimumWidth(url->fontMetrics().horizontalAdvance(
+        QStringLiteral("redis://broker.example.internal:6379/15")));
+    url->setToolTip(tr("The cluster's Redis broker, as its broker_url says: redis://HOST:PORT/DB"));
+    auto* prefix = new QLineEdit(saved.value(QStringLiteral("celery/keyprefix")).toString());
+    prefix->setObjectName(QStringLiteral("celeryKeyprefix"));
+    prefix->setPlaceholderText(tr("(none)"));
+    prefix->setToolTip(tr("kombu's global_keyprefix, when the cluster sets it in "
+                          "broker_transport_options: every key and channel it uses starts with "
+                          "it. Leave empty for Celery's default."));
+    form->addRow(tr("&Broker URL:"), url);
+    form->addRow(tr("Global &key prefix:"), prefix);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (connectToCelery(url->text().trimmed(), prefix->text()) && persist_) {
+        saved.setValue(QStringLiteral("celery/url"), url->text().trimmed());
+        saved.setValue(QStringLiteral("celery/keyprefix"), prefix->text());
+    }
+}
+
 bool MainWindow::detach() {
     if (controller_->ownsPool()) {
         statusBar()->showMessage(tr("Detach: the window shows its own pool, not an attached one"),
@@ -669,8 +699,9 @@ bool MainWindow::startPool() {
     return ok;
 }
 
-bool MainWindow::connectToCelery(const QString& url) {
+bool MainWindow::connectToCelery(const QString& url, const QString& keyprefix) {
     celery::ClientSettings settings;
+    settings.transport.global_keyprefix = keyprefix.toStdString();
     if (const std::string problem = celery::parse_broker_url(url.toStdString(), settings.transport);
         !problem.empty()) {
         statusBar()->showMessage(tr("Connect to Celery: %1").arg(QString::fromStdString(problem)),
@@ -686,7 +717,10 @@ bool MainWindow::connectToCelery(const QString& url) {
     }
     tabs_->setCurrentWidget(celery_page_);
     setWindowTitle(
-        tr("Poolscope — Celery on %1").arg(QString::fromStdString(settings.transport.url())));
+        keyprefix.isEmpty()
+            ? tr("Poolscope — Celery on %1").arg(QString::fromStdString(settings.transport.url()))
+            : tr("Poolscope — Celery on %1, key prefix %2")
+                  .arg(QString::fromStdString(settings.transport.url()), keyprefix));
     const bool ok = controller_->start(settings_page_->options());
     updateActions();
     return ok;

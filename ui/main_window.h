@@ -57,8 +57,12 @@ public:
     // Presses Start.
     bool startPool();
     // Ends the pool shown now and watches the Celery cluster on `url` (redis://HOST:PORT/DB)
-    // instead; false with the reason in the status bar when the URL cannot be read.
-    bool connectToCelery(const QString& url);
+    // instead, its keys and channels named with kombu's global_keyprefix `keyprefix` (the
+    // cluster's broker_transport_options); false with the reason in the status bar when the URL
+    // cannot be read.
+    bool connectToCelery(const QString& url, const QString& keyprefix = {});
+    // File › Connect to Celery…: asks for the broker URL and the key prefix, then connects.
+    void showCeleryDialog();
     CeleryPage* celeryPage() const { return celery_page_; }
     // Shows the pool another program serves on the monitor socket at `path` (File › Attach…).
     bool attachTo(const QString& path);

@@ -366,7 +366,12 @@ void CeleryPage::refresh() {
            "messages skipped, %8 stale replies ignored. Events name a worker's main process, "
            "not the pool child: a task's child pid comes from `inspect active` (polled every "
            "%9 s). Right-click a worker or a task for its controls.")
-            .arg(text(client.settings().transport.url()), text(to_string(client.status())))
+            .arg(text(client.settings().transport.url()) +
+                     (client.settings().transport.global_keyprefix.empty()
+                          ? QString()
+                          : tr(" (key prefix %1)")
+                                .arg(text(client.settings().transport.global_keyprefix))),
+                 text(to_string(client.status())))
             .arg(state.online_workers())
             .arg(state.workers().size())
             .arg(state.queue_depth())
