@@ -255,6 +255,14 @@ private Q_SLOTS:
         for (const auto& [name, w] : client_->state().workers())
             on_child = on_child || std::count(w.processes.begin(), w.processes.end(), slept->pid);
         QVERIFY2(on_child, "the 1.5 s task was not placed on a pool child pid");
+        // Every record has a timeline lane: its child's slot, or its worker's main-pid lane.
+        for (const auto& r : records_)
+            QVERIFY2(r.slot >= 0, (r.task + " has no slot").c_str());
+        QVERIFY(!client_->state().is_main_pid_slot(slept->slot));
+        bool slot_matches = false;
+        for (const auto& w : client_->state().snapshot(std::chrono::steady_clock::now()).workers)
+            slot_matches = slot_matches || (w.pid == slept->pid && w.slot == slept->slot);
+        QVERIFY2(slot_matches, "the task's slot is not its child's slot in the snapshot");
         QVERIFY(slept->run_time() >= 1200ms);
     }
 
