@@ -6,7 +6,8 @@
 // queue, keeps producers sending while it measures, and stops everything it started.
 //
 //   poolscope-celery-bench [--seconds 20] [--concurrency 2] [--prefill 20000] [--producers 2]
-//                          [--producer-nice 10] [--json PATH] [--screenshot PATH]
+//                          [--producer-nice 10] [--workers 1] [--mixed 0|1]
+//                          [--json PATH] [--screenshot PATH]
 #include "celery_cluster.h"
 #include "ui/main_window.h"
 #include "ui/pages/celery_page.h"
@@ -36,6 +37,8 @@ struct Options {
     int prefill = 20000;
     int producers = 2;
     int producer_nice = 10; // the load harness yields to the window and the worker under test
+    int workers = 1;
+    bool mixed = false; // the prefill as tests/celery_app.py's `send` mixes it, for a screenshot
     std::string json;
     std::string screenshot;
 };
@@ -54,6 +57,10 @@ Options parse(int argc, char** argv) {
             o.producers = std::stoi(v);
         else if (k == "--producer-nice")
             o.producer_nice = std::stoi(v);
+        else if (k == "--workers")
+            o.workers = std::stoi(v);
+        else if (k == "--mixed")
+            o.mixed = v == "1" || v == "yes" || v == "true";
         else if (k == "--json")
             o.json = v;
         else if (k == "--screenshot")
@@ -146,7 +153,14 @@ int main(int argc, char** argv) {
     }
     // The queue first, so that the worker never waits for a task once it runs.
     std::fprintf(stderr, "queueing %d tasks...\n", opt.prefill);
-    cluster.python(QStringLiteral("for i in range(%1): add.delay(i, i)").arg(opt.prefill));
+    cluster.python(opt.mixed
+                       ? QStringLiteral("for i in range(%1):\n"
+                                        "    if i % 10 == 9: fail.delay('task %d fails on "
+                                        "purpose' % i)\n"
+                                        "    elif i % 3 == 0: sleep.delay(0.05 * (i % 7))\n"
+                                        "    else: add.delay(i, i)\n")
+                             .arg(opt.prefill)
+                       : QStringLiteral("for i in range(%1): add.delay(i, i)").arg(opt.prefill));
 
     MainWindow window;
     window.resize(1600, 1000);
@@ -156,16 +170,16 @@ int main(int argc, char** argv) {
     spin(500);
     // The machine's own noise: the same window, connected, with nothing happening.
     const std::vector<double> idle = probeLoop(5000).lateness_ms;
-    QProcess* worker = cluster.start_worker(
-        QStringLiteral("bench"), {QStringLiteral("-c"), QString::number(opt.concurrency)});
-    if (!worker)
-        return 1;
+    for (int i = 1; i <= opt.workers; ++i)
+        if (!cluster.start_worker(QStringLiteral("bench%1").arg(i),
+                                  {QStringLiteral("-c"), QString::number(opt.concurrency)}))
+            return 1;
     QElapsedTimer wait;
     wait.start();
-    while ((!clusterOf(window) || clusterOf(window)->online_workers() < 1) &&
+    while ((!clusterOf(window) || clusterOf(window)->online_workers() < opt.workers) &&
            wait.elapsed() < 90000)
         spin(50);
-    if (!clusterOf(window) || clusterOf(window)->online_workers() < 1) {
+    if (!clusterOf(window) || clusterOf(window)->online_workers() < opt.workers) {
         std::fprintf(stderr, "the worker did not come online (log in %s)\n",
                      qPrintable(cluster.log_dir()));
         return 1;
@@ -233,9 +247,9 @@ int main(int argc, char** argv) {
         p->waitForFinished(5000);
     window.controller().shutDown(std::chrono::seconds(5));
 
-    std::printf("Celery source, one worker -P prefork -c %d -E pushed by a full queue and %d "
+    std::printf("Celery source, %d worker(s) -P prefork -c %d -E pushed by a full queue and %d "
                 "producers (nice %d), %d s:\n",
-                opt.concurrency, opt.producers, opt.producer_nice, opt.seconds);
+                opt.workers, opt.concurrency, opt.producers, opt.producer_nice, opt.seconds);
     std::printf("  events ingested     %.0f events/s (%.0f tasks/s succeeded; %llu unreadable; "
                 "queue depth at the end %llu)\n",
                 events_per_s, tasks_per_s, (unsigned long long)bad, (unsigned long long)queue);
@@ -253,6 +267,7 @@ int main(int argc, char** argv) {
     if (!opt.json.empty()) {
         nlohmann::json j = {
             {"seconds", elapsed},
+            {"workers", opt.workers},
             {"concurrency", opt.concurrency},
             {"producers", opt.producers},
             {"producer_nice", opt.producer_nice},
