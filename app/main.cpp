@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
         const auto forkserver = start_forkserver_if_used(cl.headless.pool, true);
         return poolscope::run_gui(
             argc, argv, [&cl](const poolcore::PoolOptions& saved) { return cl.overlay(saved); },
-            cl.celery.url, cl.attach_socket);
+            cl.celery.url, cl.attach_socket, cl.celery.global_keyprefix);
     }
 #else
         std::fputs("poolscope: this build has no desktop interface; use --headless\n", stderr);

@@ -358,10 +358,48 @@ std::vector<poolcore::JobRecord> ClusterState::take_job_records(std::uint64_t* d
     std::vector<poolcore::JobRecord> out(std::make_move_iterator(records_.begin()),
                                          std::make_move_iterator(records_.end()));
     records_.clear();
+    for (poolcore::JobRecord& r : out)
+        r.slot = slot_of(r.pid);
     if (dropped)
         *dropped = records_dropped_;
     records_dropped_ = 0;
     return out;
+}
+
+int ClusterState::slot_of(pid_t pid) const {
+    if (pid <= 0)
+        return -1;
+    int slot = 0; // as snapshot() counts: the online workers' processes, in name order
+    for (const auto& [name, w] : workers_) {
+        if (!w.online)
+            continue;
+        if (!w.have_stats) {
+            if (w.pid == pid)
+                return slot;
+            ++slot;
+            continue;
+        }
+        for (const pid_t p : w.processes) {
+            if (p == pid)
+                return slot;
+            ++slot;
+        }
+    }
+    int index = 0;
+    for (const auto& [name, w] : workers_) {
+        if (w.pid == pid)
+            return slot + index;
+        ++index;
+    }
+    return -1;
+}
+
+bool ClusterState::is_main_pid_slot(int slot) const {
+    int processes = 0;
+    for (const auto& [name, w] : workers_)
+        if (w.online)
+            processes += w.have_stats ? int(w.processes.size()) : 1;
+    return slot >= processes;
 }
 
 std::vector<ClusterNote> ClusterState::take_notes() {

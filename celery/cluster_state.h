@@ -107,8 +107,18 @@ public:
     const std::map<std::string, WorkerNode>& workers() const { return workers_; }
     WorkerNode* worker(const std::string& hostname);
 
-    // Finished tasks since the last call, oldest first, and how many were dropped for room.
+    // Finished tasks since the last call, oldest first, and how many were dropped for room. Each
+    // carries the slot of the process it ran on, numbered as snapshot() numbers them now, so
+    // that the timeline draws it in that process's lane.
     std::vector<poolcore::JobRecord> take_job_records(std::uint64_t* dropped = nullptr);
+    // The slot snapshot() gives `pid` (a pool process, or a worker whose pool stats has not
+    // listed yet); a worker's main pid, where a task whose child Celery did not name is placed,
+    // gets a slot of its own after every pool process's (the number of those plus the worker's
+    // index; slots are compact because the job charts lay them side by side). -1 for a pid of
+    // no known worker.
+    int slot_of(pid_t pid) const;
+    // Whether `slot` is a worker's main-pid lane rather than a pool process.
+    bool is_main_pid_slot(int slot) const;
     std::vector<ClusterNote> take_notes();
 
     // A snapshot in poolcore's terms: one WorkerStats per pool process of every online worker

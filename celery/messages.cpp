@@ -264,6 +264,16 @@ ControlReply parse_control_reply(const Envelope& envelope) {
     return reply;
 }
 
+NodeAnswer read_node_answer(const json& reply) {
+    if (reply.is_object() && reply.size() == 1) {
+        if (const auto ok = reply.find("ok"); ok != reply.end())
+            return {true, ok->is_string() ? ok->get<std::string>() : ok->dump()};
+        if (const auto error = reply.find("error"); error != reply.end())
+            return {false, error->is_string() ? error->get<std::string>() : error->dump()};
+    }
+    return {true, reply.is_null() ? std::string("(no content)") : reply.dump()};
+}
+
 std::string build_control_envelope(const ControlRequest& r) {
     json body = {{"method", r.method},
                  {"arguments", r.arguments},

@@ -91,6 +91,15 @@ struct ControlReply {
 // Throws MessageError when the envelope is not a reply.
 ControlReply parse_control_reply(const Envelope& envelope);
 
+// One node's reply to a control request as a person reads it: Celery answers {"ok": text} or
+// {"error": text} (a refusal, e.g. "ValueError('Autoscale not enabled')" from a worker without
+// --autoscale); anything else is shown as its JSON and counts as an answer.
+struct NodeAnswer {
+    bool ok = true;
+    std::string text;
+};
+NodeAnswer read_node_answer(const nlohmann::json& reply);
+
 // A remote-control request as kombu's Mailbox._broadcast writes it. `destination` empty means
 // every worker. Without `reply_oid` it is fire-and-forget (no ticket, no reply_to).
 struct ControlRequest {

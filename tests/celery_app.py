@@ -7,7 +7,13 @@ import time
 from celery import Celery
 
 app = Celery("celery_app", broker=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
-app.conf.worker_pool_restarts = True  # so that pool_restart can be tested
+# Pool restarts on, so that pool_restart can be tested; a worker started with
+# POOLSCOPE_TEST_POOL_RESTARTS=0 refuses them ("Pool restarts not enabled").
+app.conf.worker_pool_restarts = os.environ.get("POOLSCOPE_TEST_POOL_RESTARTS", "1") == "1"
+# A worker started with CELERY_KEYPREFIX uses kombu's global_keyprefix transport option: every
+# key and channel it uses on the broker starts with it.
+if os.environ.get("CELERY_KEYPREFIX"):
+    app.conf.broker_transport_options = {"global_keyprefix": os.environ["CELERY_KEYPREFIX"]}
 app.conf.worker_send_task_events = True
 app.conf.task_send_sent_event = True
 app.conf.broker_connection_retry_on_startup = True

@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QMap>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QString>
@@ -103,14 +104,18 @@ public:
         redis_.reset();
     }
 
-    // Starts worker `name` (node name name@%h), -P prefork -c 2 -E.
-    QProcess* start_worker(const QString& name, const QStringList& extra = {}) {
+    // Starts worker `name` (node name name@%h), -P prefork -c 2 -E, with `environment` added to
+    // its environment (celery_app.py reads POOLSCOPE_TEST_POOL_RESTARTS and CELERY_KEYPREFIX).
+    QProcess* start_worker(const QString& name, const QStringList& extra = {},
+                           const QMap<QString, QString>& environment = {}) {
         auto w = std::make_unique<QProcess>();
         w->setWorkingDirectory(QStringLiteral(POOLSCOPE_TESTS_DIR));
         auto env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("CELERY_BROKER_URL"), url());
         env.remove(QStringLiteral("PYTHONPATH"));
         env.remove(QStringLiteral("PYTHONHOME"));
+        for (auto it = environment.begin(); it != environment.end(); ++it)
+            env.insert(it.key(), it.value());
         w->setProcessEnvironment(env);
         const QString log = dir_.filePath(name + QStringLiteral(".log"));
         w->setStandardOutputFile(log, QIODevice::Append);
@@ -158,14 +163,16 @@ public:
     }
 
     // Runs `code` in /usr/bin/python3 with celery_app imported (as `from celery_app import *`)
-    // and returns its stdout.
-    QByteArray python(const QString& code) const {
+    // and returns its stdout; `environment` as for start_worker.
+    QByteArray python(const QString& code, const QMap<QString, QString>& environment = {}) const {
         QProcess p;
         p.setWorkingDirectory(QStringLiteral(POOLSCOPE_TESTS_DIR));
         auto env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("CELERY_BROKER_URL"), url());
         env.remove(QStringLiteral("PYTHONPATH"));
         env.remove(QStringLiteral("PYTHONHOME"));
+        for (auto it = environment.begin(); it != environment.end(); ++it)
+            env.insert(it.key(), it.value());
         p.setProcessEnvironment(env);
         p.start(kPython,
                 {QStringLiteral("-c"), QStringLiteral("from celery_app import *\n") + code});

@@ -8,7 +8,9 @@
 #include "ui/models/job_table_model.h"
 #include "ui/models/process_table_model.h"
 #include "ui/pages/jobs_page.h"
+#include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
+#include "ui/pages/settings_page.h"
 #include "ui/sources/attach_source.h"
 
 #include <QAction>
@@ -107,6 +109,18 @@ private Q_SLOTS:
                     ->toolTip()
                     .contains(QStringLiteral("started by the program that owns it")));
         QTRY_VERIFY_WITH_TIMEOUT(w.action(PoolAction::Grow)->isEnabled(), kWaitMs);
+        // Its settings and its load are its program's: greyed, with the source's reason above.
+        QVERIFY(!w.settingsPage()->isEnabled());
+        QVERIFY(!w.loadPage()->isEnabled());
+        QVERIFY(w.settingsNote()->isVisibleTo(&w));
+        QVERIFY2(w.settingsNote()->text().contains(QStringLiteral("its own program's settings")),
+                 qPrintable(w.settingsNote()->text()));
+        QVERIFY2(w.loadPage()->toolTip().contains(
+                     QStringLiteral("submitted by the program that owns the attached pool")),
+                 qPrintable(w.loadPage()->toolTip()));
+        // Its workers can be signalled through the monitor: not greyed for the source.
+        QVERIFY(w.processPage()->selectPid(w.controller().lastSnapshot().workers.front().pid));
+        QVERIFY(w.processPage()->killWorkerAction()->isEnabled());
         w.action(PoolAction::Grow)->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().target_processes, 4, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 4, kWaitMs);
@@ -255,6 +269,38 @@ private Q_SLOTS:
         QCOMPARE(service.finish(), 0);
         QVERIFY2(service.out.contains(QStringLiteral("1 viewers served")), qPrintable(service.out));
         QVERIFY2(service.out.contains(QStringLiteral(" 0 control verbs")), qPrintable(service.out));
+        QVERIFY2(service.lostNothing(), qPrintable(service.out));
+    }
+
+    void detachLeavesThePoolRunning() {
+        QTemporaryDir dir;
+        const QString socket = dir.filePath(QStringLiteral("svc.sock"));
+        Service service;
+        QVERIFY(service.start({"--socket", socket, "--forever", "--rate", "50", "--work-ms", "5",
+                               "--processes", "2"}));
+        MainWindow w;
+        w.show();
+        QVERIFY(!w.detachAction()->isEnabled());
+        QVERIFY(!w.detach());
+        QVERIFY(w.attachTo(socket));
+        QTRY_VERIFY_WITH_TIMEOUT(connectionText(w).startsWith(QStringLiteral("Attached: ")),
+                                 kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 2, kWaitMs);
+        QVERIFY(w.detachAction()->isEnabled());
+        w.detachAction()->trigger();
+        QVERIFY(!w.controller().hasPool());
+        QVERIFY(
+            !w.statusBar()->findChild<QLabel*>(QStringLiteral("statusConnection"))->isVisible());
+        QVERIFY(w.settingsPage()->isEnabled());
+        QVERIFY(w.action(PoolAction::Start)->isEnabled());
+        QVERIFY(!w.detachAction()->isEnabled());
+        // The pool goes on without a viewer, losing nothing; a new viewer finds it.
+        QTest::qWait(500);
+        QVERIFY(service.running());
+        QVERIFY(w.attachTo(socket));
+        QTRY_COMPARE_WITH_TIMEOUT(w.controller().lastSnapshot().alive_processes, 2, kWaitMs);
+        w.controller().shutDown(std::chrono::seconds(2));
+        QCOMPARE(service.finish(), 0);
         QVERIFY2(service.lostNothing(), qPrintable(service.out));
     }
 

@@ -5,15 +5,31 @@
 #include "celery/redis_connection.h"
 #include "celery_cluster.h"
 #include "poolcore/poll_loop.h"
+#include "poolcore/worker_entry.h"
 #include "ui/main_window.h"
 #include "ui/pages/celery_page.h"
+#include "ui/pages/load_page.h"
+#include "ui/pages/process_page.h"
+#include "ui/pages/settings_page.h"
 #include "ui/sources/celery_source.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QInputDialog>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 #include <hiredis/hiredis.h>
 #include <set>
@@ -82,6 +98,51 @@ class TestCelery : public QObject {
     std::size_t processes_of(const std::string& prefix) {
         const auto* w = node(prefix);
         return w && w->have_stats ? w->processes.size() : 0;
+    }
+
+    // Answers the next modal dialog (an input dialog, the autoscale form, a question) with
+    // `answer` once it shows.
+    void answerNextDialog(std::function<void(QWidget*)> answer) {
+        auto* timer = new QTimer(this);
+        timer->setInterval(50);
+        connect(timer, &QTimer::timeout, this, [timer, answer] {
+            if (QWidget* dialog = QApplication::activeModalWidget()) {
+                timer->stop();
+                timer->deleteLater();
+                answer(dialog);
+            }
+        });
+        timer->start();
+    }
+    // Triggers the action `name` of `row`'s context menu; false when it is missing or greyed.
+    static bool triggerMenuAction(poolscope::CeleryPage* page, QTreeWidgetItem* row,
+                                  const char* name) {
+        if (!row)
+            return false;
+        std::unique_ptr<QMenu> menu(page->contextMenuFor(row));
+        auto* a = menu->findChild<QAction*>(QString::fromLatin1(name));
+        if (!a || !a->isEnabled())
+            return false;
+        a->trigger();
+        return true;
+    }
+    // What the window's own Celery source knows of the worker named `prefix`...: the test's
+    // client runs only while the test runs its PollLoop, so it lags while Qt's loop runs.
+    static const cel::WorkerNode* windowNode(poolscope::MainWindow& window,
+                                             const std::string& prefix) {
+        const auto* source =
+            dynamic_cast<const poolscope::CelerySource*>(window.controller().source());
+        if (!source)
+            return nullptr;
+        for (const auto& [name, w] : source->client().state().workers())
+            if (name.rfind(prefix, 0) == 0)
+                return &w;
+        return nullptr;
+    }
+    static QString poolText(poolscope::CeleryPage* page, const QString& node) {
+        page->refresh();
+        QTreeWidgetItem* row = page->workerRow(node);
+        return row ? row->text(poolscope::CeleryPage::PoolColumn) : QString();
     }
 
 private Q_SLOTS:
@@ -195,6 +256,14 @@ private Q_SLOTS:
         for (const auto& [name, w] : client_->state().workers())
             on_child = on_child || std::count(w.processes.begin(), w.processes.end(), slept->pid);
         QVERIFY2(on_child, "the 3 s task was not placed on a pool child pid");
+        // Every record has a timeline lane: its child's slot, or its worker's main-pid lane.
+        for (const auto& r : records_)
+            QVERIFY2(r.slot >= 0, (r.task + " has no slot").c_str());
+        QVERIFY(!client_->state().is_main_pid_slot(slept->slot));
+        bool slot_matches = false;
+        for (const auto& w : client_->state().snapshot(std::chrono::steady_clock::now()).workers)
+            slot_matches = slot_matches || (w.pid == slept->pid && w.slot == slept->slot);
+        QVERIFY2(slot_matches, "the task's slot is not its child's slot in the snapshot");
         QVERIFY(slept->run_time() >= 2500ms);
     }
 
@@ -374,7 +443,369 @@ private Q_SLOTS:
         QVERIFY(!window.controller().availability(PoolAction::Close).available);
         QVERIFY(window.controller().availability(PoolAction::Grow).available);
         QVERIFY(window.controller().availability(PoolAction::Restart).available);
+        // What the source has no use for is greyed with its reason: Start (already watching),
+        // the settings and the load generator (the workers' own), and signals to a worker
+        // process; terminating a task is Celery's revoke and stays.
+        QVERIFY(!window.action(PoolAction::Start)->isEnabled());
+        QVERIFY2(window.action(PoolAction::Start)->toolTip().contains("already watching"),
+                 qPrintable(window.action(PoolAction::Start)->toolTip()));
+        QVERIFY(window.action(PoolAction::Stop)->toolTip().contains("does not stop"));
+        QVERIFY(!window.settingsPage()->isEnabled());
+        QVERIFY(window.settingsNote()->isVisibleTo(&window));
+        QVERIFY2(window.settingsNote()->text().contains("its command line and configuration"),
+                 qPrintable(window.settingsNote()->text()));
+        QVERIFY(!window.loadPage()->isEnabled());
+        QVERIFY2(window.loadNote()->text().contains("does not send tasks to a Celery cluster"),
+                 qPrintable(window.loadNote()->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.controller().lastSnapshot().workers.empty(), 10000);
+        QVERIFY(window.processPage()->selectPid(
+            window.controller().lastSnapshot().workers.front().pid));
+        QAction* kill = window.processPage()->killWorkerAction();
+        QVERIFY(!kill->isEnabled());
+        QVERIFY2(kill->toolTip().contains("does not signal a Celery worker's processes"),
+                 qPrintable(kill->toolTip()));
+        QVERIFY(window.controller().availability(poolscope::SourceFeature::TerminateJob).available);
+        QVERIFY(
+            !window.controller().availability(poolscope::SourceFeature::FaultInjection).available);
+        window.resize(1280, 720);
+        window.show();
+        QTest::qWait(300);
+        window.grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-greyed.png")));
         window.controller().shutDown(5s);
+    }
+
+    // The worker table's context menu: each control goes to the one worker, and its reply or
+    // its error shows in that worker's row.
+    void workerControlsFromTheWindow() {
+        using poolscope::CeleryPage;
+        poolscope::MainWindow window;
+        QVERIFY(window.connectToCelery(cluster_->url()));
+        CeleryPage* page = window.celeryPage();
+        const QString w1 = QString::fromStdString(node_name("w1@"));
+        QTRY_VERIFY_WITH_TIMEOUT(poolText(page, w1).startsWith(QStringLiteral("2 [")), 30000);
+        auto row = [&] { return page->workerRow(w1); };
+        auto last = [&] {
+            page->refresh();
+            return page->lastControlText(w1);
+        };
+
+        QVERIFY(triggerMenuAction(page, row(), "celeryPing"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().startsWith(QStringLiteral("ping: pong")),
+                                  qPrintable(last()), 15000);
+        // Only w1 was asked.
+        QVERIFY(page->lastControlText(QStringLiteral("w2")).isEmpty());
+
+        // pool_grow 1: the reply, then the row expects three processes until stats lists them,
+        // and then says Celery's max-concurrency still has the old figure.
+        answerNextDialog([](QWidget* d) {
+            auto* input = qobject_cast<QInputDialog*>(d);
+            QVERIFY(input);
+            input->setIntValue(1);
+            input->accept();
+        });
+        QVERIFY(triggerMenuAction(page, row(), "celeryPoolGrow"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().startsWith(QStringLiteral("pool_grow: pool will grow")),
+                                  qPrintable(last()), 15000);
+        const QString right_after = poolText(page, w1);
+        QVERIFY2(right_after.startsWith(QStringLiteral("3 [")) ||
+                     right_after.contains(QStringLiteral("→ 3 once the pool's next maintenance")),
+                 qPrintable(right_after));
+        QTRY_VERIFY2_WITH_TIMEOUT(poolText(page, w1).startsWith(QStringLiteral("3 [")),
+                                  qPrintable(poolText(page, w1)), 30000);
+        cluster_->remember_children(windowNode(window, "w1@")->processes);
+        const QString grown = poolText(page, w1);
+        QVERIFY2(!grown.contains(QStringLiteral("→")), qPrintable(grown));
+        if (windowNode(window, "w1@")->max_concurrency != 3) // what Celery 5.2 does
+            QVERIFY2(grown.contains(QStringLiteral("Celery still says max-concurrency")),
+                     qPrintable(grown));
+        answerNextDialog([](QWidget* d) {
+            auto* input = qobject_cast<QInputDialog*>(d);
+            QVERIFY(input);
+            input->setIntValue(1);
+            input->accept();
+        });
+        QVERIFY(triggerMenuAction(page, row(), "celeryPoolShrink"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("pool_shrink: pool will shrink")), qPrintable(last()),
+            15000);
+        QTRY_VERIFY2_WITH_TIMEOUT(poolText(page, w1).startsWith(QStringLiteral("2 [")),
+                                  qPrintable(poolText(page, w1)), 30000);
+
+        // autoscale on a worker started without --autoscale: Celery's refusal, in red.
+        answerNextDialog([](QWidget* d) {
+            auto* max = d->findChild<QSpinBox*>(QStringLiteral("autoscaleMax"));
+            auto* min = d->findChild<QSpinBox*>(QStringLiteral("autoscaleMin"));
+            QVERIFY(max && min);
+            max->setValue(3);
+            min->setValue(1);
+            qobject_cast<QDialog*>(d)->accept();
+        });
+        QVERIFY(triggerMenuAction(page, row(), "celeryAutoscale"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().contains(QStringLiteral("Autoscale not enabled")),
+                                  qPrintable(last()), 15000);
+        QVERIFY(last().startsWith(QStringLiteral("autoscale: error:")));
+        QCOMPARE(row()->foreground(CeleryPage::ControlColumn).color(), QColor(0xc0, 0x39, 0x2b));
+        // For a look at it: the page with a reply and an error, and a worker's menu.
+        page->resize(1600, 300);
+        page->grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-controls.png")));
+        {
+            std::unique_ptr<QMenu> menu(page->contextMenuFor(row()));
+            menu->grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-menu.png")));
+        }
+
+        QVERIFY(triggerMenuAction(page, row(), "celeryEnableEvents"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("enable_events: task events already enabled")),
+            qPrintable(last()), 15000);
+
+        // A running task's row terminates it by the signal chosen: Celery reports it revoked,
+        // terminated by that signal.
+        records_.clear();
+        const QString id = QString::fromUtf8(
+            cluster_->python(QStringLiteral("print(sleep.apply_async((60,), queue='celery').id)"))
+                .trimmed());
+        QVERIFY(!id.isEmpty());
+        QTreeWidgetItem* task = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                page->refresh();
+                task = nullptr;
+                for (int i = 0; i < page->tree()->topLevelItemCount(); ++i)
+                    for (int c = 0; c < page->tree()->topLevelItem(i)->childCount(); ++c)
+                        if (page->tree()->topLevelItem(i)->child(c)->text(
+                                CeleryPage::HeartbeatColumn) == id)
+                            task = page->tree()->topLevelItem(i)->child(c);
+                return task != nullptr;
+            }(),
+            30000);
+        const QString runner = task->parent()->text(CeleryPage::WorkerColumn);
+        answerNextDialog([](QWidget* d) {
+            auto* input = qobject_cast<QInputDialog*>(d);
+            QVERIFY(input);
+            input->setTextValue(QStringLiteral("SIGKILL"));
+            input->accept();
+        });
+        QVERIFY(triggerMenuAction(page, task, "celeryTerminateSignal"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            page->lastControlText(runner).startsWith(QStringLiteral("revoke: terminate: ") + id),
+            qPrintable(page->lastControlText(runner)), 15000);
+        QVERIFY2(collect([&] { return record_of("celery_app.sleep") != nullptr; }, 30s),
+                 "no task-revoked event");
+        QCOMPARE(record_of("celery_app.sleep")->outcome, Outcome::Terminated);
+        QVERIFY2(record_of("celery_app.sleep")->error.find("signal 9") != std::string::npos,
+                 record_of("celery_app.sleep")->error.c_str());
+
+        // Events off and on again on w1 alone. A worker started with -E has every event group
+        // on, and Celery 5.2 answers "already disabled" to it, sending on: shown as it says.
+        QVERIFY(triggerMenuAction(page, row(), "celeryDisableEvents"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("disable_events: task events disabled")) ||
+                last().startsWith(QStringLiteral("disable_events: task events already disabled")),
+            qPrintable(last()), 15000);
+        QVERIFY(triggerMenuAction(page, row(), "celeryEnableEvents"));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            last().startsWith(QStringLiteral("enable_events: task events enabled")) ||
+                last().startsWith(QStringLiteral("enable_events: task events already enabled")),
+            qPrintable(last()), 15000);
+        window.controller().shutDown(5s);
+    }
+
+    // File › Detach leaves the cluster running, removes the window's reply binding, and gives
+    // the window back its own pool.
+    void detachLeavesTheClusterRunning() {
+        using poolscope::PoolAction;
+        poolscope::MainWindow window;
+        QVERIFY(!window.detachAction()->isEnabled()); // nothing to detach from yet
+        QVERIFY(window.connectToCelery(cluster_->url()));
+        QTRY_VERIFY_WITH_TIMEOUT(window.celeryPage() && (window.celeryPage()->refresh(),
+                                                         window.celeryPage()->workerRow("w1")),
+                                 30000);
+        const auto* source =
+            dynamic_cast<const poolscope::CelerySource*>(window.controller().source());
+        QVERIFY(source);
+        QTRY_VERIFY_WITH_TIMEOUT(source->client().synced(), 30000);
+        const std::string binding = client_->settings().transport.reply_binding_key();
+        const std::string member =
+            client_->settings().transport.reply_binding_member(source->client().oid());
+        redisContext* redis = redisConnect("127.0.0.1", cluster_->port());
+        QVERIFY(redis && !redis->err);
+        const auto bound = [&] {
+            auto* r = static_cast<redisReply*>(redisCommand(redis, "SISMEMBER %b %b",
+                                                            binding.data(), binding.size(),
+                                                            member.data(), member.size()));
+            const bool yes = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+            freeReplyObject(r);
+            return yes;
+        };
+        QVERIFY(bound()); // the window's client collects replies while connected
+        QVERIFY(window.detachAction()->isEnabled());
+        window.detachAction()->trigger();
+        QVERIFY(!window.controller().hasPool());
+        QVERIFY(window.controller().ownsPool());
+        QVERIFY(!window.celeryPage());
+        QVERIFY(!window.detachAction()->isEnabled());
+        QVERIFY(window.settingsPage()->isEnabled());
+        QVERIFY(!window.settingsNote()->isVisibleTo(&window));
+        QVERIFY(window.loadPage()->isEnabled());
+        QVERIFY(window.action(PoolAction::Start)->isEnabled());
+        QCOMPARE(window.windowTitle(), QStringLiteral("Poolscope"));
+        // The workers go on and answer; the window's reply binding went with it.
+        const auto pong = control("ping", nlohmann::json::object());
+        QCOMPARE(pong.replies.size(), std::size_t(2));
+        const bool still_bound = bound();
+        redisFree(redis);
+        QVERIFY(!still_bound);
+        // Start runs the window's own pool again (spawned: this test program has threads, and
+        // spawn re-enters it as a worker).
+        poolcore::PoolOptions own = window.settingsPage()->options();
+        own.start_method = poolcore::StartMethod::Spawn;
+        own.processes = 2;
+        window.settingsPage()->setOptions(own);
+        QVERIFY2(window.startPool(), qPrintable(window.statusBar()->currentMessage()));
+        QTRY_VERIFY_WITH_TIMEOUT(window.controller().lastSnapshot().alive_processes > 0, 30000);
+        QVERIFY(window.controller().ownsPool());
+        window.controller().shutDown(10s);
+    }
+
+    // A cluster configured with broker_transport_options global_keyprefix: found with the same
+    // prefix (the Connect dialog, --celery-keyprefix headless), invisible without it.
+    void globalKeyprefixFindsAPrefixedCluster() {
+        using poolscope::CeleryPage;
+        const QString prefix = QStringLiteral("psk:");
+        const QMap<QString, QString> prefixed{{QStringLiteral("CELERY_KEYPREFIX"), prefix}};
+        QProcess* w4 = cluster_->start_worker(QStringLiteral("w4"), {}, prefixed);
+        QVERIFY(w4);
+        poolscope::MainWindow window;
+        answerNextDialog([&](QWidget* d) {
+            QCOMPARE(d->objectName(), QStringLiteral("celeryConnectDialog"));
+            d->findChild<QLineEdit*>(QStringLiteral("celeryUrl"))->setText(cluster_->url());
+            d->findChild<QLineEdit*>(QStringLiteral("celeryKeyprefix"))->setText(prefix);
+            d->grab().save(QDir::temp().filePath(QStringLiteral("poolscope-celery-connect.png")));
+            qobject_cast<QDialog*>(d)->accept();
+        });
+        QAction* connect_action = window.findChild<QAction*>(QStringLiteral("actionConnectCelery"));
+        QVERIFY(connect_action);
+        connect_action->trigger();
+        CeleryPage* page = window.celeryPage();
+        QVERIFY(page);
+        QTRY_VERIFY_WITH_TIMEOUT(poolText(page, QStringLiteral("w4")).startsWith("2 ["), 90000);
+        cluster_->remember_children(windowNode(window, "w4@")->processes);
+        QVERIFY(window.windowTitle().contains(prefix));
+        // Only the prefixed worker is there, and it answers through the prefixed reply queue.
+        QCOMPARE(page->tree()->topLevelItemCount(), 1);
+        const QString w4_name = page->workerRow(QStringLiteral("w4"))->text(0);
+        QVERIFY(page->sendControl(w4_name, QStringLiteral("ping"), {}));
+        QTRY_VERIFY2_WITH_TIMEOUT(page->lastControlText(w4_name).startsWith("ping: pong"),
+                                  qPrintable(page->lastControlText(w4_name)), 15000);
+        // Its task events come on the prefixed event channel.
+        const auto* source =
+            dynamic_cast<const poolscope::CelerySource*>(window.controller().source());
+        const auto succeeded = source->client().state().count(Outcome::Success);
+        cluster_->python(QStringLiteral("add.delay(20, 22)"), prefixed);
+        QTRY_VERIFY_WITH_TIMEOUT(source->client().state().count(Outcome::Success) > succeeded,
+                                 30000);
+        // The headless report with --celery-keyprefix sees w4 alone; without, w1 and w2.
+        QProcess app;
+        app.start(QStringLiteral(POOLSCOPE_APP),
+                  {"--headless", "--celery", cluster_->url(), "--celery-keyprefix", prefix,
+                   "--json", "--control", "ping"});
+        QVERIFY(app.waitForFinished(60000));
+        QCOMPARE(app.exitCode(), 0);
+        const auto j =
+            nlohmann::json::parse(app.readAllStandardOutput().toStdString(), nullptr, false);
+        QVERIFY(j.is_object());
+        QCOMPARE(j["online_workers"].get<int>(), 1);
+        QCOMPARE(j["controls"][0]["replies"].size(), std::size_t(1));
+        QVERIFY(j["controls"][0]["replies"].begin().key().rfind("w4@", 0) == 0);
+        // The desktop app's --celery-keyprefix: its client binds its reply queue under the
+        // prefix (kombu's SADD is prefixed too), where the prefixed worker looks for it.
+        {
+            QTemporaryDir config;
+            QProcess gui;
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("XDG_CONFIG_HOME"), config.path());
+            env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+            gui.setProcessEnvironment(env);
+            gui.start(QStringLiteral(POOLSCOPE_APP),
+                      {"--celery", cluster_->url(), "--celery-keyprefix", prefix});
+            QVERIFY(gui.waitForStarted(10000));
+            redisContext* redis = redisConnect("127.0.0.1", cluster_->port());
+            QVERIFY(redis && !redis->err);
+            const std::string key = (prefix + "_kombu.binding.reply.celery.pidbox").toStdString();
+            long long bound = 0;
+            for (int i = 0; i < 100 && bound < 2; ++i) { // the window's own and the GUI's
+                QTest::qWait(100);
+                auto* r = static_cast<redisReply*>(redisCommand(redis, "SCARD %s", key.c_str()));
+                bound = r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+                freeReplyObject(r);
+            }
+            redisFree(redis);
+            gui.terminate();
+            QVERIFY(gui.waitForFinished(20000));
+            QCOMPARE(bound, 2LL);
+        }
+        // The unprefixed client never heard of it.
+        run_until([] { return false; }, 2s);
+        QVERIFY(!node("w4@"));
+        QCOMPARE(client_->state().online_workers(), 2);
+        window.controller().shutDown(5s);
+        // A warm shutdown of w4 alone (stop_worker would also kill the other workers' children
+        // remembered for the end).
+        w4->terminate();
+        QVERIFY(w4->waitForFinished(30000));
+    }
+
+    // Shutdown asks first; refused, nothing is sent; confirmed, the worker goes offline. And a
+    // worker with pool restarts off says so when asked to restart its pool.
+    void shutdownAsksFirstAndRestartRefusalIsShown() {
+        using poolscope::CeleryPage;
+        QVERIFY(cluster_->start_worker(
+            QStringLiteral("w3"), {},
+            {{QStringLiteral("POOLSCOPE_TEST_POOL_RESTARTS"), QStringLiteral("0")}}));
+        QVERIFY2(run_until(
+                     [&] { return node("w3@") && node("w3@")->online && processes_of("w3@") == 2; },
+                     90s),
+                 "worker w3 did not come up");
+        cluster_->remember_children(node("w3@")->processes);
+        poolscope::MainWindow window;
+        QVERIFY(window.connectToCelery(cluster_->url()));
+        CeleryPage* page = window.celeryPage();
+        const QString w3 = QString::fromStdString(node_name("w3@"));
+        QTRY_VERIFY_WITH_TIMEOUT(poolText(page, w3).startsWith(QStringLiteral("2 [")), 30000);
+        auto last = [&] {
+            page->refresh();
+            return page->lastControlText(w3);
+        };
+        QVERIFY(triggerMenuAction(page, page->workerRow(w3), "celeryPoolRestart"));
+        QTRY_VERIFY2_WITH_TIMEOUT(last().contains(QStringLiteral("Pool restarts not enabled")),
+                                  qPrintable(last()), 15000);
+        QVERIFY(last().startsWith(QStringLiteral("pool_restart: error:")));
+
+        answerNextDialog([](QWidget* d) {
+            auto* box = qobject_cast<QMessageBox*>(d);
+            QVERIFY(box);
+            QCOMPARE(box->objectName(), QStringLiteral("celeryShutdownQuestion"));
+            box->button(QMessageBox::Cancel)->click();
+        });
+        QVERIFY(triggerMenuAction(page, page->workerRow(w3), "celeryShutdown"));
+        QTest::qWait(5000);
+        QVERIFY(windowNode(window, "w3@")->online); // still there
+        QVERIFY(!last().startsWith(QStringLiteral("shutdown")));
+        answerNextDialog([](QWidget* d) {
+            auto* box = qobject_cast<QMessageBox*>(d);
+            QVERIFY(box);
+            for (QAbstractButton* b : box->buttons())
+                if (box->buttonRole(b) == QMessageBox::DestructiveRole)
+                    b->click();
+        });
+        QVERIFY(triggerMenuAction(page, page->workerRow(w3), "celeryShutdown"));
+        QVERIFY(last().startsWith(QStringLiteral("shutdown: sent")));
+        QTRY_VERIFY2_WITH_TIMEOUT(!windowNode(window, "w3@")->online,
+                                  "w3 did not go offline after shutdown", 30000);
+        QCOMPARE(windowNode(window, "w3@")->offline_reason, std::string("it said worker-offline"));
+        QVERIFY(windowNode(window, "w1@")->online && windowNode(window, "w2@")->online);
+        window.controller().shutDown(5s);
+        QVERIFY(run_until([&] { return client_->state().online_workers() == 2; }, 20s));
     }
 
     void redisRestartIsSurvived() {
@@ -416,6 +847,7 @@ private Q_SLOTS:
 };
 
 int main(int argc, char** argv) {
+    poolcore::run_worker_if_requested(argc, argv); // the window's own pool, spawned
     QApplication app(argc, argv);
     TestCelery test;
     return QTest::qExec(&test, argc, argv);

@@ -28,6 +28,9 @@ public:
     Availability availability(PoolAction) const override {
         return Availability::no(QStringLiteral("a recording cannot be controlled"));
     }
+    Availability supports(SourceFeature) const override {
+        return Availability::no(QStringLiteral("a recording cannot be controlled"));
+    }
     void start() override { state_ = poolcore::PoolState::Run; }
     void restart() override {}
     void grow(int) override {}

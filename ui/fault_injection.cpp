@@ -106,11 +106,22 @@ QMenu* FaultInjection::createMenu(QWidget* parent) {
     forkserver->setToolTip(tr("SIGKILL to the server that forks the workers; the pool starts a "
                               "new one at the next worker start"));
     connect(forkserver, &QAction::triggered, this, &FaultInjection::killForkServer);
-    connect(menu, &QMenu::aboutToShow, this, [this, chaos, forkserver] {
-        const bool runs = controller_.state() == poolcore::PoolState::Run;
+    connect(menu, &QMenu::aboutToShow, this, [this, menu, chaos, forkserver] {
+        const Availability supported = controller_.availability(SourceFeature::FaultInjection);
+        const bool runs = supported.available && controller_.state() == poolcore::PoolState::Run;
         chaos->setEnabled(runs || chaosRunning());
         forkserver->setEnabled(runs && controller_.options().start_method ==
                                            poolcore::StartMethod::Forkserver);
+        menu->setToolTipsVisible(true);
+        for (QAction* a : menu->actions())
+            if (!a->isSeparator()) {
+                if (a->property("tip").isNull())
+                    a->setProperty("tip", a->toolTip());
+                a->setToolTip(supported.available
+                                  ? a->property("tip").toString()
+                                  : a->property("tip").toString() + QLatin1Char('\n') +
+                                        tr("Not available now: %1.").arg(supported.reason));
+            }
     });
     return menu;
 }

@@ -113,7 +113,7 @@ void watchQuitSignals(MainWindow& window, int& first_signal) {
 } // namespace
 
 int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay, const std::string& celery_url,
-            const QString& attach_socket) {
+            const QString& attach_socket, const std::string& celery_keyprefix) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Poolscope"));
     QApplication::setApplicationName(QStringLiteral("Poolscope"));
@@ -130,7 +130,8 @@ int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay, const std:
     if (!attach_socket.isEmpty())
         window.attachTo(attach_socket);
     else if (!celery_url.empty())
-        window.connectToCelery(QString::fromStdString(celery_url));
+        window.connectToCelery(QString::fromStdString(celery_url),
+                               QString::fromStdString(celery_keyprefix));
     else
         window.startPool();
     const int code = app.exec();

@@ -14,10 +14,12 @@ using PoolOptionsOverlay = std::function<poolcore::PoolOptions(const poolcore::P
 
 // Runs the desktop application: opens the main window and starts an embedded pool with the
 // saved settings, put through `overlay` so that the options given on the command line win.
-// With `celery_url` it watches that Celery cluster instead (File › Connect to Celery…); with
-// `attach_socket`, it attaches to the pool served there and starts none.
+// With `celery_url` it watches that Celery cluster instead (File › Connect to Celery…), its keys
+// and channels named with kombu's `celery_keyprefix` (global_keyprefix); with `attach_socket`, it
+// attaches to the pool served there and starts none.
 // Returns the process exit code.
 int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay,
-            const std::string& celery_url = {}, const QString& attach_socket = {});
+            const std::string& celery_url = {}, const QString& attach_socket = {},
+            const std::string& celery_keyprefix = {});
 
 } // namespace poolscope

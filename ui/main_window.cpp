@@ -31,10 +31,13 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFormLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -337,6 +340,26 @@ void MainWindow::updateActions() {
         act->setToolTip(tip);
         act->setStatusTip(action_tips_[std::size_t(i)]);
     }
+    // The forms the source has no use for are greyed, with its reason above them.
+    auto grey = [this](QWidget* page, QLabel* note, SourceFeature feature) {
+        const Availability a = controller_->availability(feature);
+        page->setEnabled(a.available);
+        const QString why = a.available ? QString() : tr("Not available now: %1.").arg(a.reason);
+        page->setToolTip(why);
+        note->setText(why);
+        note->setVisible(!a.available);
+    };
+    grey(settings_page_, settings_note_, SourceFeature::Settings);
+    grey(load_page_, load_note_, SourceFeature::LoadGenerator);
+    if (detach_action_) {
+        const bool attached = !controller_->ownsPool();
+        detach_action_->setEnabled(attached);
+        detach_action_->setToolTip(
+            attached ? tr("Disconnects and leaves the pool or the Celery cluster running; Start "
+                          "then runs this window's own pool")
+                     : tr("Not available now: the window shows no other program's pool or Celery "
+                          "cluster."));
+    }
 }
 
 void MainWindow::attachJobViews() {
@@ -361,12 +384,31 @@ void MainWindow::createDocks() {
     };
     settings_page_ = new SettingsPage;
     load_page_ = new LoadPage(*controller_, *generator_);
+    // Each form has a line above it that says why it is greyed when the source has no use for
+    // it (a Celery cluster's settings are its workers' own).
+    auto with_note = [](QWidget* page, QLabel*& note, const QString& name) {
+        auto* box = new QWidget;
+        auto* layout = new QVBoxLayout(box);
+        layout->setContentsMargins(0, 0, 0, 0);
+        note = new QLabel;
+        note->setObjectName(name);
+        note->setWordWrap(true);
+        note->setContentsMargins(8, 6, 8, 0);
+        note->hide();
+        layout->addWidget(note);
+        layout->addWidget(page);
+        return box;
+    };
     // Settings and load generator share one column as tabs: stacked, their forms alone would
     // ask for more height than a laptop screen has.
     QDockWidget* settings = dock(tr("Settings"), QStringLiteral("settingsDock"),
-                                 scrollable(settings_page_), Qt::LeftDockWidgetArea);
-    QDockWidget* load = dock(tr("Load Generator"), QStringLiteral("loadDock"),
-                             scrollable(load_page_), Qt::LeftDockWidgetArea);
+                                 scrollable(with_note(settings_page_, settings_note_,
+                                                      QStringLiteral("settingsUnavailable"))),
+                                 Qt::LeftDockWidgetArea);
+    QDockWidget* load =
+        dock(tr("Load Generator"), QStringLiteral("loadDock"),
+             scrollable(with_note(load_page_, load_note_, QStringLiteral("loadUnavailable"))),
+             Qt::LeftDockWidgetArea);
     tabifyDockWidget(settings, load);
     settings->raise();
     QDockWidget* details = dock(tr("Processes, Events and Info"), QStringLiteral("detailsDock"),
@@ -402,14 +444,11 @@ void MainWindow::createMenus() {
         ->setToolTip(tr("Saves every shown chart as a PNG in one folder, at one size"));
     file->addAction(tr("Export Event &Log…"), event_log_page_, &EventLogPage::exportWithDialog);
     file->addSeparator();
-    file->addAction(tr("Connect to &Celery…"), this, [this] {
-        bool ok = false;
-        const QString url = QInputDialog::getText(
-            this, tr("Connect to Celery"), tr("The cluster's Redis broker (redis://HOST:PORT/DB):"),
-            QLineEdit::Normal, QStringLiteral("redis://127.0.0.1:6379/0"), &ok);
-        if (ok)
-            connectToCelery(url.trimmed());
-    });
+    file->addAction(tr("Connect to &Celery…"), this, &MainWindow::showCeleryDialog)
+        ->setObjectName(QStringLiteral("actionConnectCelery"));
+    detach_action_ = file->addAction(tr("&Detach"), this, &MainWindow::detach);
+    detach_action_->setObjectName(QStringLiteral("actionDetach"));
+    file->setToolTipsVisible(true);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -516,16 +555,73 @@ bool MainWindow::attachTo(const QString& path) {
     connection_label_->setText(tr("Not connected: connecting to %1").arg(path));
     connection_label_->show();
     setWindowTitle(tr("%1 (attached)").arg(path));
-    // Its settings and its load are the owning program's; the Info tab shows what it runs with.
-    const QString owned = tr("Not available: the attached pool is run by its own program");
-    for (QWidget* page :
-         {static_cast<QWidget*>(settings_page_), static_cast<QWidget*>(load_page_)}) {
-        page->setEnabled(false);
-        page->setToolTip(owned);
-    }
+    // Its settings and its load are the owning program's: the source says so, and
+    // updateActions greys them with that reason.
     const bool ok = controller_->start(poolcore::PoolOptions{});
     updateActions();
     return ok;
+}
+
+void MainWindow::showCeleryDialog() {
+    QSettings saved;
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("celeryConnectDialog"));
+    dialog.setWindowTitle(tr("Connect to Celery"));
+    auto* form = new QFormLayout(&dialog);
+    auto* url = new QLineEdit(
+        saved.value(QStringLiteral("celery/url"), QStringLiteral("redis://127.0.0.1:6379/0"))
+            .toString());
+    url->setObjectName(QStringLiteral("celeryUrl"));
+    url->setMinimumWidth(url->fontMetrics().horizontalAdvance(
+        QStringLiteral("redis://broker.example.internal:6379/15")));
+    url->setToolTip(tr("The cluster's Redis broker, as its broker_url says: redis://HOST:PORT/DB"));
+    auto* prefix = new QLineEdit(saved.value(QStringLiteral("celery/keyprefix")).toString());
+    prefix->setObjectName(QStringLiteral("celeryKeyprefix"));
+    prefix->setPlaceholderText(tr("(none)"));
+    prefix->setToolTip(tr("kombu's global_keyprefix, when the cluster sets it in "
+                          "broker_transport_options: every key and channel it uses starts with "
+                          "it. Leave empty for Celery's default."));
+    form->addRow(tr("&Broker URL:"), url);
+    form->addRow(tr("Global &key prefix:"), prefix);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (connectToCelery(url->text().trimmed(), prefix->text()) && persist_) {
+        saved.setValue(QStringLiteral("celery/url"), url->text().trimmed());
+        saved.setValue(QStringLiteral("celery/keyprefix"), prefix->text());
+    }
+}
+
+bool MainWindow::detach() {
+    if (controller_->ownsPool()) {
+        statusBar()->showMessage(tr("Detach: the window shows its own pool, not an attached one"),
+                                 10000);
+        return false;
+    }
+    const QString left = !attached_path_.isEmpty() ? tr("the pool on %1").arg(attached_path_)
+                                                   : tr("the Celery cluster");
+    generator_->stop();
+    // Only disconnects: an attached pool and a Celery cluster are another program's.
+    controller_->shutDown(std::chrono::seconds(5));
+    controller_->setSourceFactory(make_pool_source);
+    controller_->log(EventKind::Control, poolcore::Severity::Info,
+                     tr("detached from %1, which goes on running").arg(left));
+    attached_path_.clear();
+    connection_label_->hide();
+    if (celery_page_) {
+        tabs_->removeTab(tabs_->indexOf(celery_page_));
+        celery_page_->deleteLater();
+        celery_page_ = nullptr;
+    }
+    setWindowTitle(tr("Poolscope"));
+    state_label_->setText(tr("No pool"));
+    controller_->sampleNow(); // the state and the log now, not at the next tick
+    updateActions();
+    statusBar()->showMessage(tr("Detached from %1; it goes on running").arg(left), 10000);
+    return true;
 }
 
 void MainWindow::showAttachDialog() {
@@ -604,8 +700,9 @@ bool MainWindow::startPool() {
     return ok;
 }
 
-bool MainWindow::connectToCelery(const QString& url) {
+bool MainWindow::connectToCelery(const QString& url, const QString& keyprefix) {
     celery::ClientSettings settings;
+    settings.transport.global_keyprefix = keyprefix.toStdString();
     if (const std::string problem = celery::parse_broker_url(url.toStdString(), settings.transport);
         !problem.empty()) {
         statusBar()->showMessage(tr("Connect to Celery: %1").arg(QString::fromStdString(problem)),
@@ -621,7 +718,10 @@ bool MainWindow::connectToCelery(const QString& url) {
     }
     tabs_->setCurrentWidget(celery_page_);
     setWindowTitle(
-        tr("Poolscope — Celery on %1").arg(QString::fromStdString(settings.transport.url())));
+        keyprefix.isEmpty()
+            ? tr("Poolscope — Celery on %1").arg(QString::fromStdString(settings.transport.url()))
+            : tr("Poolscope — Celery on %1, key prefix %2")
+                  .arg(QString::fromStdString(settings.transport.url()), keyprefix));
     const bool ok = controller_->start(settings_page_->options());
     updateActions();
     return ok;

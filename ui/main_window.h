@@ -57,17 +57,29 @@ public:
     // Presses Start.
     bool startPool();
     // Ends the pool shown now and watches the Celery cluster on `url` (redis://HOST:PORT/DB)
-    // instead; false with the reason in the status bar when the URL cannot be read.
-    bool connectToCelery(const QString& url);
+    // instead, its keys and channels named with kombu's global_keyprefix `keyprefix` (the
+    // cluster's broker_transport_options); false with the reason in the status bar when the URL
+    // cannot be read.
+    bool connectToCelery(const QString& url, const QString& keyprefix = {});
+    // File › Connect to Celery…: asks for the broker URL and the key prefix, then connects.
+    void showCeleryDialog();
     CeleryPage* celeryPage() const { return celery_page_; }
     // Shows the pool another program serves on the monitor socket at `path` (File › Attach…).
     bool attachTo(const QString& path);
+    // File › Detach: leaves the attached pool or the Celery cluster running, disconnects, and
+    // goes back to an empty window whose Start runs its own pool again; false (with the reason
+    // in the status bar) when the window shows its own pool.
+    bool detach();
+    QAction* detachAction() const { return detach_action_; }
 
     PoolController& controller() { return *controller_; }
     LoadGenerator& generator() { return *generator_; }
     QAction* action(PoolAction a) const { return actions_[std::size_t(a)]; }
     SettingsPage* settingsPage() const { return settings_page_; }
     LoadPage* loadPage() const { return load_page_; }
+    // The line above the settings / the load generator saying why they are greyed.
+    QLabel* settingsNote() const { return settings_note_; }
+    QLabel* loadNote() const { return load_note_; }
     ProcessPage* processPage() const { return process_page_; }
     EventLogPage* eventLogPage() const { return event_log_page_; }
     InfoPage* infoPage() const { return info_page_; }
@@ -127,6 +139,7 @@ private:
 
     PoolController* controller_;
     QLabel* connection_label_ = nullptr; // shown while attached to another program's pool
+    QAction* detach_action_ = nullptr;
     QString attached_path_;
     PoolMonitor* monitor_;
     JobMonitor* job_monitor_; // the Jobs and Tasks pages and the job charts read it
@@ -139,6 +152,8 @@ private:
     std::array<QString, kPoolActionCount> action_tips_;
     SettingsPage* settings_page_ = nullptr;
     LoadPage* load_page_ = nullptr;
+    QLabel* settings_note_ = nullptr; // why the settings are greyed, above them
+    QLabel* load_note_ = nullptr;
     ProcessPage* process_page_ = nullptr;
     EventLogPage* event_log_page_ = nullptr;
     InfoPage* info_page_ = nullptr;

@@ -95,6 +95,7 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
             view_->selectRow(index.row());
         updateActions();
         QMenu menu(this);
+        menu.setToolTipsVisible(true);
         menu.addAction(terminate_job_);
         menu.addAction(kill_job_);
         menu.addSeparator();
@@ -158,12 +159,20 @@ void ProcessPage::updateActions() {
     const bool alive = w && w->state != poolcore::WorkerState::Exiting;
     // Only a job the worker has acknowledged is running; one merely sent has nothing to signal.
     const bool running = alive && w->current_job_accepted;
-    terminate_job_->setEnabled(running);
-    kill_job_->setEnabled(running);
-    stop_worker_->setEnabled(alive);
-    kill_worker_->setEnabled(alive);
-    pause_worker_->setEnabled(alive);
-    resume_worker_->setEnabled(alive);
+    // What the source cannot do at all is greyed whatever is selected, with its reason.
+    const Availability jobs = controller_.availability(SourceFeature::TerminateJob);
+    const Availability workers = controller_.availability(SourceFeature::KillWorker);
+    auto apply = [](QAction* a, bool now, const Availability& supported) {
+        a->setEnabled(now && supported.available);
+        QString tip = a->statusTip();
+        if (!supported.available)
+            tip += QLatin1Char('\n') + tr("Not available now: %1.").arg(supported.reason);
+        a->setToolTip(tip);
+    };
+    apply(terminate_job_, running, jobs);
+    apply(kill_job_, running, jobs);
+    for (QAction* a : {stop_worker_, kill_worker_, pause_worker_, resume_worker_})
+        apply(a, alive, workers);
 }
 
 bool ProcessPage::sendSignal(int signal) {

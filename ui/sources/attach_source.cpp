@@ -34,6 +34,25 @@ public:
         return Availability::yes();
     }
 
+    Availability supports(SourceFeature feature) const override {
+        switch (feature) {
+        case SourceFeature::Settings:
+            return Availability::no(QStringLiteral("the attached pool runs with its own program's "
+                                                   "settings (the Info tab shows them)"));
+        case SourceFeature::LoadGenerator:
+            return Availability::no(
+                QStringLiteral("jobs are submitted by the program that owns the attached pool"));
+        case SourceFeature::FaultInjection:
+            return Availability::no(
+                QStringLiteral("faults are injected only into this window's own pool"));
+        case SourceFeature::TerminateJob:
+        case SourceFeature::KillWorker:
+            // The monitor's terminate_job and kill_worker verbs.
+            return availability(PoolAction::Grow);
+        }
+        return Availability::no(QStringLiteral("not a monitor verb"));
+    }
+
     void start() override { client_.connect(); }
     void restart() override { send("restart", nlohmann::json::object()); }
     void grow(int n) override { send("grow", {{"n", n}}); }

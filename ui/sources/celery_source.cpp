@@ -28,14 +28,8 @@ std::string describe_replies(const celery::ControlResult& r) {
     for (const auto& [node, reply] : r.replies) {
         if (!text.empty())
             text += "; ";
-        std::string said;
-        if (reply.is_object() && reply.contains("ok") && reply["ok"].is_string())
-            said = reply["ok"].get<std::string>();
-        else if (reply.is_object() && reply.contains("error") && reply["error"].is_string())
-            said = "error: " + reply["error"].get<std::string>();
-        else
-            said = reply.dump();
-        text += node + ": " + said;
+        const celery::NodeAnswer answer = celery::read_node_answer(reply);
+        text += node + ": " + (answer.ok ? "" : "error: ") + answer.text;
     }
     if (r.expected > int(r.replies.size()))
         text += " (" + std::to_string(r.expected - int(r.replies.size())) + " did not answer)";
@@ -46,7 +40,7 @@ bool any_error(const celery::ControlResult& r) {
     if (!r.error.empty() || r.replies.empty())
         return true;
     for (const auto& [node, reply] : r.replies)
-        if (reply.is_object() && reply.contains("error"))
+        if (!celery::read_node_answer(reply).ok)
             return true;
     return false;
 }
@@ -71,9 +65,36 @@ CelerySource::~CelerySource() {
         loop_.cancel_timer(notes_timer_);
 }
 
+Availability CelerySource::supports(SourceFeature feature) const {
+    switch (feature) {
+    case SourceFeature::Settings:
+        return Availability::no(tr("a Celery worker's pool settings are its own (its command line "
+                                   "and configuration); Poolscope watches it"));
+    case SourceFeature::LoadGenerator:
+        return Availability::no(tr("Poolscope does not send tasks to a Celery cluster: its load "
+                                   "comes from the cluster's own producers"));
+    case SourceFeature::KillWorker:
+        return Availability::no(tr("Poolscope does not signal a Celery worker's processes (they "
+                                   "may run on another machine); terminate the task it runs "
+                                   "instead"));
+    case SourceFeature::FaultInjection:
+        return Availability::no(tr("faults are injected only into this window's own pool"));
+    case SourceFeature::TerminateJob:
+        return client_.status() == celery::ConnectionStatus::Connected
+                   ? Availability::yes()
+                   : Availability::no(tr("not connected to the broker"));
+    }
+    return Availability::no(tr("not a Celery control"));
+}
+
 Availability CelerySource::availability(PoolAction action) const {
     switch (action) {
     case PoolAction::Start:
+        if (started_ && !stopped_)
+            return Availability::no(tr("already watching the Celery cluster; File › Detach "
+                                       "leaves it running and goes back to this window's own "
+                                       "pool"));
+        return Availability::yes();
     case PoolAction::Grow:
     case PoolAction::Shrink:
         return Availability::yes();
@@ -119,29 +140,67 @@ void CelerySource::forward_notes() {
         observer_->on_message(n.severity, n.text);
 }
 
-void CelerySource::control(const std::string& method, json arguments) {
+std::string CelerySource::lag_note(const std::string& method) {
+    if (method == "pool_restart")
+        return "each pool child is replaced after its next task; an idle one stays until a task "
+               "reaches it";
+    if (method == "pool_grow" || method == "pool_shrink" || method == "autoscale")
+        return "applied at the pool's next maintenance tick; inspect stats shows it then, and "
+               "its max-concurrency keeps the old figure";
+    return {};
+}
+
+void CelerySource::control(const std::string& method, json arguments,
+                           std::vector<std::string> destination, ResultHandler done) {
     if (client_.status() != celery::ConnectionStatus::Connected)
         throw poolcore::PoolError("not connected to the broker: " + client_.status_detail());
-    client_.control(method, std::move(arguments), {},
-                    [this, method, alive = alive_](const celery::ControlResult& r) {
-                        if (!*alive)
-                            return;
-                        const std::string text = describe_replies(r);
-                        if (any_error(r))
-                            report_(method, text);
-                        else if (observer_)
-                            observer_->on_message(
-                                Severity::Info,
-                                method + ": " + text +
-                                    (method == "pool_restart"
-                                         ? " (each pool child is replaced after its next task; "
-                                           "an idle one stays until a task reaches it)"
-                                     : method == "pool_grow" || method == "pool_shrink"
-                                         ? " (applied at the pool's next maintenance tick; "
-                                           "inspect stats shows it then)"
-                                         : ""));
-                        client_.resync(); // show its effect as soon as Celery reports it
-                    });
+    client_.control(
+        method, std::move(arguments), std::move(destination),
+        [this, method, done = std::move(done), alive = alive_](const celery::ControlResult& r) {
+            if (!*alive)
+                return;
+            const std::string text = describe_replies(r);
+            if (any_error(r))
+                report_(method, text);
+            else if (observer_) {
+                const std::string note = lag_note(method);
+                observer_->on_message(Severity::Info, method + ": " + text +
+                                                          (note.empty() ? "" : " (" + note + ")"));
+            }
+            if (done)
+                done(r);
+            client_.resync(); // show its effect as soon as Celery reports it
+        });
+}
+
+void CelerySource::controlWorker(const std::string& node, const std::string& method, json arguments,
+                                 ResultHandler done) {
+    if (client_.status() != celery::ConnectionStatus::Connected) {
+        celery::ControlResult r;
+        r.method = method;
+        r.error = "not connected to the broker: " + client_.status_detail();
+        report_(method, node + ": " + r.error);
+        if (done)
+            done(r);
+        return;
+    }
+    control(method, std::move(arguments), {node}, std::move(done));
+}
+
+bool CelerySource::shutdownWorker(const std::string& node) {
+    if (client_.status() != celery::ConnectionStatus::Connected) {
+        report_("shutdown", node + ": not connected to the broker: " + client_.status_detail());
+        return false;
+    }
+    // Celery never answers a shutdown (the worker raises WorkerShutdown before it could): sent
+    // without a ticket, and its effect is the worker-offline event after its warm shutdown.
+    client_.broadcast("shutdown", json::object(), {node});
+    if (observer_)
+        observer_->on_message(Severity::Warning,
+                              "shutdown sent to " + node +
+                                  " (Celery sends no reply; the worker finishes its running "
+                                  "tasks, then goes offline)");
+    return true;
 }
 
 void CelerySource::restart() {
@@ -170,8 +229,7 @@ void CelerySource::terminate() {
 }
 
 void CelerySource::submit(poolcore::TaskCall, poolcore::JobCallbacks) {
-    throw poolcore::PoolError("Poolscope does not send tasks to a Celery cluster: its load "
-                              "comes from the cluster's own producers");
+    throw poolcore::PoolError(supports(SourceFeature::LoadGenerator).reason.toStdString());
 }
 
 bool CelerySource::terminate_job(pid_t pid, int signal) {
@@ -187,8 +245,7 @@ bool CelerySource::terminate_job(pid_t pid, int signal) {
 }
 
 bool CelerySource::kill_worker(pid_t, int) {
-    throw poolcore::PoolError("Poolscope does not signal a Celery worker's processes (they may "
-                              "run on another machine); terminate the task it runs instead");
+    throw poolcore::PoolError(supports(SourceFeature::KillWorker).reason.toStdString());
 }
 
 PoolState CelerySource::state() const {

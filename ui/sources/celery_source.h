@@ -21,6 +21,7 @@ public:
     ~CelerySource() override;
 
     Availability availability(PoolAction action) const override;
+    Availability supports(SourceFeature feature) const override;
 
     void start() override;
     void restart() override;    // pool_restart to every worker
@@ -37,17 +38,31 @@ public:
     poolcore::StatsSnapshot stats() const override;
     poolcore::Info info() const override;
     bool runs_on_gui_thread() const override { return true; }
+    // The cluster is its workers': leaving the window (or detaching) leaves every one running.
+    bool owns_pool() const override { return false; }
     JobRecordBatch take_job_records() override;
     void shut_down(std::chrono::milliseconds timeout) override;
     std::string start_description() const override {
         return "watching the Celery cluster on " + client_.settings().transport.url();
     }
 
+    using ResultHandler = std::function<void(const celery::ControlResult&)>;
+    // Sends `method` to the one worker `node`; `done` hears what came back (or why nothing did),
+    // and the reply goes to the event log as for the cluster-wide controls.
+    void controlWorker(const std::string& node, const std::string& method, nlohmann::json arguments,
+                       ResultHandler done);
+    // Asks `node` for a warm shutdown (it finishes its running tasks first). Celery sends no
+    // reply; false when not connected.
+    bool shutdownWorker(const std::string& node);
+    // Where Celery's own figures lag behind what `method` did, in words; empty when they do not.
+    static std::string lag_note(const std::string& method);
+
     celery::CeleryClient& client() { return client_; }
     const celery::CeleryClient& client() const { return client_; }
 
 private:
-    void control(const std::string& method, nlohmann::json arguments);
+    void control(const std::string& method, nlohmann::json arguments,
+                 std::vector<std::string> destination = {}, ResultHandler done = {});
     void forward_notes();
 
     poolcore::EventLoop& loop_;

@@ -21,4 +21,10 @@ struct Availability {
 
 QString actionName(PoolAction action);
 
+// What else the window offers around a pool, which not every source can honour: the settings a
+// pool starts with, the load generator's jobs, signals to one job or one worker process, and the
+// Faults menu.
+enum class SourceFeature { Settings, LoadGenerator, TerminateJob, KillWorker, FaultInjection };
+inline constexpr int kSourceFeatureCount = 5;
+
 } // namespace poolscope

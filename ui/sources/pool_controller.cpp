@@ -92,6 +92,10 @@ Availability PoolController::availability(PoolAction action) const {
     return Availability::no(not_running);
 }
 
+Availability PoolController::availability(SourceFeature feature) const {
+    return source_ ? source_->supports(feature) : Availability::yes();
+}
+
 void PoolController::reportFailure(const QString& action, const QString& message) {
     events_.post(EventKind::Control, Severity::Error,
                  QStringLiteral("%1 failed: %2").arg(action, message));

@@ -52,6 +52,9 @@ public:
     // Whether `action` can be taken now, and if not why: what the source supports, then what
     // means something in the pool's present state.
     Availability availability(PoolAction action) const;
+    // Whether the source in use has `feature` (yes without a source: the next Start builds this
+    // window's own pool unless a Celery or attach factory is set, which then decides).
+    Availability availability(SourceFeature feature) const;
     bool hasPool() const { return source_ != nullptr; }
     // The source in use, for a view made for one kind of source (the Celery workers page).
     const PoolSource* source() const { return source_.get(); }

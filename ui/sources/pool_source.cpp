@@ -24,6 +24,7 @@ public:
     }
 
     Availability availability(PoolAction) const override { return Availability::yes(); }
+    Availability supports(SourceFeature) const override { return Availability::yes(); }
 
     void restart() override { pool_.restart(); }
     void grow(int n) override { pool_.grow(n); }

@@ -36,6 +36,9 @@ public:
     // Whether this source can carry out `action` at all, whatever the pool's state, and if not
     // why (a recording would say "a recording cannot be controlled").
     virtual Availability availability(PoolAction action) const = 0;
+    // The same for the window's other features (settings, load generator, per-process signals,
+    // faults): whether this kind of source has them at all, and if not why.
+    virtual Availability supports(SourceFeature feature) const = 0;
 
     virtual void start() = 0;
     virtual void restart() = 0;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The window watching a real Celery worker pushed as hard as it goes (redis-server and
+# python3-celery from Debian, installed by .ci/celery.sh): Celery events per second the Celery
+# source ingests while the GUI loop's p99 stall stays under 16 ms. Under Xvfb, or Qt's offscreen
+# platform with OFFSCREEN=1.
+#
+#   bash bench/gui/celery.sh [poolscope-celery-bench options]   e.g. --seconds 30 --concurrency 4
+#
+# Results: bench/results/celery-gui-latest.json and celery-gui.png (the window at the end).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build_dir=${BENCH_BUILD_DIR:-$here/build-release}
+results=$here/bench/results
+mkdir -p "$results"
+
+if ! command -v redis-server >/dev/null || ! /usr/bin/python3 -c 'import celery, redis' 2>/dev/null; then
+    bash "$here/.ci/celery.sh"
+fi
+if [ -z "${OFFSCREEN:-}" ] && ! command -v xvfb-run >/dev/null; then
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        xvfb xauth >/dev/null
+fi
+if [ -z "${BENCH_BUILD_DIR:-}" ]; then
+    BUILD_TYPE=Release BUILD_DIR=$build_dir bash "$here/scripts/dev.sh" build >&2
+fi
+cmake --build "$build_dir" --target poolscope-celery-bench >&2
+
+bench=("$build_dir/bench/gui/poolscope-celery-bench" --json "$results/celery-gui-latest.json"
+       --screenshot "$results/celery-gui.png" "$@")
+if [ -n "${OFFSCREEN:-}" ]; then
+    QT_QPA_PLATFORM=offscreen exec "${bench[@]}"
+fi
+exec xvfb-run -a -s "-screen 0 1600x1000x24" "${bench[@]}"
