@@ -8,6 +8,7 @@
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
 
+#include <QDateTime>
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -258,6 +259,7 @@ bool let_jobs_in_flight_finish(poolcore::TaskPool& pool, const poolcore::LoadDri
 }
 
 struct RunFacts {
+    qint64 started_at_ms = 0; // wall clock, ms since the Unix epoch: the report's time base
     long long submitted = 0;
     int stop_signal = 0; // the first SIGINT, SIGTERM or SIGHUP that stopped the run
     bool started_ok = false;
@@ -270,6 +272,10 @@ nlohmann::json make_report(const RunFacts& run, const Tally& tally,
                            const poolcore::PoolOptions& options) {
     const auto [p50, p99, max] = tally.latency_us();
     return {
+        {"started_at", QDateTime::fromMSecsSinceEpoch(run.started_at_ms, Qt::UTC)
+                           .toString(Qt::ISODateWithMs)
+                           .toStdString()},
+        {"started_at_unix_s", double(run.started_at_ms) / 1000.0},
         {"submitted", run.submitted},
         {"succeeded", tally.count(Outcome::Success)},
         {"failed", tally.count(Outcome::TaskError)},
@@ -402,6 +408,7 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
         poolcore::round_robin_calls(o.tasks, std::string(o.payload_bytes, 'x')),
         std::move(settings));
     const auto begin = Clock::now();
+    run.started_at_ms = QDateTime::currentMSecsSinceEpoch();
     if (!stop_asked())
         driver.refill();
     await_outcomes(*pool, driver, o, begin, stop_asked);

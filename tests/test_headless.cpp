@@ -4,6 +4,7 @@
 #include "qtloop/qt_event_loop.h"
 #include "test_main.h"
 
+#include <QDateTime>
 #include <QProcess>
 #include <QTest>
 #include <nlohmann/json.hpp>
@@ -53,14 +54,22 @@ private slots:
         QFETCH(bool, qt_loop);
         QtEventLoop qt;
         int rc = -1;
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
         const auto r = run({"--processes", "2", "--task", "noop", "--task", "fail=nope", "--task",
                             "echo", "--count", "300", "--payload", "64"},
                            qt_loop ? &qt : nullptr, &rc);
         QCOMPARE(rc, 0);
+        // The absolute time the run started, as every export of the window has it.
+        const QDateTime started = QDateTime::fromString(
+            QString::fromStdString(r["started_at"].get<std::string>()), Qt::ISODateWithMs);
+        QVERIFY(started.isValid());
+        QVERIFY(started.toMSecsSinceEpoch() >= before - 1);
+        QVERIFY(started.toMSecsSinceEpoch() <= QDateTime::currentMSecsSinceEpoch());
+        QCOMPARE(r["started_at_unix_s"].get<double>(), double(started.toMSecsSinceEpoch()) / 1000);
         for (const char* key :
-             {"submitted", "succeeded", "failed", "lost", "timed_out", "soft_timed_out",
-              "terminated", "elapsed_s", "tasks_per_s", "latency_us", "workers_started",
-              "workers_exited", "did_start_ok", "info"})
+             {"started_at", "submitted", "succeeded", "failed", "lost", "timed_out",
+              "soft_timed_out", "terminated", "elapsed_s", "tasks_per_s", "latency_us",
+              "workers_started", "workers_exited", "did_start_ok", "info"})
             QVERIFY2(r.contains(key), key);
         QCOMPARE(r["submitted"].get<int>(), 300);
         QCOMPARE(r["succeeded"].get<int>(), 200);
