@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The window watching a real Celery worker pushed as hard as it goes (redis-server and
-# python3-celery from Debian, installed by .ci/celery.sh): Celery events per second the Celery
+# python3-celery from Debian, installed here when missing): Celery events per second the Celery
 # source ingests while the GUI loop's p99 stall stays under 16 ms. Under Xvfb, or Qt's offscreen
 # platform with OFFSCREEN=1.
 #
@@ -14,9 +14,8 @@ build_dir=${BENCH_BUILD_DIR:-$here/build-release}
 results=$here/bench/results
 mkdir -p "$results"
 
-if ! command -v redis-server >/dev/null || ! /usr/bin/python3 -c 'import celery, redis' 2>/dev/null; then
-    bash "$here/.ci/celery.sh"
-fi
+source "$here/scripts/packages.sh"
+install_missing_packages redis-server python3-celery python3-redis
 if [ -z "${OFFSCREEN:-}" ] && ! command -v xvfb-run >/dev/null; then
     sudo=()
     [ "$(id -u)" -ne 0 ] && sudo=(sudo)
