@@ -173,6 +173,40 @@ private Q_SLOTS:
         }
     }
 
+    // Large counts read as numbers with thousands separators in every chart's value axes, not
+    // "60000" or "6·10^4"; fractions keep their decimals.
+    void valueTicksGroupThousands() {
+        for (auto& chart : allCharts()) {
+            chart->resize(400, 300);
+            chart->show();
+            QVERIFY(QTest::qWaitForWindowExposed(chart.get()));
+            for (QCPAxisRect* rect : chart->plot()->axisRects()) {
+                QCPAxis* axis = rect->axis(QCPAxis::atLeft);
+                if (axis->scaleType() != QCPAxis::stLinear)
+                    continue;
+                axis->setRange(0, 70000);
+                chart->plot()->replot();
+                const QVector<double> ticks = axis->tickVector();
+                const QVector<QString> labels = axis->tickVectorLabels();
+                QCOMPARE(ticks.size(), labels.size());
+                for (int i = 0; i < ticks.size(); ++i) {
+                    if (ticks[i] < 1000)
+                        continue;
+                    // "60,000": grouped, and nothing but digits once the separators go.
+                    QString digits = labels[i];
+                    digits.remove(QLatin1Char(','));
+                    QVERIFY2(labels[i].contains(QLatin1Char(',')) &&
+                                 digits == QString::number(qlonglong(ticks[i])),
+                             qPrintable(chart->title() + QStringLiteral(": ") + labels[i]));
+                }
+                axis->setRange(0, 0.5);
+                chart->plot()->replot();
+                for (const QString& label : axis->tickVectorLabels())
+                    QVERIFY2(!label.contains(QLatin1Char(',')), qPrintable(label));
+            }
+        }
+    }
+
     void savesAsPngAndPdf() {
         ThroughputChart chart;
         chart.resize(500, 300);

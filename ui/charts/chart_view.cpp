@@ -46,7 +46,27 @@ protected:
     }
 };
 
+// Counts and rates labelled as people read them: "60,000", not "60000" or "6·10^4" (QCustomPlot's
+// default switches to powers of ten past five digits). Fractions keep the default labels.
+class GroupedNumberTicker final : public QCPAxisTicker {
+protected:
+    QString getTickLabel(double tick, const QLocale& locale, QChar format, int precision) override {
+        if (std::abs(tick) < 1000 || std::abs(tick) >= 1e15 || tick != std::floor(tick))
+            return QCPAxisTicker::getTickLabel(tick, locale, format, precision);
+        QLocale grouped = locale;
+        grouped.setNumberOptions(grouped.numberOptions() & ~QLocale::OmitGroupSeparator);
+        return grouped.toString(qlonglong(tick));
+    }
+};
+
 } // namespace
+
+void ChartView::groupThousands(QCPAxis* axis) {
+    auto ticker = QSharedPointer<GroupedNumberTicker>::create();
+    ticker->setTickStepStrategy(axis->ticker()->tickStepStrategy());
+    ticker->setTickCount(axis->ticker()->tickCount());
+    axis->setTicker(ticker);
+}
 
 PlotSeries::PlotSeries(QCPGraph* graph, std::size_t capacity) : data_(capacity), graph_(graph) {}
 
@@ -84,6 +104,7 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     timeAxis()->setLabel(tr("wall-clock time"));
     timeAxis()->setRange(-window_.width(), 0);
     valueAxis()->setRange(0, minimumTop());
+    groupThousands(valueAxis());
     // The legend goes in a row of its own under the heading, so that it never hides data.
     plot_->legend->setVisible(true);
     plot_->legend->setFont(QFont(font().family(), std::max(7, font().pointSize() - 1)));

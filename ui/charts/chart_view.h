@@ -124,6 +124,8 @@ protected:
     virtual double minimumTop() const { return 1.0; }
     // The chart's own entries of its context menu, above the shared ones.
     virtual void addMenuActions(QMenu& menu) { (void)menu; }
+    // Labels the axis's whole-number ticks with thousands separators (the value axis has them).
+    static void groupThousands(QCPAxis* axis);
     // A qualifier shown after the title in the heading (what the chart is narrowed to).
     void setTitleDetail(const QString& detail);
 

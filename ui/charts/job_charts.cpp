@@ -115,6 +115,7 @@ LatencyHistogramChart::LatencyHistogramChart(QWidget* parent)
     ms_axis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
     ms_axis->setLabel(tr("latency, ms (log scale)"));
     histogram_rect_->axis(QCPAxis::atLeft)->setLabel(tr("jobs"));
+    groupThousands(histogram_rect_->axis(QCPAxis::atLeft));
     for (int o = 0; o < poolcore::kOutcomeCount; ++o) {
         QCPGraph* g = plot()->addGraph(ms_axis, histogram_rect_->axis(QCPAxis::atLeft));
         g->setName(QString::fromLatin1(poolcore::to_string(poolcore::Outcome(o)).data()));

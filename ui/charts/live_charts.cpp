@@ -189,6 +189,7 @@ WriteStatsChart::WriteStatsChart(QWidget* parent)
     slot_axis->setLabel(tr("slot and pid"));
     slot_axis->grid()->setVisible(false);
     bars_rect_->axis(QCPAxis::atLeft)->setLabel(tr("raw writes"));
+    groupThousands(bars_rect_->axis(QCPAxis::atLeft));
     bars_ = new QCPBars(slot_axis, bars_rect_->axis(QCPAxis::atLeft));
     bars_->setName(tr("raw writes per slot"));
     bars_->setWidth(0.6);
