@@ -31,10 +31,13 @@ extern char** environ;
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <pthread.h>
 #include <system_error>
+#include <thread>
 
 namespace poolcore {
 
@@ -251,6 +254,28 @@ int descriptors_in_use() {
     return count;
 }
 
+std::vector<int> open_descriptors() {
+#ifdef __linux__
+    const char* folder = "/proc/self/fd";
+#else
+    const char* folder = "/dev/fd";
+#endif
+    std::vector<int> fds;
+    DIR* dir = ::opendir(folder);
+    if (!dir)
+        return fds;
+    const int own = ::dirfd(dir);
+    while (const dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        const int fd = int(std::strtol(entry->d_name, nullptr, 10));
+        if (fd != own)
+            fds.push_back(fd);
+    }
+    ::closedir(dir);
+    return fds;
+}
+
 std::string proc_stat_fields(pid_t pid) {
 #ifdef __linux__
     std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
@@ -329,11 +354,51 @@ std::optional<int> zombie_wait_status(pid_t pid) {
 #endif
 }
 
+#if !POOLCORE_LINUX_APIS
+namespace {
+
+// Where there is no parent-death signal, a thread of the worker's own does its job: a busy
+// worker reads its channel (and sees its EOF) only between tasks, so without it a worker whose
+// parent died would run its task to the end as an orphan. When the parent is gone the kernel
+// has given this process to another one, so getppid() no longer names it: that is looked at
+// ten times a second (what a parent's death costs at most), and the worker then ends as
+// PR_SET_PDEATHSIG would end it, by SIGKILL. The thread blocks every signal, so that signals
+// meant for the worker (the soft limit, SIGTERM) keep reaching its task thread.
+constexpr auto kParentWatchPeriod = std::chrono::milliseconds(100);
+
+void start_parent_watch(pid_t expected_parent) {
+    sigset_t all, before;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &before); // the new thread inherits this mask
+    std::thread([expected_parent] {
+        while (::getppid() == expected_parent)
+            std::this_thread::sleep_for(kParentWatchPeriod);
+        ::kill(::getpid(), SIGKILL);
+    }).detach();
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+}
+
+} // namespace
+#endif
+
 void die_with_parent(pid_t expected_parent) {
 #if POOLCORE_LINUX_APIS
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-    if (::getppid() != expected_parent) // the parent died before the signal was armed
+    if (::getppid() != expected_parent) // the parent died before the watch was armed
+        ::_exit(1);
+#if !POOLCORE_LINUX_APIS
+    start_parent_watch(expected_parent);
+#endif
+}
+
+void exit_with_parent_or_on_eof(pid_t expected_parent) {
+#if POOLCORE_LINUX_APIS
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    // No watch thread here: the forkserver's loop never blocks anywhere but in poll() on its
+    // control socket, so it sees the parent's death as EOF at once, and it stays one thread.
+    if (::getppid() != expected_parent)
         ::_exit(1);
 }
 
@@ -516,10 +581,21 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
         ::posix_spawn_file_actions_adddup2(&spawn.actions_, high.get(), target++);
         sources.push_back(std::move(high));
     }
+    // Descriptors an embedder opened without close-on-exec must not reach workers either.
 #if POOLCORE_LINUX_APIS && defined(__GLIBC__) &&                                                   \
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    // Descriptors an embedder opened without close-on-exec must not reach workers either.
     ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions_, target);
+#elif defined(POSIX_SPAWN_CLOEXEC_DEFAULT)
+    // macOS: the new image inherits only what the file actions name.
+    short flags = 0;
+    ::posix_spawnattr_getflags(&spawn.attr_, &flags);
+    ::posix_spawnattr_setflags(&spawn.attr_, short(flags | POSIX_SPAWN_CLOEXEC_DEFAULT));
+#else
+    // Elsewhere each one open now without close-on-exec is closed by name (one opened by another
+    // thread from here on is one this call cannot know of, as with fork and exec by hand).
+    for (int fd : open_descriptors())
+        if (fd >= target && (::fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0)
+            ::posix_spawn_file_actions_addclose(&spawn.actions_, fd);
 #endif
     const std::string path = program.empty() ? program_image_path() : program;
     std::vector<std::string> args;
