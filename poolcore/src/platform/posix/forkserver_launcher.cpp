@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <poll.h>
 #include <unordered_map>
 
 namespace poolcore {
@@ -34,6 +35,16 @@ public:
             worker.exit_fd = std::move(exit_watch);
         }
         return worker;
+    }
+
+    // The workers are the server's children, not this process's: a death pipe their own
+    // children hold is seen through by the status the server relays once it has reaped one.
+    bool has_exited(pid_t pid) override {
+        const auto it = status_pipes_.find(pid);
+        if (it == status_pipes_.end())
+            return false;
+        pollfd p{it->second.get(), POLLIN, 0};
+        return ::poll(&p, 1, 0) > 0;
     }
 
     ExitStatus reap(pid_t pid, int exit_fd) override {

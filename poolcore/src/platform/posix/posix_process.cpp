@@ -498,6 +498,24 @@ bool PosixLauncher::deliver(pid_t pid, int signal) {
     return send_signal(pid, signal);
 }
 
+std::chrono::milliseconds PosixLauncher::exit_check_period() const {
+    // A death pipe says a worker exited once no process holds its write end, and a worker's own
+    // children inherit it (a task that starts a daemon, a worker program that forks): the pool
+    // would never see that worker exit while they live. A pidfd has no such hole. SIGCHLD would
+    // tell at once, but a handler is the embedding program's to install, not a library's, and
+    // waitpid(-1) would reap its children too; so the kernel is asked about each worker by pid,
+    // five times a second, without reaping it (reap() still does). The death pipe still tells
+    // at once in the usual case.
+    using namespace std::chrono_literals;
+    return kernel_has_pidfd() ? 0ms : 200ms;
+}
+
+bool PosixLauncher::has_exited(pid_t pid) {
+    siginfo_t info{};
+    return ::waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == pid;
+}
+
 ExitStatus PosixLauncher::reap(pid_t pid, int) {
     return wait_for_child(pid);
 }

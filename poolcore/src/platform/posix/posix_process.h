@@ -112,6 +112,10 @@ public:
     // A worker that is this process's own child (fork, spawn); the forkserver's workers are the
     // server's children, and its launcher reads their status from the server instead.
     ExitStatus reap(pid_t pid, int exit_fd) override;
+    // Where a death pipe watches the exit of a worker that is this process's own child, the
+    // kernel is asked too (waitid, WNOWAIT): see exit_check_period() in posix_process.cpp.
+    std::chrono::milliseconds exit_check_period() const override;
+    bool has_exited(pid_t pid) override;
     // The descriptor limit against `processes` workers of descriptors_per_worker() each.
     Capacity capacity_for(int processes) const override;
 
