@@ -37,7 +37,7 @@ extern char** environ;
 #include <cstring>
 #include <pthread.h>
 #include <system_error>
-#include <thread>
+#include <time.h>
 
 namespace poolcore {
 
@@ -364,18 +364,36 @@ namespace {
 // ten times a second (what a parent's death costs at most), and the worker then ends as
 // PR_SET_PDEATHSIG would end it, by SIGKILL. The thread blocks every signal, so that signals
 // meant for the worker (the soft limit, SIGTERM) keep reaching its task thread.
-constexpr auto kParentWatchPeriod = std::chrono::milliseconds(100);
+constexpr timespec kParentWatchPeriod{0, 100 * 1000 * 1000}; // 100 ms
+
+pid_t g_watched_parent = 0; // written once, before the watch thread starts
+
+void* watch_parent(void*) {
+    while (::getppid() == g_watched_parent)
+        ::nanosleep(&kParentWatchPeriod, nullptr);
+    ::kill(::getpid(), SIGKILL);
+    return nullptr;
+}
 
 void start_parent_watch(pid_t expected_parent) {
+    g_watched_parent = expected_parent;
     sigset_t all, before;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &before); // the new thread inherits this mask
-    std::thread([expected_parent] {
-        while (::getppid() == expected_parent)
-            std::this_thread::sleep_for(kParentWatchPeriod);
-        ::kill(::getpid(), SIGKILL);
-    }).detach();
+    pthread_attr_t attr;
+    ::pthread_attr_init(&attr);
+    ::pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    // pthread_create, not std::thread: nothing may throw here, in a child between fork and the
+    // worker loop (an exception would unwind into the parent's code). A process limit
+    // (RLIMIT_NPROC counts threads) can refuse the thread: the worker then runs without the
+    // watch, and still leaves on EOF on its channel, at its next read.
+    const int error = ::pthread_create(&thread, &attr, watch_parent, nullptr);
+    ::pthread_attr_destroy(&attr);
     ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    if (error != 0)
+        write_text(2, "poolcore: a worker could not start its parent watch thread; it leaves "
+                      "when its channel closes\n");
 }
 
 } // namespace
