@@ -334,9 +334,12 @@ private Q_SLOTS:
                 return false;
             }));
 
+        // Not the worker terminate_job just ended: the last snapshot may predate its exit.
         pid_t victim = 0;
         for (const auto& w : viewer.last.workers)
-            if (w.state == poolcore::WorkerState::Idle || w.state == poolcore::WorkerState::Busy)
+            if ((w.state == poolcore::WorkerState::Idle ||
+                 w.state == poolcore::WorkerState::Busy) &&
+                !(term_ok && w.pid == busy))
                 victim = w.pid;
         QVERIFY(victim != 0);
         const auto [kill_ok, kill_error] =

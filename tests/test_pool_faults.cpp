@@ -3,6 +3,7 @@
 // frame, a crash loop, an orphan, a worker that never comes up) and what the pool does about it.
 // Every test runs for each pool variant (see pool_harness.h).
 #include "platform/posix/launchers.h"
+#include "platform/posix/posix_process.h"
 #include "platform/process_launcher.h"
 #include "pool_harness.h"
 #include "pool_test_tasks.h"
@@ -188,11 +189,15 @@ private slots:
         for (int i = 0; i < 3; ++i)
             p.submit("list_fds");
         QVERIFY(p.wait_results(3));
-        for (int i = 0; i < 3; ++i) {
-            const auto fds = split(p.result(i).value);
-            // stdin, stdout, stderr and the channel: no sibling's channel, no event-loop fd.
-            QCOMPARE(fds, (std::vector<std::string>{"0", "1", "2", "3"}));
-        }
+        // stdin, stdout, stderr and the channel: no sibling's channel, no event-loop fd. Where
+        // the pool cannot open a pidfd (an old kernel, the portable POSIX build, macOS) every
+        // start method watches a worker's exit by a death pipe whose write end the worker holds
+        // at 4, and nothing else beside.
+        std::vector<std::string> expected{"0", "1", "2", "3"};
+        if (!poolcore::posix::kernel_has_pidfd())
+            expected.push_back("4");
+        for (int i = 0; i < 3; ++i)
+            QVERIFY2(split(p.result(i).value) == expected, p.result(i).value.c_str());
     }
 
     void restartLimiterBreaksACrashLoop_data() { add_variant_rows(); }

@@ -58,7 +58,7 @@ void run_worker_if_requested(int argc, char** argv) {
         const long long parent = number(argv[2]);
         if (parent <= 0)
             ::_exit(64);
-        posix::die_with_parent(pid_t(parent));
+        posix::exit_with_parent_or_on_eof(pid_t(parent));
         run_forkserver(kWorkerChannelFd);
     }
 }

@@ -365,6 +365,7 @@ void Pool::State::spawn(int slot) {
     slots_.occupy(slot, id);
     binding_.add_reader(w->channel->fd(), [this, id] { on_worker_readable(id); });
     binding_.watch_exit(ExitHandle{w->exit_fd.get()}, [this, id] { on_worker_exit(id); });
+    schedule_exit_check();
     w->alive_timer = binding_.call_later(
         duration_cast<Clock::duration>(options_.proc_alive_timeout), [this, id] {
             Worker* w = find_worker(id);
@@ -661,6 +662,23 @@ void Pool::State::protocol_error(Worker& w, const std::string& error) {
     if (w.channel->is_open())
         binding_.remove_reader(w.channel->fd());
     kill(w, ExitReason::Killed);
+}
+
+void Pool::State::schedule_exit_check() {
+    const auto period = launcher_->exit_check_period();
+    if (exit_check_timer_ || period.count() <= 0)
+        return;
+    exit_check_timer_ = binding_.call_later(duration_cast<Clock::duration>(period), [this] {
+        exit_check_timer_ = 0;
+        std::vector<WorkerId> exited;
+        for (const auto& [id, w] : workers_)
+            if (launcher_->has_exited(w->pid))
+                exited.push_back(id);
+        for (WorkerId id : exited)
+            on_worker_exit(id);
+        if (!workers_.empty())
+            schedule_exit_check();
+    });
 }
 
 void Pool::State::on_worker_exit(WorkerId id) {

@@ -118,6 +118,9 @@ struct Pool::State {
     void read_frames(Worker& w, bool exited);
     void on_worker_writable(WorkerId id);
     void on_worker_exit(WorkerId id);
+    // Asks the launcher about exits its exit watch may not have seen (exit_check_period()), as
+    // long as any worker runs.
+    void schedule_exit_check();
     // EOF from a process not yet seen to end. One that is ending (a crash, an exit) sends its
     // exit notice at once, and that tells how; one still running after kill_grace closed its
     // channel on its own, which is then its fault, and the pool's kill only the consequence.
@@ -202,6 +205,7 @@ struct Pool::State {
     bool restart_in_progress_ = false;
     bool restart_probe_sent_ = false;
     TimerHandle resume_timer_ = 0;
+    TimerHandle exit_check_timer_ = 0;
     std::string launch_failure_told_; // said once while every retry fails the same way
 
     std::uint64_t workers_started_ = 0;

@@ -11,6 +11,7 @@
 #include "poolcore/unique_fd.h"
 #include "worker/worker_settings.h"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,13 @@ public:
     // Starts one worker whose only inherited descriptor (besides stdio) is its channel end.
     // Throws std::system_error when the OS refuses, std::runtime_error when it is not safe.
     virtual LaunchedWorker launch(const WorkerSettings& settings) = 0;
+
+    // How often the pool should ask has_exited() about each worker, for an exit watch that a
+    // worker's own children can hide (a death pipe whose write end they inherit); zero where the
+    // exit watch sees every exit by itself.
+    virtual std::chrono::milliseconds exit_check_period() const { return {}; }
+    // Whether `pid` has exited, without reaping it: reap() still collects its status.
+    virtual bool has_exited(pid_t) { return false; }
 
     // Collects the exit status once `exit_fd` (the worker's LaunchedWorker::exit_fd) has fired,
     // or after the pool killed the worker; may wait a moment for it, never indefinitely.

@@ -20,5 +20,7 @@ std::string worker_process_name(int slot);
 void set_worker_process_title(int slot);
 // The same for the forkserver: "poolscope-forkserver", short name "pool-forkserver".
 void set_forkserver_process_title();
+// Whether the two above give titles in this build (Linux); elsewhere they leave them as they are.
+bool sets_process_titles();
 
 } // namespace poolcore

@@ -60,7 +60,7 @@ void ForkServerClient::start_process() {
         if (pid < 0)
             throw_errno("fork");
         if (pid == 0) {
-            die_with_parent(parent);
+            exit_with_parent_or_on_eof(parent);
             const int control = theirs.get();
             if (!place_descriptors(&control, 1))
                 exit_without_descriptors("the forkserver's control socket");
@@ -139,8 +139,8 @@ std::string ForkServerClient::await_death() {
     return who + " closed its socket but did not exit, and was killed";
 }
 
-LaunchedWorker ForkServerClient::launch(const WorkerSettings& settings,
-                                        const std::function<void(const std::string&)>& notice) {
+ServedWorker ForkServerClient::launch(const WorkerSettings& settings,
+                                      const std::function<void(const std::string&)>& notice) {
     std::lock_guard lock(mutex_);
     auto replace = [&](const std::string& death) {
         start_process();
@@ -188,7 +188,7 @@ std::string ForkServerClient::describe_server() const {
     return "the server, pid " + std::to_string(pid_) + (state.empty() ? "" : ", is " + state);
 }
 
-std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSettings& settings) {
+std::optional<ServedWorker> ForkServerClient::request_worker(const WorkerSettings& settings) {
     Request request;
     request.max_frame = settings.max_frame;
     request.measure_private_memory = settings.measure_private_memory ? 1 : 0;
@@ -209,7 +209,7 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char space[CMSG_SPACE(2 * sizeof(int))];
+    alignas(cmsghdr) char space[CMSG_SPACE(forkserver::kMostReplyDescriptors * sizeof(int))];
     msg.msg_control = space;
     msg.msg_controllen = sizeof space;
     int flags = 0;
@@ -219,7 +219,7 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
     ssize_t n;
     while ((n = ::recvmsg(control_.get(), &msg, flags)) < 0 && errno == EINTR) {
     }
-    UniqueFd received[2];
+    UniqueFd received[forkserver::kMostReplyDescriptors];
     int count = 0;
     for (cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -229,7 +229,7 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
             int fd;
             std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
             ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-            if (count < 2)
+            if (count < forkserver::kMostReplyDescriptors)
                 received[count++].reset(fd);
             else
                 ::close(fd);
@@ -265,11 +265,12 @@ std::optional<LaunchedWorker> ForkServerClient::request_worker(const WorkerSetti
     }
 
     told_unresponsive_ = 0; // it answers: a later stall is news again
-    LaunchedWorker w;
+    ServedWorker w;
     w.pid = reply.pid;
     set_nonblocking(received[0].get());
     w.channel = std::move(received[0]);
     w.exit_fd = std::move(received[1]);
+    w.death_read = std::move(received[2]);
     return w;
 }
 

@@ -18,6 +18,13 @@ struct Request;
 
 namespace poolcore::posix {
 
+// A worker as the server hands it over: exit_fd is its exit-status pipe; death_read, where the
+// kernel has no pidfd, the read end of the worker's own death pipe (EOF once it has exited,
+// whether or not the server runs).
+struct ServedWorker : LaunchedWorker {
+    UniqueFd death_read;
+};
+
 class ForkServerClient {
 public:
     // Starts a server: by fork() while this process runs one thread, otherwise by spawning this
@@ -32,8 +39,8 @@ public:
 
     // Has the server fork one worker. A dead server is first replaced, and `notice` hears that.
     // Never waits for an unresponsive server longer than a few seconds; throws instead.
-    LaunchedWorker launch(const WorkerSettings& settings,
-                          const std::function<void(const std::string&)>& notice);
+    ServedWorker launch(const WorkerSettings& settings,
+                        const std::function<void(const std::string&)>& notice);
 
     // The exit status the server relays on a worker's exit fd, waiting at most `patience` for it;
     // unknown when the server died before it could tell.
@@ -54,7 +61,7 @@ private:
     // it if it somehow lives on), and returns that.
     std::string await_death();
     // One request; empty when the socket broke (the server died), throws on any other failure.
-    std::optional<LaunchedWorker> request_worker(const WorkerSettings& settings);
+    std::optional<ServedWorker> request_worker(const WorkerSettings& settings);
     // False when the socket broke (the server died); throws on any other failure.
     bool send_request(const forkserver::Request& request);
     // "the server, pid 42, is T (stopped)": for a message about a server that did not answer.

@@ -3,8 +3,9 @@
 
 // What the forkserver and its client say to each other over the control socket. The control
 // protocol: fixed-size records on a stream socket, one Launch request answered by one reply
-// carrying the worker's channel and exit-status pipe (SCM_RIGHTS); a Discard has no answer. On a
-// worker's exit-status pipe the server writes the raw waitpid() status once, then closes it.
+// carrying the worker's channel and exit-status pipe (SCM_RIGHTS), and where the kernel has no
+// pidfd the read end of the worker's death pipe too; a Discard has no answer. On a worker's
+// exit-status pipe the server writes the raw waitpid() status once, then closes it.
 
 #include <cerrno>
 #include <cstddef>
@@ -34,6 +35,9 @@ struct Request {
     std::uint32_t reserved = 0;
 };
 static_assert(sizeof(Request) == 32, "a Request record has no padding");
+
+// The channel, the exit-status pipe and, where there is no pidfd, the death pipe's read end.
+inline constexpr int kMostReplyDescriptors = 3;
 
 struct Reply {
     std::int32_t pid = 0;
@@ -73,8 +77,8 @@ enum class ReplyMeaning {
     Garbled,            // not one whole record: the stream lost its place
     NoDescriptorHere,   // a worker was forked but this process had no free descriptor for it
     ForkFailed,         // the server could not fork: `error` says why
-    MissingDescriptors, // claims a worker without its two descriptors
-    Worker,             // a worker with its channel and exit-status pipe
+    MissingDescriptors, // claims a worker without its two (or three) descriptors
+    Worker,             // a worker with its channel and exit-status pipe (and death pipe)
 };
 
 inline ReplyMeaning interpret_reply(ssize_t received, int error_number, const Reply& reply,
@@ -87,7 +91,7 @@ inline ReplyMeaning interpret_reply(ssize_t received, int error_number, const Re
         return ReplyMeaning::NoDescriptorHere;
     if (reply.error != 0)
         return ReplyMeaning::ForkFailed;
-    if (descriptors != 2 || reply.pid <= 0)
+    if (descriptors < 2 || descriptors > kMostReplyDescriptors || reply.pid <= 0)
         return ReplyMeaning::MissingDescriptors;
     return ReplyMeaning::Worker;
 }

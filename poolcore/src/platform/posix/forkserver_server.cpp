@@ -30,7 +30,7 @@ void send_reply(int control, const Reply& reply, const int* fds, int nfds) {
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    alignas(cmsghdr) char space[CMSG_SPACE(2 * sizeof(int))];
+    alignas(cmsghdr) char space[CMSG_SPACE(kMostReplyDescriptors * sizeof(int))];
     if (nfds > 0) {
         msg.msg_control = space;
         msg.msg_controllen = CMSG_SPACE(std::size_t(nfds) * sizeof(int));
@@ -134,30 +134,41 @@ private:
         try {
             auto [parent_end, child_end] = posix::make_socketpair();
             auto [exit_read, exit_write] = posix::make_pipe();
+            // The exit-status pipe tells only what this server relays, and a stopped server
+            // relays nothing. Where the pool cannot open a pidfd on the worker, the worker's own
+            // death pipe (the write end is the worker's alone) tells the pool of its exit instead.
+            UniqueFd death_read, death_write;
+            if (!posix::kernel_has_pidfd())
+                std::tie(death_read, death_write) = posix::make_pipe();
             const pid_t server = ::getpid();
             const pid_t pid = ::fork();
             if (pid < 0)
                 posix::throw_errno("fork");
             if (pid == 0)
-                become_worker(server, child_end.get(), request);
+                become_worker(server, child_end.get(), death_write.get(), request);
             reply.pid = pid;
             exit_pipes_.emplace(pid, std::move(exit_write));
-            const int fds[2] = {parent_end.get(), exit_read.get()};
-            send_reply(control_, reply, fds, 2);
+            const int fds[kMostReplyDescriptors] = {parent_end.get(), exit_read.get(),
+                                                    death_read.get()};
+            send_reply(control_, reply, fds, death_read.valid() ? 3 : 2);
         } catch (const std::system_error& e) {
             reply.error = e.code().value() ? e.code().value() : EAGAIN;
             send_reply(control_, reply, nullptr, 0);
         }
     }
 
-    [[noreturn]] static void become_worker(pid_t server, int channel, const Request& request) {
+    [[noreturn]] static void become_worker(pid_t server, int channel, int death_write,
+                                           const Request& request) {
         signal(SIGCHLD, SIG_DFL);
         posix::die_with_parent(server);
-        // Everything but the channel goes: the control socket, the self-pipe and the siblings'
-        // exit pipes, whose write ends a worker must never hold.
-        if (!posix::place_descriptors(&channel, 1))
+        // Everything but the channel (and its own death pipe, at 4) goes: the control socket,
+        // the self-pipe and the siblings' exit and death pipes, whose write ends a worker must
+        // never hold.
+        const int keep[2] = {channel, death_write};
+        const int kept = death_write >= 0 ? 2 : 1;
+        if (!posix::place_descriptors(keep, kept))
             posix::exit_without_descriptors("a forkserver worker's channel");
-        posix::close_from(kWorkerChannelFd + 1);
+        posix::close_from(kWorkerChannelFd + kept);
         WorkerSettings settings{std::size_t(request.max_frame),
                                 request.measure_private_memory != 0};
         settings.slot = request.slot;

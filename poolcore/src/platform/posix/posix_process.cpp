@@ -31,10 +31,13 @@ extern char** environ;
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <pthread.h>
 #include <system_error>
+#include <time.h>
 
 namespace poolcore {
 
@@ -251,6 +254,28 @@ int descriptors_in_use() {
     return count;
 }
 
+std::vector<int> open_descriptors() {
+#ifdef __linux__
+    const char* folder = "/proc/self/fd";
+#else
+    const char* folder = "/dev/fd";
+#endif
+    std::vector<int> fds;
+    DIR* dir = ::opendir(folder);
+    if (!dir)
+        return fds;
+    const int own = ::dirfd(dir);
+    while (const dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        const int fd = int(std::strtol(entry->d_name, nullptr, 10));
+        if (fd != own)
+            fds.push_back(fd);
+    }
+    ::closedir(dir);
+    return fds;
+}
+
 std::string proc_stat_fields(pid_t pid) {
 #ifdef __linux__
     std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
@@ -329,11 +354,69 @@ std::optional<int> zombie_wait_status(pid_t pid) {
 #endif
 }
 
+#if !POOLCORE_LINUX_APIS
+namespace {
+
+// Where there is no parent-death signal, a thread of the worker's own does its job: a busy
+// worker reads its channel (and sees its EOF) only between tasks, so without it a worker whose
+// parent died would run its task to the end as an orphan. When the parent is gone the kernel
+// has given this process to another one, so getppid() no longer names it: that is looked at
+// ten times a second (what a parent's death costs at most), and the worker then ends as
+// PR_SET_PDEATHSIG would end it, by SIGKILL. The thread blocks every signal, so that signals
+// meant for the worker (the soft limit, SIGTERM) keep reaching its task thread.
+constexpr timespec kParentWatchPeriod{0, 100 * 1000 * 1000}; // 100 ms
+
+pid_t g_watched_parent = 0; // written once, before the watch thread starts
+
+void* watch_parent(void*) {
+    while (::getppid() == g_watched_parent)
+        ::nanosleep(&kParentWatchPeriod, nullptr);
+    ::kill(::getpid(), SIGKILL);
+    return nullptr;
+}
+
+void start_parent_watch(pid_t expected_parent) {
+    g_watched_parent = expected_parent;
+    sigset_t all, before;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &before); // the new thread inherits this mask
+    pthread_attr_t attr;
+    ::pthread_attr_init(&attr);
+    ::pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    // pthread_create, not std::thread: nothing may throw here, in a child between fork and the
+    // worker loop (an exception would unwind into the parent's code). A process limit
+    // (RLIMIT_NPROC counts threads) can refuse the thread: the worker then runs without the
+    // watch, and still leaves on EOF on its channel, at its next read.
+    const int error = ::pthread_create(&thread, &attr, watch_parent, nullptr);
+    ::pthread_attr_destroy(&attr);
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    if (error != 0)
+        write_text(2, "poolcore: a worker could not start its parent watch thread; it leaves "
+                      "when its channel closes\n");
+}
+
+} // namespace
+#endif
+
 void die_with_parent(pid_t expected_parent) {
 #if POOLCORE_LINUX_APIS
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-    if (::getppid() != expected_parent) // the parent died before the signal was armed
+    if (::getppid() != expected_parent) // the parent died before the watch was armed
+        ::_exit(1);
+#if !POOLCORE_LINUX_APIS
+    start_parent_watch(expected_parent);
+#endif
+}
+
+void exit_with_parent_or_on_eof(pid_t expected_parent) {
+#if POOLCORE_LINUX_APIS
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    // No watch thread here: the forkserver's loop never blocks anywhere but in poll() on its
+    // control socket, so it sees the parent's death as EOF at once, and it stays one thread.
+    if (::getppid() != expected_parent)
         ::_exit(1);
 }
 
@@ -433,6 +516,24 @@ bool PosixLauncher::deliver(pid_t pid, int signal) {
     return send_signal(pid, signal);
 }
 
+std::chrono::milliseconds PosixLauncher::exit_check_period() const {
+    // A death pipe says a worker exited once no process holds its write end, and a worker's own
+    // children inherit it (a task that starts a daemon, a worker program that forks): the pool
+    // would never see that worker exit while they live. A pidfd has no such hole. SIGCHLD would
+    // tell at once, but a handler is the embedding program's to install, not a library's, and
+    // waitpid(-1) would reap its children too; so the kernel is asked about each worker by pid,
+    // five times a second, without reaping it (reap() still does). The death pipe still tells
+    // at once in the usual case.
+    using namespace std::chrono_literals;
+    return kernel_has_pidfd() ? 0ms : 200ms;
+}
+
+bool PosixLauncher::has_exited(pid_t pid) {
+    siginfo_t info{};
+    return ::waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == pid;
+}
+
 ExitStatus PosixLauncher::reap(pid_t pid, int) {
     return wait_for_child(pid);
 }
@@ -516,10 +617,21 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
         ::posix_spawn_file_actions_adddup2(&spawn.actions_, high.get(), target++);
         sources.push_back(std::move(high));
     }
+    // Descriptors an embedder opened without close-on-exec must not reach workers either.
 #if POOLCORE_LINUX_APIS && defined(__GLIBC__) &&                                                   \
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    // Descriptors an embedder opened without close-on-exec must not reach workers either.
     ::posix_spawn_file_actions_addclosefrom_np(&spawn.actions_, target);
+#elif defined(POSIX_SPAWN_CLOEXEC_DEFAULT)
+    // macOS: the new image inherits only what the file actions name.
+    short flags = 0;
+    ::posix_spawnattr_getflags(&spawn.attr_, &flags);
+    ::posix_spawnattr_setflags(&spawn.attr_, short(flags | POSIX_SPAWN_CLOEXEC_DEFAULT));
+#else
+    // Elsewhere each one open now without close-on-exec is closed by name (one opened by another
+    // thread from here on is one this call cannot know of, as with fork and exec by hand).
+    for (int fd : open_descriptors())
+        if (fd >= target && (::fcntl(fd, F_GETFD) & FD_CLOEXEC) == 0)
+            ::posix_spawn_file_actions_addclose(&spawn.actions_, fd);
 #endif
     const std::string path = program.empty() ? program_image_path() : program;
     std::vector<std::string> args;

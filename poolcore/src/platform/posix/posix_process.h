@@ -53,6 +53,9 @@ bool place_descriptors(const int* fds, int count);
 int descriptor_limit();
 int descriptors_in_use();
 
+// The descriptors this process holds now (from /proc/self/fd, or /dev/fd).
+std::vector<int> open_descriptors();
+
 // What /proc/PID/stat says after the command name (field 3 on, from the name's last ')', since
 // the name may hold spaces and parentheses); empty when it cannot be read, as when the process
 // exits between the open and the read (ESRCH: read with stdio, which reports it, where an
@@ -65,9 +68,14 @@ std::string process_state(pid_t pid);
 // /proc/PID/stat (Linux): the exit of a process that is not this one's child.
 std::optional<int> zombie_wait_status(pid_t pid);
 
-// Arms the parent-death signal (Linux) and checks the parent is still `expected_parent`; a
-// child whose parent died before the signal was armed exits at once.
+// For a worker: arms the parent-death signal (Linux), or where there is none starts a thread
+// that kills this process once `expected_parent` is no longer its parent (the portable path,
+// posix_features.h); and checks the parent is still `expected_parent`: a child whose parent
+// died before the watch was armed exits at once.
 void die_with_parent(pid_t expected_parent);
+// For the forkserver: the same without the thread (it sees its parent's death as EOF on its
+// control socket, the one thing it waits on), so that it stays single-threaded.
+void exit_with_parent_or_on_eof(pid_t expected_parent);
 
 // Decodes a waitpid() status.
 ExitStatus decode_wait_status(int status);
@@ -104,6 +112,10 @@ public:
     // A worker that is this process's own child (fork, spawn); the forkserver's workers are the
     // server's children, and its launcher reads their status from the server instead.
     ExitStatus reap(pid_t pid, int exit_fd) override;
+    // Where a death pipe watches the exit of a worker that is this process's own child, the
+    // kernel is asked too (waitid, WNOWAIT): see exit_check_period() in posix_process.cpp.
+    std::chrono::milliseconds exit_check_period() const override;
+    bool has_exited(pid_t pid) override;
     // The descriptor limit against `processes` workers of descriptors_per_worker() each.
     Capacity capacity_for(int processes) const override;
 

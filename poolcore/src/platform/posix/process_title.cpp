@@ -61,10 +61,17 @@ void set_forkserver_process_title() {
     rewrite_command_line("poolscope-forkserver");
 }
 
+bool sets_process_titles() {
+    return true;
+}
+
 #else
 
 void set_worker_process_title(int) {}
 void set_forkserver_process_title() {}
+bool sets_process_titles() {
+    return false;
+}
 
 #endif
 

@@ -7,5 +7,8 @@ namespace poolcore {
 
 void set_worker_process_title(int) {}
 void set_forkserver_process_title() {}
+bool sets_process_titles() {
+    return false;
+}
 
 } // namespace poolcore
