@@ -16,13 +16,7 @@ mkdir -p "$results"
 
 source "$here/scripts/packages.sh"
 install_missing_packages redis-server python3-celery python3-redis
-if [ -z "${OFFSCREEN:-}" ] && ! command -v xvfb-run >/dev/null; then
-    sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        xvfb xauth >/dev/null
-fi
+[ -n "${OFFSCREEN:-}" ] || install_missing_packages xvfb xauth
 if [ -z "${BENCH_BUILD_DIR:-}" ]; then
     BUILD_TYPE=Release BUILD_DIR=$build_dir bash "$here/scripts/dev.sh" build >&2
 fi

@@ -13,13 +13,8 @@ build_dir=${BENCH_BUILD_DIR:-$here/build-release}
 results=$here/bench/results
 mkdir -p "$results"
 
-if [ -z "${OFFSCREEN:-}" ] && ! command -v xvfb-run >/dev/null; then
-    sudo=()
-    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        xvfb xauth >/dev/null
-fi
+source "$here/scripts/packages.sh"
+[ -n "${OFFSCREEN:-}" ] || install_missing_packages xvfb xauth
 BUILD_TYPE=Release BUILD_DIR=$build_dir bash "$here/scripts/dev.sh" build >&2
 
 bench=("$build_dir/bench/gui/poolscope-gui-bench" --json "$results/gui-latest.json"
