@@ -6,9 +6,9 @@
 //     Discard only for what the client itself sends (the magic, a known kind, a 0/1 flag, a
 //     positive pid to discard), and a Launch or Discard encoded again is the record it came from;
 //   - the reply part gives what recvmsg() returned (byte count, errno, the record, descriptors
-//     received, MSG_CTRUNC); interpret_reply gives a Worker only for one whole record with a
-//     positive pid, no error and exactly the two descriptors, and otherwise exactly the meaning
-//     the client acts on.
+//     received, how many a worker comes with here (2, or 3 without pidfd), MSG_CTRUNC);
+//     interpret_reply gives a Worker only for one whole record with a positive pid, no error and
+//     exactly the descriptors expected, and otherwise exactly the meaning the client acts on.
 #include "platform/posix/forkserver_protocol.h"
 
 #include <cerrno>
@@ -65,12 +65,14 @@ void check_reply(const std::uint8_t* part) {
     const int error_number = part[2] % 8 == 0 ? ECONNRESET : part[2];
     const int descriptors = part[3] % 4;
     const bool truncated = part[4] & 1;
+    const int expected = part[5] & 1 ? 3 : 2;
     Reply reply;
     std::memcpy(&reply.pid, part + 8, 4);
     std::memcpy(&reply.error, part + 12, 4);
     const ssize_t n = received < -1 ? -1 : received;
 
-    const ReplyMeaning meaning = interpret_reply(n, error_number, reply, descriptors, truncated);
+    const ReplyMeaning meaning =
+        interpret_reply(n, error_number, reply, descriptors, expected, truncated);
     const bool whole = n == ssize_t(sizeof reply);
     switch (meaning) {
     case ReplyMeaning::ServerGone:
@@ -86,10 +88,11 @@ void check_reply(const std::uint8_t* part) {
         REQUIRE(whole && reply.error != 0);
         break;
     case ReplyMeaning::MissingDescriptors:
-        REQUIRE(whole && reply.error == 0 && (descriptors != 2 || reply.pid <= 0));
+        REQUIRE(whole && reply.error == 0 && (descriptors != expected || reply.pid <= 0));
         break;
     case ReplyMeaning::Worker:
-        REQUIRE(whole && !truncated && reply.error == 0 && reply.pid > 0 && descriptors == 2);
+        REQUIRE(whole && !truncated && reply.error == 0 && reply.pid > 0 &&
+                descriptors == expected);
         break;
     }
 }

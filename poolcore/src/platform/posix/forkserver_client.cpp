@@ -235,7 +235,10 @@ std::optional<ServedWorker> ForkServerClient::request_worker(const WorkerSetting
                 ::close(fd);
         }
     }
-    switch (interpret_reply(n, n < 0 ? errno : 0, reply, count, msg.msg_flags & MSG_CTRUNC)) {
+    // The server runs on this kernel: it sends the death pipe exactly when there is no pidfd.
+    const int expected = posix::kernel_has_pidfd() ? 2 : 3;
+    switch (
+        interpret_reply(n, n < 0 ? errno : 0, reply, count, expected, msg.msg_flags & MSG_CTRUNC)) {
     case ReplyMeaning::ServerGone:
         return std::nullopt;
     case ReplyMeaning::Garbled:

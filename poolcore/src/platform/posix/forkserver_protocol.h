@@ -70,19 +70,21 @@ inline DecodedRequest decode_request(const RequestRecord& record) {
 }
 
 // What one reply means to the client, from what recvmsg() returned (`received` bytes, or -1
-// with `error_number`), the record, how many descriptors came with it and whether the kernel
-// truncated them (MSG_CTRUNC).
+// with `error_number`), the record, how many descriptors came with it, how many a worker comes
+// with on this kernel (2, or 3 with the death pipe where there is no pidfd) and whether the
+// kernel truncated them (MSG_CTRUNC).
 enum class ReplyMeaning {
     ServerGone,         // EOF or a reset: the server ended
     Garbled,            // not one whole record: the stream lost its place
     NoDescriptorHere,   // a worker was forked but this process had no free descriptor for it
     ForkFailed,         // the server could not fork: `error` says why
-    MissingDescriptors, // claims a worker without its two (or three) descriptors
+    MissingDescriptors, // claims a worker without exactly the descriptors it comes with
     Worker,             // a worker with its channel and exit-status pipe (and death pipe)
 };
 
 inline ReplyMeaning interpret_reply(ssize_t received, int error_number, const Reply& reply,
-                                    int descriptors, bool control_truncated) {
+                                    int descriptors, int expected_descriptors,
+                                    bool control_truncated) {
     if (received == 0 || (received < 0 && error_number == ECONNRESET))
         return ReplyMeaning::ServerGone;
     if (received != ssize_t(sizeof reply))
@@ -91,7 +93,7 @@ inline ReplyMeaning interpret_reply(ssize_t received, int error_number, const Re
         return ReplyMeaning::NoDescriptorHere;
     if (reply.error != 0)
         return ReplyMeaning::ForkFailed;
-    if (descriptors < 2 || descriptors > kMostReplyDescriptors || reply.pid <= 0)
+    if (descriptors != expected_descriptors || reply.pid <= 0)
         return ReplyMeaning::MissingDescriptors;
     return ReplyMeaning::Worker;
 }
