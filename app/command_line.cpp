@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "app/command_line.h"
 
+#include "poolcore/monitor_protocol.h"
+
 #include <QCommandLineParser>
 #include <cmath>
 #include <cstdint>
@@ -285,6 +287,13 @@ CommandLine parse_command_line(const QStringList& arguments) {
             throw BadArgument("--attach needs a socket's path");
         if (p.isSet("attach") && p.isSet("headless"))
             throw BadArgument("--attach opens the window; a headless viewer is not offered");
+#if !POOLCORE_HAS_MONITOR
+        for (const char* option : {"monitor", "attach"})
+            if (p.isSet(option))
+                throw BadArgument(std::string("--") + option + " is not available: this build " +
+                                  "of poolcore has no monitor endpoint on Windows (its sockets " +
+                                  "are Unix-domain ones)");
+#endif
         h.json = p.isSet("json");
         h.verbose = p.isSet("verbose");
         cl.celery.url = p.value("celery").toStdString();

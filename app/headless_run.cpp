@@ -5,6 +5,7 @@
 #include "poolcore/load_driver.h"
 #include "poolcore/monitor_server.h"
 #include "poolcore/poll_loop.h"
+#include "poolcore/signal_numbers.h"
 #include "poolcore/task_pool.h"
 #include "poolcore/worker_entry.h"
 
@@ -20,7 +21,6 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <random>
-#include <signal.h>
 
 namespace poolscope {
 
@@ -378,6 +378,7 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
     const auto pool = start_pool(options, loop, printer, err, stop_asked);
     if (!pool)
         return 1;
+#if POOLCORE_HAS_MONITOR // else the command line refused --monitor
     // Built after the pool and destroyed before it (it is declared later).
     std::unique_ptr<poolcore::MonitorServer> monitor;
     if (!o.monitor_socket.empty()) {
@@ -396,6 +397,7 @@ int run_headless(const HeadlessOptions& o, poolcore::EventLoop* loop, std::ostre
         }
         err << "poolscope: monitor at " << monitor->path() << std::endl;
     }
+#endif
     RunFacts run;
     run.started_ok = pool->did_start_ok();
 

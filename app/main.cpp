@@ -16,7 +16,7 @@
 #include <streambuf>
 
 #ifdef POOLSCOPE_HAVE_GUI
-#include "ui/gui_main.h"
+#include "app/gui_main.h"
 #endif
 
 namespace {

@@ -2,12 +2,136 @@
 #include "app/stop_signals.h"
 
 #include <cerrno>
+#ifdef _WIN32
+#include <atomic>
+#include <cstdint>
+#include <windows.h>
+#include <winsock2.h>
+#else
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
+#endif
 
 namespace poolscope {
 
+#ifdef _WIN32
+
+namespace {
+
+// Sockets travel as ints, as poolcore's own do on Windows (both halves of a SOCKET that matter).
+SOCKET as_socket(int fd) {
+    return static_cast<SOCKET>(static_cast<std::intptr_t>(fd));
+}
+int from_socket(SOCKET s) {
+    return static_cast<int>(static_cast<std::intptr_t>(s));
+}
+
+// The handler's one piece of state; the console calls it on a thread of its own.
+std::atomic<SOCKET> g_stop_signal_socket{INVALID_SOCKET};
+
+BOOL WINAPI on_console_event(DWORD event) {
+    unsigned char number;
+    switch (event) {
+    case CTRL_C_EVENT:
+        number = SIGINT;
+        break;
+    case CTRL_BREAK_EVENT:
+        number = SIGTERM;
+        break;
+    case CTRL_CLOSE_EVENT:
+    case CTRL_LOGOFF_EVENT:
+    case CTRL_SHUTDOWN_EVENT:
+        number = SIGHUP;
+        break;
+    default:
+        return FALSE;
+    }
+    const SOCKET s = g_stop_signal_socket.load();
+    if (s == INVALID_SOCKET)
+        return FALSE;
+    ::send(s, reinterpret_cast<const char*>(&number), 1, 0);
+    return TRUE;
+}
+
+// A connected pair on 127.0.0.1 (Windows has no socketpair()). The listener takes one
+// connection and keeps it only if it comes from our own connecting socket.
+bool make_socket_pair(SOCKET& read_end, SOCKET& write_end) {
+    WSADATA data;
+    if (::WSAStartup(MAKEWORD(2, 2), &data) != 0)
+        return false;
+    SOCKET listener = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int length = sizeof address;
+    SOCKET writer = INVALID_SOCKET;
+    SOCKET reader = INVALID_SOCKET;
+    bool ok = listener != INVALID_SOCKET &&
+              ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+              ::listen(listener, 1) == 0 &&
+              ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+              (writer = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)) != INVALID_SOCKET &&
+              ::connect(writer, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+              (reader = ::accept(listener, nullptr, nullptr)) != INVALID_SOCKET;
+    if (ok) {
+        sockaddr_in mine{}, peer{};
+        int mine_length = sizeof mine, peer_length = sizeof peer;
+        ok = ::getsockname(writer, reinterpret_cast<sockaddr*>(&mine), &mine_length) == 0 &&
+             ::getpeername(reader, reinterpret_cast<sockaddr*>(&peer), &peer_length) == 0 &&
+             mine.sin_port == peer.sin_port && mine.sin_addr.s_addr == peer.sin_addr.s_addr;
+    }
+    u_long non_blocking = 1;
+    ok = ok && ::ioctlsocket(reader, FIONBIO, &non_blocking) == 0;
+    if (listener != INVALID_SOCKET)
+        ::closesocket(listener);
+    if (!ok) {
+        if (writer != INVALID_SOCKET)
+            ::closesocket(writer);
+        if (reader != INVALID_SOCKET)
+            ::closesocket(reader);
+        ::WSACleanup();
+        return false;
+    }
+    read_end = reader;
+    write_end = writer;
+    return true;
+}
+
+} // namespace
+
+StopSignals::StopSignals() {
+    SOCKET reader, writer;
+    if (!make_socket_pair(reader, writer))
+        return; // without it, these events end the process as by default
+    read_end_ = from_socket(reader);
+    write_end_ = from_socket(writer);
+    g_stop_signal_socket = writer;
+    ::SetConsoleCtrlHandler(on_console_event, TRUE);
+}
+
+StopSignals::~StopSignals() {
+    if (read_end_ < 0)
+        return;
+    ::SetConsoleCtrlHandler(on_console_event, FALSE);
+    g_stop_signal_socket = INVALID_SOCKET;
+    ::closesocket(as_socket(read_end_));
+    ::closesocket(as_socket(write_end_));
+    ::WSACleanup();
+}
+
+void StopSignals::collect() {
+    if (read_end_ < 0)
+        return;
+    char bytes[64];
+    for (int n; (n = ::recv(as_socket(read_end_), bytes, sizeof bytes, 0)) > 0;) {
+        if (first_ == 0)
+            first_ = static_cast<unsigned char>(bytes[0]);
+        count_ += n;
+    }
+}
+
+#else
 namespace {
 
 // The signal handler's one piece of state: where it writes. Set and cleared only while the
@@ -77,5 +201,7 @@ void StopSignals::collect() {
         count_ += int(n);
     }
 }
+
+#endif
 
 } // namespace poolscope

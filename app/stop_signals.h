@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "poolcore/signal_numbers.h"
+
 #include <array>
+#ifndef _WIN32
 #include <signal.h>
+#endif
 
 namespace poolscope {
 
@@ -11,6 +15,11 @@ namespace poolscope {
 // event loop's reader, or a poll of its own) and calls collect() to learn what arrived. One at a
 // time; the previous handlers come back when it goes. A signal that was ignored
 // when it came is left ignored, as a shell's nohup or background job asks.
+//
+// On Windows the same requests are the console's control events, and they arrive as the same
+// numbers: Ctrl+C as SIGINT, Ctrl+Break as SIGTERM, the console closing (or logoff, shutdown) as
+// SIGHUP. The handler runs on a thread of its own there and writes into a loopback socket pair,
+// since an event loop on Windows can wait on sockets only; `fd()` is that socket.
 class StopSignals {
 public:
     StopSignals();
@@ -34,7 +43,9 @@ private:
     int write_end_ = -1;
     int count_ = 0;
     int first_ = 0;
+#ifndef _WIN32
     std::array<struct sigaction, kSignals.size()> previous_{};
+#endif
 };
 
 } // namespace poolscope

@@ -81,7 +81,8 @@ void RedisConnection::open(const std::string& host, int port, std::chrono::milli
     }
     ctx_ = ctx;
     ctx->data = this;
-    auto* adapter = new Adapter{&loop_, ctx, ctx->c.fd};
+    // On Windows hiredis's redisFD is a SOCKET; poolcore's loops carry sockets as ints there.
+    auto* adapter = new Adapter{&loop_, ctx, static_cast<int>(ctx->c.fd)};
     ctx->ev.data = adapter;
     ctx->ev.addRead = Adapter::add_read;
     ctx->ev.delRead = Adapter::del_read;

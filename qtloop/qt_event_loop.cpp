@@ -10,20 +10,28 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#ifdef _WIN32
+#include <QWinEventNotifier>
+#include <cstdint>
+#include <windows.h>
+#endif
 
 namespace poolscope {
 
 QtEventLoop::QtEventLoop(QObject* parent) : QObject(parent) {}
 
 QtEventLoop::~QtEventLoop() {
-    for (WatchMap* map : {&readers_, &writers_, &exits_})
+    for (auto* map : {&readers_, &writers_})
         for (auto& [fd, w] : *map)
             delete w.notifier;
+    for (auto& [fd, w] : exits_)
+        delete w.notifier;
     for (auto& [id, t] : timers_)
         delete t;
 }
 
-void QtEventLoop::add(WatchMap& map, int fd, int type, Callback cb) {
+template <class Notifier, class Make>
+void QtEventLoop::add(WatchMap<Notifier>& map, int fd, Callback cb, Make make) {
     auto callback = std::make_shared<const Callback>(std::move(cb));
     auto it = map.find(fd);
     if (it != map.end()) {
@@ -31,11 +39,11 @@ void QtEventLoop::add(WatchMap& map, int fd, int type, Callback cb) {
         it->second.notifier->setEnabled(true);
         return;
     }
-    Watch w;
+    Watch<Notifier> w;
     w.slot = std::make_shared<Slot>();
     w.slot->callback = std::move(callback);
-    w.notifier = new QSocketNotifier(fd, QSocketNotifier::Type(type), this);
-    connect(w.notifier, &QSocketNotifier::activated, this, [slot = w.slot] {
+    w.notifier = make();
+    connect(w.notifier, &Notifier::activated, this, [slot = w.slot] {
         // Held here for the duration of the call: the callback may remove or replace itself.
         if (const auto callback = slot->callback; callback && *callback)
             (*callback)();
@@ -43,11 +51,11 @@ void QtEventLoop::add(WatchMap& map, int fd, int type, Callback cb) {
     map.emplace(fd, std::move(w));
 }
 
-void QtEventLoop::remove(WatchMap& map, int fd) {
+template <class Notifier> void QtEventLoop::remove(WatchMap<Notifier>& map, int fd) {
     auto it = map.find(fd);
     if (it == map.end())
         return;
-    QSocketNotifier* n = it->second.notifier;
+    Notifier* n = it->second.notifier;
     it->second.slot->callback.reset();
     map.erase(it);
     // Disable first: the fd may be closed right after this call, and a notifier on a closed fd
@@ -56,20 +64,36 @@ void QtEventLoop::remove(WatchMap& map, int fd) {
     n->deleteLater();
 }
 
+namespace {
+// On Windows an fd here is a SOCKET carried as an int, as poolcore carries it.
+qintptr as_socket(int fd) {
+    return qintptr(fd);
+}
+} // namespace
+
 void QtEventLoop::add_reader(int fd, Callback cb) {
-    add(readers_, fd, QSocketNotifier::Read, std::move(cb));
+    add(readers_, fd, std::move(cb),
+        [&] { return new QSocketNotifier(as_socket(fd), QSocketNotifier::Read, this); });
 }
 void QtEventLoop::remove_reader(int fd) {
     remove(readers_, fd);
 }
 void QtEventLoop::add_writer(int fd, Callback cb) {
-    add(writers_, fd, QSocketNotifier::Write, std::move(cb));
+    add(writers_, fd, std::move(cb),
+        [&] { return new QSocketNotifier(as_socket(fd), QSocketNotifier::Write, this); });
 }
 void QtEventLoop::remove_writer(int fd) {
     remove(writers_, fd);
 }
 void QtEventLoop::watch_process_exit(poolcore::ExitHandle h, Callback cb) {
-    add(exits_, h.fd, QSocketNotifier::Read, std::move(cb));
+#ifdef _WIN32
+    // The Windows launcher's exit handle is a process HANDLE carried as an int.
+    const auto handle = reinterpret_cast<HANDLE>(static_cast<std::intptr_t>(h.fd));
+    add(exits_, h.fd, std::move(cb), [&] { return new QWinEventNotifier(handle, this); });
+#else
+    add(exits_, h.fd, std::move(cb),
+        [&] { return new QSocketNotifier(h.fd, QSocketNotifier::Read, this); });
+#endif
 }
 void QtEventLoop::unwatch_process_exit(poolcore::ExitHandle h) {
     remove(exits_, h.fd);

@@ -9,6 +9,7 @@
 
 class QSocketNotifier;
 class QTimer;
+class QWinEventNotifier;
 
 namespace poolscope {
 
@@ -18,7 +19,9 @@ namespace poolscope {
 //    (QSocketNotifier is level-triggered) and removes it on EOF;
 //  - a writer notifier exists only while the pool has output pending on that fd;
 //  - removing the writer of an fd never touches its reader, and vice versa (Celery #4185);
-//  - process exits are watched with a read notifier on the exit fd (a pidfd on Linux).
+//  - process exits are watched with a read notifier on the exit fd (a pidfd on Linux); on
+//    Windows the exit handle is the process HANDLE, watched by a QWinEventNotifier, and the fds
+//    are sockets, which QSocketNotifier takes there as they are.
 // Notifiers are deleted with deleteLater() when removed from inside their own activation.
 class QtEventLoop final : public QObject, public poolcore::EventLoop {
     Q_OBJECT
@@ -48,18 +51,25 @@ private:
     struct Slot {
         std::shared_ptr<const Callback> callback; // null once removed
     };
-    struct Watch {
-        QSocketNotifier* notifier = nullptr;
+    template <class Notifier> struct Watch {
+        Notifier* notifier = nullptr;
         std::shared_ptr<Slot> slot;
     };
-    using WatchMap = std::unordered_map<int, Watch>;
-    void add(WatchMap& map, int fd, int type, Callback cb);
-    void remove(WatchMap& map, int fd);
+    template <class Notifier> using WatchMap = std::unordered_map<int, Watch<Notifier>>;
+    // `make` builds the notifier for `fd` the first time it is watched.
+    template <class Notifier, class Make>
+    void add(WatchMap<Notifier>& map, int fd, Callback cb, Make make);
+    template <class Notifier> void remove(WatchMap<Notifier>& map, int fd);
     TimerId start_timer(Duration interval, bool single_shot, Callback fire);
 
-    WatchMap readers_;
-    WatchMap writers_;
-    WatchMap exits_;
+#ifdef _WIN32
+    using ExitNotifier = QWinEventNotifier; // the process handle turns signalled
+#else
+    using ExitNotifier = QSocketNotifier; // the exit fd turns readable
+#endif
+    WatchMap<QSocketNotifier> readers_;
+    WatchMap<QSocketNotifier> writers_;
+    WatchMap<ExitNotifier> exits_;
     std::unordered_map<TimerId, QTimer*> timers_;
     TimerId next_timer_ = 1;
 };

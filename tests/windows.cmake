@@ -34,3 +34,15 @@ foreach(case IN LISTS windows_cases)
     set_tests_properties(windows_${case} PROPERTIES
         LABELS windows TIMEOUT 300 SKIP_RETURN_CODE 77 FIXTURES_REQUIRED windows_cross)
 endforeach()
+
+# The desktop app's sources compiled for Windows against Debian's Qt headers, and every poolcore
+# symbol they need found in the cross-built poolcore (windows/check_app_sources.py says what this
+# shows and what only the Windows workflow can).
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND AND TARGET poolscope_ui)
+    add_test(NAME windows_app_sources
+        COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/windows/check_app_sources.py
+                ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR} ${windows_cross_dir})
+    set_tests_properties(windows_app_sources PROPERTIES
+        LABELS windows TIMEOUT 900 SKIP_RETURN_CODE 77 FIXTURES_REQUIRED windows_cross)
+endif()

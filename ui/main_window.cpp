@@ -426,8 +426,14 @@ void MainWindow::setChartVisible(ChartView* chart, bool visible) {
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Attach to a Pool…"), this, &MainWindow::showAttachDialog)
-        ->setToolTip(tr("Watches and controls a pool another program serves on a monitor socket"));
+    QAction* attach =
+        file->addAction(tr("&Attach to a Pool…"), this, &MainWindow::showAttachDialog);
+    attach->setToolTip(
+        tr("Watches and controls a pool another program serves on a monitor socket"));
+#if !POOLCORE_HAS_MONITOR
+    attach->setEnabled(false);
+    attach->setToolTip(tr("Not available: %1.").arg(QString::fromLatin1(kNoAttachReason)));
+#endif
     file->addSeparator();
     QAction* json = file->addAction(tr("Export Statistics as &JSON…"), this,
                                     [this] { exportStatisticsWithDialog(QStringLiteral("json")); });
@@ -541,6 +547,12 @@ void MainWindow::createStatusBar() {
 }
 
 bool MainWindow::attachTo(const QString& path) {
+#if !POOLCORE_HAS_MONITOR
+    statusBar()->showMessage(
+        tr("Attach to %1: not available: %2").arg(path, QString::fromLatin1(kNoAttachReason)),
+        10000);
+    return false;
+#else
     // The window shows one pool: its own must have ended first; an attached one is just left.
     if (controller_->ownsPool() && !controller_->availability(PoolAction::Start).available) {
         statusBar()->showMessage(tr("Attach: stop or terminate this window's own pool first"),
@@ -560,6 +572,7 @@ bool MainWindow::attachTo(const QString& path) {
     const bool ok = controller_->start(poolcore::PoolOptions{});
     updateActions();
     return ok;
+#endif
 }
 
 void MainWindow::showCeleryDialog() {
@@ -625,6 +638,7 @@ bool MainWindow::detach() {
 }
 
 void MainWindow::showAttachDialog() {
+#if POOLCORE_HAS_MONITOR
     const QStringList sockets = find_monitor_sockets();
     bool ok = false;
     const QString path = QInputDialog::getItem(
@@ -635,6 +649,7 @@ void MainWindow::showAttachDialog() {
         sockets, 0, true, &ok);
     if (ok && !path.trimmed().isEmpty())
         attachTo(path.trimmed());
+#endif
 }
 
 QString MainWindow::statusText() const {

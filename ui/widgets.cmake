@@ -1,11 +1,10 @@
 # The desktop application's widgets, models and charts (included by ui/CMakeLists.txt when
 # POOLSCOPE_BUILD_GUI is on). Every #include <qcustomplot.h> stays under ui/charts/.
 add_library(poolscope_ui STATIC
-    gui_main.h gui_main.cpp
     main_window.h main_window.cpp
     sources/pool_action.h sources/pool_action.cpp
     sources/pool_source.h sources/pool_source.cpp
-    sources/attach_source.h sources/attach_source.cpp
+    sources/attach_source.h
     sources/job_records.h
     sources/pool_controller.h sources/pool_controller.cpp
     sources/pool_events.h sources/pool_events.cpp
@@ -50,6 +49,10 @@ add_library(poolscope_ui STATIC
     pages/chart_export_dialog.h pages/chart_export_dialog.cpp
     ${PROJECT_SOURCE_DIR}/resources/poolscope.qrc
 )
+if(NOT WIN32)
+    # Attach needs poolcore's monitor client, which Windows builds lack (POOLCORE_HAS_MONITOR).
+    target_sources(poolscope_ui PRIVATE sources/attach_source.cpp)
+endif()
 target_include_directories(poolscope_ui PUBLIC ${PROJECT_SOURCE_DIR})
 target_compile_definitions(poolscope_ui PRIVATE POOLSCOPE_VERSION="${PROJECT_VERSION}")
 target_link_libraries(poolscope_ui

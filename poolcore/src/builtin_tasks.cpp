@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The built-in tasks: small, predictable behaviours for exercising the pool under load and faults.
 #include "platform/process_memory.h"
-#include "platform/signal_numbers.h"
 #include "poolcore/observer.h"
 #include "poolcore/options.h"
+#include "poolcore/signal_numbers.h"
 #include "poolcore/task_registry.h"
 
 #include <cerrno>

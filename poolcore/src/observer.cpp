@@ -2,8 +2,8 @@
 // The words observers read: pool states, exit reasons, exit statuses and signal names.
 #include "poolcore/observer.h"
 
-#include "platform/signal_numbers.h"
 #include "poolcore/enum_text.h"
+#include "poolcore/signal_numbers.h"
 
 #include <cctype>
 #include <cstdio>

@@ -9,12 +9,12 @@
 //     windows_driver.exe --orphan-parent
 //                                    (for the killed-parent case) starts a pool of two workers,
 //                                    prints their pids and waits to be killed
-#include "platform/signal_numbers.h"
 #include "platform/win/win_handles.h"
 #include "poolcore/observer.h"
 #include "poolcore/options.h"
 #include "poolcore/poll_loop.h"
 #include "poolcore/pool.h"
+#include "poolcore/signal_numbers.h"
 #include "poolcore/task_registry.h"
 #include "poolcore/worker_entry.h"
 

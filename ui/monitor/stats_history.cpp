@@ -15,7 +15,11 @@ std::string iso_utc(double wall_seconds) {
     const auto ms = static_cast<long long>(std::llround(wall_seconds * 1000.0));
     const std::time_t secs = std::time_t(ms / 1000);
     std::tm tm{};
+#ifdef _WIN32
+    ::gmtime_s(&tm, &secs);
+#else
     ::gmtime_r(&secs, &tm);
+#endif
     char out[64];
     std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);

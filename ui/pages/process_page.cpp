@@ -2,6 +2,7 @@
 #include "ui/pages/process_page.h"
 
 #include "poolcore/observer.h"
+#include "poolcore/signal_numbers.h"
 #include "ui/models/process_table_model.h"
 #include "ui/sources/pool_controller.h"
 
@@ -12,9 +13,19 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <signal.h>
 
 namespace poolscope {
+
+namespace {
+// What Send Signal offers: what poolcore passes on (pool.h). Windows ends a process and does
+// nothing else to it, so there it is the two signals that end one.
+#ifdef _WIN32
+constexpr int kSignalsToSend[] = {SIGKILL, SIGTERM};
+#else
+constexpr int kSignalsToSend[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGABRT, SIGKILL, SIGUSR1, SIGSEGV,
+                                  SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGCONT, SIGSTOP, SIGTSTP};
+#endif
+} // namespace
 
 ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
     : QWidget(parent), controller_(controller), model_(new ProcessTableModel(this)),
@@ -80,6 +91,11 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
              QKeySequence(tr("Ctrl+Shift+R")));
     connect(pause_worker_, &QAction::triggered, this, [this] { sendSignal(SIGSTOP); });
     connect(resume_worker_, &QAction::triggered, this, [this] { sendSignal(SIGCONT); });
+#ifdef _WIN32
+    // Windows cannot stop a process where it is and continue it; a hang is the Faults menu's.
+    pause_worker_->setVisible(false);
+    resume_worker_->setVisible(false);
+#endif
     connect(terminate_job_, &QAction::triggered, this,
             [this] { controller_.terminateJob(selectedPid(), SIGTERM); });
     connect(kill_job_, &QAction::triggered, this,
@@ -107,8 +123,7 @@ ProcessPage::ProcessPage(PoolController& controller, QWidget* parent)
         QMenu* any = menu.addMenu(tr("Send &Signal"));
         any->setObjectName(QStringLiteral("sendSignalMenu"));
         any->setEnabled(stop_worker_->isEnabled());
-        for (int signal : {SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2,
-                           SIGPIPE, SIGALRM, SIGTERM, SIGCONT, SIGSTOP, SIGTSTP}) {
+        for (int signal : kSignalsToSend) {
             const auto name = poolcore::signal_name(signal);
             any->addAction(QStringLiteral("%1 (%2)")
                                .arg(QString::fromLatin1(name.data(), qsizetype(name.size())))

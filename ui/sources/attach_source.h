@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "poolcore/monitor_protocol.h"
 #include "ui/sources/pool_source.h"
 
 #include <QStringList>
@@ -10,6 +11,12 @@
 namespace poolscope {
 
 class QtEventLoop;
+
+// Why Attach is missing where POOLCORE_HAS_MONITOR is 0.
+inline constexpr const char* kNoAttachReason =
+    "this build of poolcore has no monitor endpoint on Windows (its sockets are Unix-domain ones)";
+
+#if POOLCORE_HAS_MONITOR
 
 // A pool in another process, watched through its monitor socket (poolcore::MonitorServer) by a
 // poolcore::MonitorClient on the GUI thread's loop. Its stats, info and job records are what the
@@ -28,5 +35,6 @@ PoolSourceFactory attach_source_factory(std::string socket_path);
 QString monitor_runtime_directory();
 // The sockets found there, full paths, sorted.
 QStringList find_monitor_sockets();
+#endif
 
 } // namespace poolscope

@@ -8,10 +8,11 @@
 namespace poolcore {
 
 /// A platform handle that becomes "signalled" when a worker process exits. On POSIX it is a file
-/// descriptor that turns readable (a pidfd, or the read end of a pipe only the child holds); a
-/// Windows backend would carry a process HANDLE here.
+/// descriptor that turns readable (a pidfd, or the read end of a pipe only the child holds); on
+/// Windows it carries the process HANDLE (as an int, as sockets are carried there), which turns
+/// signalled and stays so: a loop waits on it with WaitForMultipleObjects or QWinEventNotifier.
 struct ExitHandle {
-    int fd = -1; ///< readable once the process has exited; -1: none
+    int fd = -1; ///< readable (signalled) once the process has exited; -1: none
 };
 
 /// The small interface through which the pool talks to whatever event loop drives it, modelled on

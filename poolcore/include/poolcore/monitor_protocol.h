@@ -12,6 +12,15 @@
 #include <string_view>
 #include <vector>
 
+/// 1 where poolcore has MonitorServer and MonitorClient: their sockets are Unix-domain ones, which
+/// every POSIX system has. 0 on Windows, where this build of poolcore serves no monitor yet (the
+/// protocol's encoding is there all the same); a program tests it with `#if`.
+#ifdef _WIN32
+#define POOLCORE_HAS_MONITOR 0
+#else
+#define POOLCORE_HAS_MONITOR 1
+#endif
+
 namespace poolcore {
 
 /// The monitor protocol (docs/monitor-protocol.md): what a MonitorServer and a MonitorClient say

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "poolcore/event_loop.h"
+#include "poolcore/monitor_protocol.h" // POOLCORE_HAS_MONITOR
 #include "poolcore/observer.h"
 
 #include <chrono>

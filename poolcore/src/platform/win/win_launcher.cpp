@@ -17,9 +17,9 @@
 #include "platform/win/win_launcher.h"
 
 #include "platform/entry_flags.h"
-#include "platform/signal_numbers.h"
 #include "platform/socket_io.h"
 #include "platform/win/win_handles.h"
+#include "poolcore/signal_numbers.h"
 #include "poolcore/worker_entry.h"
 #include "protocol/wire_protocol.h"
 

@@ -39,6 +39,9 @@ void run_worker_if_requested(int argc, char** argv) {
     const long long handover = argc == 6 ? number(argv[5]) : -1;
     if (parent <= 0 || max_frame <= 0 || handover <= 0)
         std::_Exit(64); // EX_USAGE: not started by a poolcore launcher
+    // Ctrl+C reaches every process on the console, as SIGINT reaches the process group on
+    // POSIX (where the worker ignores it too): the parent decides how the pool stops.
+    ::SetConsoleCtrlHandler(nullptr, TRUE);
     try {
         win::ensure_winsock();
     } catch (const std::exception&) {

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// Signal numbers as names for the API's Celery-parity calls (terminate_job(pid, SIGTERM),
-// "crash SIGSEGV") and for ExitStatus. POSIX has them all; Windows' C library has six, so the
-// rest get their Linux numbers there: names the user writes, never signals anyone sends.
+/// @file
+/// Signal numbers as names for the API's Celery-parity calls (terminate_job(pid, SIGTERM),
+/// kill_worker(pid, SIGKILL), "crash SIGSEGV") and for ExitStatus, so that a program using them
+/// builds on every platform. POSIX has them all; Windows' C library has six, so the rest get
+/// their Linux numbers there: names the caller writes, never signals anyone sends (the Windows
+/// launcher turns SIGTERM and SIGKILL into TerminateProcess with an exit code of their own).
 
 #include <csignal>
 
@@ -59,7 +62,7 @@
 #endif
 
 namespace poolcore {
-// One past the highest signal number parse_signal() accepts.
+/// One past the highest signal number parse_signal() accepts.
 #ifdef _WIN32
 inline constexpr int kSignalLimit = 32;
 #else
