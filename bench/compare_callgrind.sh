@@ -5,6 +5,7 @@
 # so a loaded machine does not move them, though batching can by a few per cent.
 #
 #   bash bench/compare_callgrind.sh BEFORE_BUILD AFTER_BUILD [REPS]   (Release builds)
+#   POOL=async-qt bash bench/compare_callgrind.sh ...   the same Pool on the Qt loop instead
 set -euo pipefail
 before=$1
 after=$2
@@ -15,7 +16,7 @@ per_job() { # build strategy
     tmp=$(mktemp -d)
     for count in 20000 40000; do
         valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$count.%p" \
-            "$1/bench/poolbench" throughput --pool async --processes 2 --strategy "$2" \
+            "$1/bench/poolbench" throughput --pool "${POOL:-async}" --processes 2 --strategy "$2" \
             --count "$count" --start-method fork >/dev/null 2>&1
         # The parent has the lowest pid of the run's output files.
         local parent
