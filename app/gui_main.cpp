@@ -79,10 +79,12 @@ int run_gui(int argc, char** argv, const PoolOptionsOverlay& overlay, const std:
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.poolscope.poolscope"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/poolscope/poolscope.png")));
 
+    // Before the window, which outlives it otherwise: the window's pool may still change state
+    // while the window is destroyed, and the watch looks at these signals then.
+    StopSignals stop_signals;
     MainWindow window;
     window.restoreSession();
     window.applyCommandLineOptions(overlay(window.settingsPage()->options()));
-    StopSignals stop_signals;
     watchQuitSignals(window, stop_signals);
     window.show();
     if (!attach_socket.isEmpty())
