@@ -5,8 +5,7 @@
 #ifdef _WIN32
 #include <atomic>
 #include <cstdint>
-#include <windows.h>
-#include <winsock2.h>
+#include <winsock2.h> // includes windows.h, which must not come first
 #else
 #include <fcntl.h>
 #include <signal.h>
