@@ -402,6 +402,18 @@ bool ClusterState::is_main_pid_slot(int slot) const {
     return slot >= processes;
 }
 
+std::string ClusterState::process_label(pid_t pid) const {
+    if (pid <= 0)
+        return {};
+    for (const auto& [name, w] : workers_)
+        if (std::find(w.processes.begin(), w.processes.end(), pid) != w.processes.end())
+            return name + " · " + std::to_string(pid);
+    for (const auto& [name, w] : workers_)
+        if (w.pid == pid)
+            return name + " · child not known";
+    return {};
+}
+
 std::vector<ClusterNote> ClusterState::take_notes() {
     std::vector<ClusterNote> out(std::make_move_iterator(notes_.begin()),
                                  std::make_move_iterator(notes_.end()));

@@ -119,6 +119,10 @@ public:
     int slot_of(pid_t pid) const;
     // Whether `slot` is a worker's main-pid lane rather than a pool process.
     bool is_main_pid_slot(int slot) const;
+    // What a lane for `pid` is called: "celery@host · 4711" for a pool process, "celery@host ·
+    // child not known" for a worker's main pid (its lane holds the tasks `active` never caught
+    // running), empty for a pid of no known worker.
+    std::string process_label(pid_t pid) const;
     std::vector<ClusterNote> take_notes();
 
     // A snapshot in poolcore's terms: one WorkerStats per pool process of every online worker

@@ -4,6 +4,7 @@
 // MainWindow, or a whole `poolscope --attach` process, watches and controls it.
 #include "gui_test_util.h"
 #include "poolcore/monitor_server.h"
+#include "ui/charts/chart_view.h"
 #include "ui/main_window.h"
 #include "ui/models/job_table_model.h"
 #include "ui/models/process_table_model.h"
@@ -103,6 +104,9 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             w.controller().lastSnapshot().count(poolcore::Outcome::Success) > 20, kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(w.jobsPage()->model().rowCount() > 20, kWaitMs);
+        // Its snapshots carry every worker's memory: no chart says it has nothing to show.
+        for (ChartView* chart : w.findChildren<ChartView*>())
+            QVERIFY2(chart->unavailableReason().isEmpty(), qPrintable(chart->title()));
         // Start is the other program's; the verbs are the window's.
         QVERIFY(!w.action(PoolAction::Start)->isEnabled());
         QVERIFY(w.action(PoolAction::Start)

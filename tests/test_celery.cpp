@@ -6,12 +6,14 @@
 #include "celery_cluster.h"
 #include "poolcore/poll_loop.h"
 #include "poolcore/worker_entry.h"
+#include "ui/charts/chart_view.h"
 #include "ui/main_window.h"
 #include "ui/pages/celery_page.h"
 #include "ui/pages/load_page.h"
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/sources/celery_source.h"
+#include "ui/timeline/timeline_view.h"
 
 #include <QAction>
 #include <QApplication>
@@ -32,6 +34,7 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <hiredis/hiredis.h>
+#include <limits>
 #include <set>
 
 using namespace std::chrono_literals;
@@ -260,6 +263,18 @@ private Q_SLOTS:
         for (const auto& r : records_)
             QVERIFY2(r.slot >= 0, (r.task + " has no slot").c_str());
         QVERIFY(!client_->state().is_main_pid_slot(slept->slot));
+        // The timeline names each lane by its worker: a pool child by its pid, the main-pid
+        // lane as the tasks whose child is not known.
+        const auto label = [&](pid_t pid) {
+            return QString::fromStdString(client_->state().process_label(pid));
+        };
+        for (const auto& [name, w] : client_->state().workers()) {
+            QCOMPARE(label(w.pid), QString::fromStdString(name + " · child not known"));
+            for (const pid_t p : w.processes)
+                QCOMPARE(label(p), QString::fromStdString(name + " · " + std::to_string(p)));
+        }
+        QVERIFY(label(0).isEmpty());
+        QVERIFY(label(std::numeric_limits<pid_t>::max()).isEmpty());
         bool slot_matches = false;
         for (const auto& w : client_->state().snapshot(std::chrono::steady_clock::now()).workers)
             slot_matches = slot_matches || (w.pid == slept->pid && w.slot == slept->slot);
@@ -467,6 +482,20 @@ private Q_SLOTS:
         QVERIFY(window.controller().availability(poolscope::SourceFeature::TerminateJob).available);
         QVERIFY(
             !window.controller().availability(poolscope::SourceFeature::FaultInjection).available);
+        // Worker Memory says Celery does not report it; a chart the cluster feeds says nothing.
+        auto* memory = window.findChild<poolscope::ChartView*>(QStringLiteral("memoryChart"));
+        QVERIFY(memory);
+        QVERIFY2(memory->unavailableReason().contains("memory of a worker's pool processes"),
+                 qPrintable(memory->unavailableReason()));
+        auto* throughput =
+            window.findChild<poolscope::ChartView*>(QStringLiteral("throughputChart"));
+        QVERIFY(throughput && throughput->unavailableReason().isEmpty());
+        // The window's timeline calls a pool child's lane by its worker's name.
+        const auto& [first_name, first_node] = *client_->state().workers().begin();
+        QVERIFY(!first_node.processes.empty());
+        QCOMPARE(window.timeline()->laneLabel(0, first_node.processes.front()),
+                 QString::fromStdString(first_name + " · " +
+                                        std::to_string(first_node.processes.front())));
         window.resize(1280, 720);
         window.show();
         QTest::qWait(300);

@@ -8,6 +8,7 @@
 #include "ui/monitor/sample.h"
 
 #include <QImage>
+#include <QLabel>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -128,6 +129,39 @@ private Q_SLOTS:
         QVERIFY(chart.valuesAt(5.0).contains(QLatin1String("no data")));
         chart.replotNow();
         QVERIFY(chart.plot()->yAxis->range().upper > 10);
+    }
+
+    // A source that cannot feed a chart: the reason is written across the plot, inside it, and
+    // goes away when a source that can is back.
+    void aChartSaysWhyItHasNothingToShow() {
+        MemoryChart chart;
+        chart.resize(420, 260);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        auto* note = chart.findChild<QLabel*>(QStringLiteral("unavailableReason"));
+        QVERIFY(note);
+        QVERIFY(!note->isVisible());
+        chart.setUnavailableReason(QStringLiteral("this source reports no memory"));
+        for (int i = 0; i < 40; ++i)
+            chart.addSample(sampleWithWorkers(i * 0.05, 0));
+        QTest::qWait(50); // the layout of the shown chart
+        chart.replotNow();
+        QCOMPARE(chart.unavailableReason(), QStringLiteral("this source reports no memory"));
+        QVERIFY(note->isVisible());
+        QVERIFY(note->text().contains(QLatin1String("this source reports no memory")));
+        const QRect plot_area = chart.plot()->axisRect()->rect();
+        QVERIFY2(plot_area.contains(note->geometry()), qPrintable(QStringLiteral("%1,%2 %3x%4")
+                                                                      .arg(note->x())
+                                                                      .arg(note->y())
+                                                                      .arg(note->width())
+                                                                      .arg(note->height())));
+        QVERIFY(note->heightForWidth(note->width()) <= note->height());
+        const QString out = qEnvironmentVariable("POOLSCOPE_SCREENSHOT_DIR");
+        if (!out.isEmpty())
+            chart.grab().save(out + QStringLiteral("/chart-unavailable.png"));
+        chart.setUnavailableReason({});
+        QVERIFY(!note->isVisible());
+        QVERIFY(chart.unavailableReason().isEmpty());
     }
 
     void legendNamesTheTopWorkersOnly() {

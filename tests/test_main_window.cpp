@@ -7,6 +7,7 @@
 #include "gui_test_util.h"
 #include "process_util.h"
 #include "test_main.h"
+#include "ui/charts/chart_view.h"
 #include "ui/main_window.h"
 #include "ui/models/event_log_model.h"
 #include "ui/models/process_table_model.h"
@@ -154,6 +155,9 @@ private Q_SLOTS:
         for (auto a : {PoolAction::Restart, PoolAction::Stop, PoolAction::Terminate,
                        PoolAction::Close, PoolAction::Grow, PoolAction::Shrink})
             QVERIFY2(w.action(a)->isEnabled(), qPrintable(actionName(a)));
+        // The window's own pool feeds every chart.
+        for (ChartView* chart : w.findChildren<ChartView*>())
+            QVERIFY2(chart->unavailableReason().isEmpty(), qPrintable(chart->title()));
 
         // Grow and Shrink act at once.
         click(w, PoolAction::Grow);

@@ -143,6 +143,42 @@ private Q_SLOTS:
         QVERIFY(QToolTip::text().contains(QLatin1String("running for 12")));
     }
 
+    // Lanes are called what the open source calls them; without a name of its own a lane is
+    // "slot N · pid", and a long name widens the label column up to a third of the view.
+    void lanesAreNamedByTheSource() {
+        TimelineView view;
+        view.resize(900, 200);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.addJobs({job(1, 0, JobRecord::Clock::now() - seconds(2), milliseconds(100)),
+                      job(2, 1, JobRecord::Clock::now() - seconds(1), milliseconds(100))});
+        QCOMPARE(view.laneLabel(0, 500), QStringLiteral("slot 0 · 500"));
+        QCOMPARE(view.laneLabel(3, 0), QStringLiteral("slot 3"));
+        const QString long_name =
+            QStringLiteral("celery@a-rather-long-worker-host.example.org · 501");
+        view.setLaneLabeler([&](int slot, qint64) {
+            return slot == 1 ? long_name : QString(); // slot 0: the source has no name for it
+        });
+        QCOMPARE(view.laneLabel(0, 500), QStringLiteral("slot 0 · 500"));
+        QCOMPARE(view.laneLabel(1, 501), long_name);
+        QWidget* canvas = canvasOf(view);
+        QVERIFY(canvas);
+        view.repaintNow();
+        // Zoomed to job 2, a point just inside the plot is job 2's bar only if the label column
+        // ends where the canvas says it does: hover names the lane by the source's name.
+        const double written = view.store().toWall(view.store().job(2)->written);
+        view.showRange(written - 0.01, written + 0.11);
+        view.repaintNow();
+        const int lane_height = std::min(22, (canvas->height() - 34) / 2);
+        const QPoint over(canvas->width() / 2, lane_height + lane_height / 2);
+        QTest::mouseMove(canvas, over);
+        QVERIFY(QTest::qWaitFor([] { return QToolTip::isVisible(); }, 2000));
+        QVERIFY2(QToolTip::text().contains(long_name), qPrintable(QToolTip::text()));
+        const QString out = qEnvironmentVariable("POOLSCOPE_SCREENSHOT_DIR");
+        if (!out.isEmpty())
+            view.grab().save(out + QStringLiteral("/timeline-lane-names.png"));
+    }
+
     void chartZoomsToAWallClockRange() {
         ProcessCountChart chart;
         chart.resize(400, 300);

@@ -191,6 +191,11 @@ MainWindow::MainWindow(QWidget* parent)
                             chart->addMark(*mark);
             });
     connect(controller_, &PoolController::jobsArrived, timeline_, &TimelineView::addJobs);
+    // Lanes are named by whichever source is open (a cluster names its workers).
+    timeline_->setLaneLabeler([this](int slot, qint64 pid) {
+        const PoolSource* source = controller_->source();
+        return source ? QString::fromStdString(source->lane_label(slot, pid_t(pid))) : QString();
+    });
     connect(controller_, &PoolController::sampled, timeline_, &TimelineView::setRunning);
     connect(timeline_, &TimelineView::timeRangeSelected, this, &MainWindow::showTimeRange);
     connect(timeline_, &TimelineView::jobActivated, this, [this](poolcore::JobId id) {
@@ -351,6 +356,13 @@ void MainWindow::updateActions() {
     };
     grey(settings_page_, settings_note_, SourceFeature::Settings);
     grey(load_page_, load_note_, SourceFeature::LoadGenerator);
+    // A chart whose data the source does not have says so rather than stay empty.
+    const auto rows = chartRows();
+    for (std::size_t i = 0; i < rows.size() && i < charts_.size(); ++i) {
+        const Availability a =
+            rows[i].needs ? controller_->availability(*rows[i].needs) : Availability::yes();
+        charts_[i]->setUnavailableReason(a.reason);
+    }
     if (detach_action_) {
         const bool attached = !controller_->ownsPool();
         detach_action_->setEnabled(attached);

@@ -21,7 +21,7 @@ const std::array kChartRows{
     ChartRow{"latencyChart", &make<LatencyChart>},
     ChartRow{"queueRunChart", &make<QueueRunChart>},
     ChartRow{"queueChart", &make<QueueDepthChart>},
-    ChartRow{"memoryChart", &make<MemoryChart>},
+    ChartRow{"memoryChart", &make<MemoryChart>, SourceFeature::WorkerMemory},
     ChartRow{"writesChart", &make<WriteStatsChart>},
     ChartRow{"latencyHistogramChart", &make<LatencyHistogramChart>},
     ChartRow{"offeredLoadChart", &make<OfferedLoadChart>},

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "ui/sources/pool_action.h"
+
+#include <optional>
 #include <span>
 
 namespace poolscope {
@@ -12,6 +15,8 @@ class ChartView;
 struct ChartRow {
     const char* object_name; // the chart's
     ChartView* (*make)();
+    // What the source must have for the chart to show anything; without it the chart says why.
+    std::optional<SourceFeature> needs = std::nullopt;
 };
 
 std::span<const ChartRow> chartRows();

@@ -11,6 +11,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
+#include <QLabel>
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
@@ -118,6 +119,17 @@ ChartView::ChartView(const QString& title, QWidget* parent)
     plot_->plotLayout()->addElement(1, 0, plot_->legend);
     plot_->plotLayout()->setRowStretchFactor(1, 0.001);
     plot_->plotLayout()->setRowSpacing(0);
+
+    // Over the plot, not in the layout: the chart keeps its size and axes when a source cannot
+    // feed it, and the reason sits where the lines would be.
+    unavailable_ = new QLabel(plot_);
+    unavailable_->setObjectName(QStringLiteral("unavailableReason"));
+    unavailable_->setWordWrap(true);
+    unavailable_->setAlignment(Qt::AlignCenter);
+    unavailable_->setAttribute(Qt::WA_TransparentForMouseEvents);
+    unavailable_->hide();
+    connect(plot_, &QCustomPlot::afterLayout, this,
+            [this] { unavailable_->setGeometry(time_rect_->rect().adjusted(8, 4, -8, -4)); });
 
     connect(timeAxis(), qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
             &ChartView::onTimeRangeChanged);
@@ -331,6 +343,15 @@ void ChartView::updateHeading() {
         heading->setText(text);
 }
 
+void ChartView::setUnavailableReason(const QString& reason) {
+    if (reason == unavailable_reason_)
+        return;
+    unavailable_reason_ = reason;
+    unavailable_->setText(reason.isEmpty() ? QString() : tr("Not available: %1.").arg(reason));
+    unavailable_->setVisible(!reason.isEmpty());
+    unavailable_->setGeometry(time_rect_->rect().adjusted(8, 4, -8, -4));
+}
+
 void ChartView::setTitleDetail(const QString& detail) {
     title_detail_ = detail;
     updateHeading();
@@ -489,6 +510,9 @@ void ChartView::applyPalette() {
     plot_->legend->setBrush(Qt::NoBrush);
     plot_->legend->setBorderPen(Qt::NoPen);
     plot_->legend->setTextColor(palette_.foreground);
+    QPalette note = unavailable_->palette();
+    note.setColor(QPalette::WindowText, palette_.muted);
+    unavailable_->setPalette(note);
     for (const Mark& m : marks_)
         styleMark(m);
     restyle(palette_);

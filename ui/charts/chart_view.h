@@ -20,6 +20,8 @@ class QCPGraph;
 class QCPItemStraightLine;
 class QCPRange;
 
+class QLabel;
+
 namespace poolscope {
 
 // How a chart is saved: its size in pixels at 96 dpi, the dots per inch of the file (the image
@@ -99,6 +101,11 @@ public:
     // Replots right now, synchronously (the benchmark and the screenshot test use it).
     void replotNow();
 
+    // Why this chart has nothing to show from the present source, written across its plot;
+    // empty: it has (the default).
+    void setUnavailableReason(const QString& reason);
+    QString unavailableReason() const { return unavailable_reason_; }
+
     QCustomPlot* plot() const { return plot_; }
     // The hover text at a time (seconds since sampling began): wall-clock time, then each shown
     // series' value then.
@@ -164,6 +171,8 @@ private:
 
     QString title_;
     QString title_detail_;
+    QString unavailable_reason_;
+    QLabel* unavailable_ = nullptr; // says unavailable_reason_ over the plot
     double time_origin_ = 0;
     QCustomPlot* plot_;
     QCPAxisRect* time_rect_;

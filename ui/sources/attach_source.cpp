@@ -45,6 +45,8 @@ public:
         case SourceFeature::FaultInjection:
             return Availability::no(
                 QStringLiteral("faults are injected only into this window's own pool"));
+        case SourceFeature::WorkerMemory: // in every snapshot the server sends
+            return Availability::yes();
         case SourceFeature::TerminateJob:
         case SourceFeature::KillWorker:
             // The monitor's terminate_job and kill_worker verbs.

@@ -79,6 +79,9 @@ Availability CelerySource::supports(SourceFeature feature) const {
                                    "instead"));
     case SourceFeature::FaultInjection:
         return Availability::no(tr("faults are injected only into this window's own pool"));
+    case SourceFeature::WorkerMemory:
+        return Availability::no(tr("Celery does not report the memory of a worker's pool "
+                                   "processes (its stats give the main process's own peak)"));
     case SourceFeature::TerminateJob:
         return client_.status() == celery::ConnectionStatus::Connected
                    ? Availability::yes()
@@ -258,6 +261,10 @@ poolcore::StatsSnapshot CelerySource::stats() const {
     poolcore::StatsSnapshot s = client_.state().snapshot(celery::Clock::now());
     s.state = state();
     return s;
+}
+
+std::string CelerySource::lane_label(int /*slot*/, pid_t pid) const {
+    return client_.state().process_label(pid);
 }
 
 poolcore::Info CelerySource::info() const {

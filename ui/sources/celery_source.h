@@ -40,6 +40,7 @@ public:
     bool runs_on_gui_thread() const override { return true; }
     // The cluster is its workers': leaving the window (or detaching) leaves every one running.
     bool owns_pool() const override { return false; }
+    std::string lane_label(int slot, pid_t pid) const override;
     JobRecordBatch take_job_records() override;
     void shut_down(std::chrono::milliseconds timeout) override;
     std::string start_description() const override {

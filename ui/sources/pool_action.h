@@ -22,9 +22,16 @@ struct Availability {
 QString actionName(PoolAction action);
 
 // What else the window offers around a pool, which not every source can honour: the settings a
-// pool starts with, the load generator's jobs, signals to one job or one worker process, and the
-// Faults menu.
-enum class SourceFeature { Settings, LoadGenerator, TerminateJob, KillWorker, FaultInjection };
-inline constexpr int kSourceFeatureCount = 5;
+// pool starts with, the load generator's jobs, signals to one job or one worker process, the
+// Faults menu, and what a chart needs to be drawn (the memory of each worker process).
+enum class SourceFeature {
+    Settings,
+    LoadGenerator,
+    TerminateJob,
+    KillWorker,
+    FaultInjection,
+    WorkerMemory
+};
+inline constexpr int kSourceFeatureCount = 6;
 
 } // namespace poolscope

@@ -63,6 +63,10 @@ public:
     // local pool ("starting 4 event-loop worker(s)").
     virtual std::string start_description() const { return {}; }
 
+    // What the timeline calls the lane of `slot` whose process is `pid`; empty: the window's own
+    // words ("slot 3 · 4711"), right for any pool of slots. A cluster names its workers.
+    virtual std::string lane_label(int /*slot*/, pid_t /*pid*/) const { return {}; }
+
     // For a pool reached over a connection: why it is down now (nothing while it is up, and
     // always nothing for a pool of this process).
     virtual std::optional<std::string> connection_problem() const { return std::nullopt; }

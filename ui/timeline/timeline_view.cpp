@@ -78,17 +78,21 @@ public:
 
     QSize sizeHint() const override { return {600, 200}; }
 
-    // The label column's width, measured once per font: timeToX asks for it for every bar, and
-    // shaping the text each time made a window of 40,000 bars (a Celery worker's minute) take
-    // 60 ms per paint.
+    // The label column's width, measured when the lanes are painted: timeToX asks for it for
+    // every bar, and shaping the text each time made a window of 40,000 bars (a Celery worker's
+    // minute) take 60 ms per paint. At least what "slot 88 · 4194304" needs, at most a third of
+    // the canvas (longer names are elided in the middle).
     int gutter() const {
-        if (gutter_px_ < 0 || gutter_font_ != font()) {
-            gutter_font_ = font();
-            gutter_px_ =
-                QFontMetrics(gutter_font_).horizontalAdvance(QStringLiteral("slot 88 · 4194304")) +
-                8;
-        }
+        if (gutter_px_ < 0)
+            measureGutter({});
         return gutter_px_;
+    }
+    void measureGutter(const QStringList& labels) const {
+        const QFontMetrics metrics(font());
+        int widest = metrics.horizontalAdvance(QStringLiteral("slot 88 · 4194304"));
+        for (const QString& label : labels)
+            widest = std::max(widest, metrics.horizontalAdvance(label));
+        gutter_px_ = std::min(widest + 8, std::max(60, width() / 3));
     }
     int plotWidth() const { return std::max(1, width() - gutter() - 4); }
     int laneHeight() const {
@@ -118,10 +122,14 @@ protected:
         const TimelineFrame f = view_.currentFrame();
         const auto& lanes = view_.store_.lanes();
         const int lh = laneHeight();
-        const int left = gutter();
         const int lanes_bottom = int(lanes.size()) * lh;
         // Lanes and their labels.
         p.setFont(font());
+        QStringList labels;
+        for (const TimelineStore::Lane& lane : lanes)
+            labels << view_.laneLabel(lane.slot, lane.pid);
+        measureGutter(labels);
+        const int left = gutter();
         for (std::size_t i = 0; i < lanes.size(); ++i) {
             const int y = int(i) * lh;
             if (i % 2)
@@ -129,9 +137,7 @@ protected:
             if (lh >= 10) {
                 p.setPen(pal.foreground);
                 const QString label =
-                    lanes[i].pid
-                        ? TimelineView::tr("slot %1 · %2").arg(lanes[i].slot).arg(lanes[i].pid)
-                        : TimelineView::tr("slot %1").arg(lanes[i].slot);
+                    p.fontMetrics().elidedText(labels[qsizetype(i)], Qt::ElideMiddle, left - 8);
                 p.drawText(QRect(2, y, left - 6, lh), Qt::AlignRight | Qt::AlignVCenter, label);
             }
         }
@@ -349,9 +355,7 @@ private:
         for (const TimelineRunning& run : view_.currentFrame().running)
             if (run.lane == lane && t >= run.started - slack && t <= run.seen + slack) {
                 lines << TimelineView::tr("job %1 %2 · running").arg(run.id).arg(run.task);
-                lines << TimelineView::tr("slot %1 · pid %2")
-                             .arg(lanes[std::size_t(run.lane)].slot)
-                             .arg(run.pid);
+                lines << view_.laneLabel(lanes[std::size_t(run.lane)].slot, run.pid);
                 lines << TimelineView::tr("running for %1 · since %2")
                              .arg(durationText(run.seen - run.started),
                                   wallText(run.started, true));
@@ -362,9 +366,7 @@ private:
                          .arg(bar->id)
                          .arg(r ? QString::fromStdString(r->task) : QString(),
                               outcomeText(bar->outcome));
-            lines << TimelineView::tr("slot %1 · pid %2")
-                         .arg(lanes[std::size_t(bar->lane)].slot)
-                         .arg(r ? qint64(r->pid) : 0);
+            lines << view_.laneLabel(lanes[std::size_t(bar->lane)].slot, r ? qint64(r->pid) : 0);
             lines << TimelineView::tr("queued %1 · ran %2 · written at %3")
                          .arg(durationText(bar->written - bar->submitted),
                               durationText(bar->finished - bar->written),
@@ -384,8 +386,9 @@ private:
                                  .arg(outcomeText(Outcome(k)))
                                  .arg(std::lround(busy * 100));
             }
-            lines << TimelineView::tr("slot %1 at %2: busy %3% (%4); zoom in for single jobs")
-                         .arg(lanes[std::size_t(lane)].slot)
+            const TimelineStore::Lane& l = lanes[std::size_t(lane)];
+            lines << TimelineView::tr("%1 at %2: busy %3% (%4); zoom in for single jobs")
+                         .arg(view_.laneLabel(l.slot, l.pid))
                          .arg(wallText(t, true))
                          .arg(std::lround(std::min(total, 1.0f) * 100))
                          .arg(parts.join(QStringLiteral(", ")));
@@ -468,6 +471,18 @@ void TimelineView::showRange(double begin, double end) {
         window_.set_width(end - begin);
     updateStatus();
     canvas_->update();
+}
+
+void TimelineView::setLaneLabeler(LaneLabeler labeler) {
+    lane_labeler_ = std::move(labeler);
+    refresh();
+}
+
+QString TimelineView::laneLabel(int slot, qint64 pid) const {
+    if (lane_labeler_)
+        if (QString label = lane_labeler_(slot, pid); !label.isEmpty())
+            return label;
+    return pid ? tr("slot %1 · %2").arg(slot).arg(pid) : tr("slot %1").arg(slot);
 }
 
 void TimelineView::followLive() {

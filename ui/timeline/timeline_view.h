@@ -7,6 +7,7 @@
 #include "ui/timeline/timeline_store.h"
 
 #include <QWidget>
+#include <functional>
 
 class QLabel;
 class QPushButton;
@@ -25,6 +26,12 @@ class TimelineView final : public QWidget {
     Q_OBJECT
 public:
     explicit TimelineView(QWidget* parent = nullptr);
+
+    // Names a lane from its slot and pid; an empty answer leaves the default, "slot 3 · 4711".
+    using LaneLabeler = std::function<QString(int slot, qint64 pid)>;
+    void setLaneLabeler(LaneLabeler labeler);
+    // What the lane of `slot` whose process is `pid` is called.
+    QString laneLabel(int slot, qint64 pid) const;
 
     TimelineStore& store() { return store_; }
     const TimelineStore& store() const { return store_; }
@@ -67,6 +74,7 @@ private:
     void updateStatus();
 
     TimelineStore store_;
+    LaneLabeler lane_labeler_;
     RollingWindow window_{60.0, 0.001};
     ChartPalette palette_;
     TimelineCanvas* canvas_;
