@@ -13,6 +13,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -98,6 +99,8 @@ struct Viewer {
     std::vector<std::string> disconnects;
     int snapshots = 0;
     poolcore::StatsSnapshot last;
+    double longest_uptime = 0; // of any worker in any snapshot
+    bool cpu_seen = false;     // a worker's CPU time in some snapshot
     poolcore::Info info;
     std::vector<poolcore::MonitorEvent> events;
     std::vector<poolcore::JobRecord> records;
@@ -116,6 +119,10 @@ struct Viewer {
             ++snapshots;
             last = s;
             info = i;
+            for (const auto& w : s.workers) {
+                longest_uptime = std::max(longest_uptime, w.uptime_seconds);
+                cpu_seen = cpu_seen || w.cpu_seconds >= 0;
+            }
         };
         callbacks.on_events = [this](const std::vector<poolcore::MonitorEvent>& e) {
             events.insert(events.end(), e.begin(), e.end());
@@ -249,12 +256,23 @@ private Q_SLOTS:
                   std::to_string(viewer.last.finished))
                      .c_str());
         std::set<poolcore::JobId> ids;
+        const poolcore::JobRecord::Clock::time_point never{};
         for (const auto& r : viewer.records) {
             ids.insert(r.id);
             QCOMPARE(r.outcome, poolcore::Outcome::Success);
             QVERIFY(r.pid > 0);
             QVERIFY(r.finished >= r.submitted);
+            // The pool's own record, as a local viewer gets it: the task, its slot and every
+            // step, which the timeline's lanes and bars are drawn from.
+            QCOMPARE(r.task, std::string("digest"));
+            QCOMPARE(r.argument, std::string("1"));
+            QVERIFY2(r.slot == 0 || r.slot == 1, std::to_string(r.slot).c_str());
+            QVERIFY(r.written != never && r.written >= r.submitted);
+            QVERIFY(r.accepted >= r.written && r.finished >= r.accepted);
         }
+        // Each worker's CPU time and uptime came with the snapshots.
+        QVERIFY(viewer.longest_uptime > 0);
+        QVERIFY(viewer.cpu_seen);
         QCOMPARE(ids.size(), std::size_t(300));
         QVERIFY(viewer.snapshots >= 2);
         QCOMPARE(viewer.info.max_concurrency, 2);

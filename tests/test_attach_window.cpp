@@ -13,6 +13,7 @@
 #include "ui/pages/process_page.h"
 #include "ui/pages/settings_page.h"
 #include "ui/sources/attach_source.h"
+#include "ui/timeline/timeline_view.h"
 
 #include <QAction>
 #include <QApplication>
@@ -104,6 +105,14 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(
             w.controller().lastSnapshot().count(poolcore::Outcome::Success) > 20, kWaitMs);
         QTRY_VERIFY_WITH_TIMEOUT(w.jobsPage()->model().rowCount() > 20, kWaitMs);
+        // The timeline draws its jobs in their slots' lanes, each lane named with its pid, as
+        // for the window's own pool; the workers' uptime came with the snapshots.
+        QTRY_VERIFY_WITH_TIMEOUT(w.timeline()->store().size() > 20, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(w.timeline()->store().lanes().size(), std::size_t(3), kWaitMs);
+        for (const auto& lane : w.timeline()->store().lanes())
+            QVERIFY2(lane.pid > 0, qPrintable(QString::number(lane.slot)));
+        QTRY_VERIFY_WITH_TIMEOUT(w.controller().lastSnapshot().workers.front().uptime_seconds > 0,
+                                 kWaitMs);
         // Its snapshots carry every worker's memory: no chart says it has nothing to show.
         for (ChartView* chart : w.findChildren<ChartView*>())
             QVERIFY2(chart->unavailableReason().isEmpty(), qPrintable(chart->title()));

@@ -10,6 +10,8 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QMenu>
+#include <QSplitter>
+#include <QTableView>
 #include <QTimer>
 #include <QtTest>
 #include <qcustomplot.h>
@@ -127,6 +129,25 @@ private Q_SLOTS:
         QCOMPARE(page.filter().rowCount(), 1);
         page.clearTimeRange();
         QCOMPARE(page.filter().rowCount(), 2);
+    }
+
+    // A laptop's lower dock is wide and short: the detail goes beside the table, which keeps
+    // the height for rows; in a tall page it goes under the table again.
+    void jobDetailSitsBesideTheTableInAWideShortPage() {
+        JobsPage page;
+        page.resize(1000, 230);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        auto* split = page.findChild<QSplitter*>(QStringLiteral("jobsSplit"));
+        QVERIFY(split);
+        QCOMPARE(split->orientation(), Qt::Horizontal);
+        auto* table = page.findChild<QTableView*>();
+        QVERIFY(table);
+        QVERIFY2(table->height() > 150, qPrintable(QString::number(table->height())));
+        QVERIFY(split->sizes().at(1) >= 300); // the detail's longest line fits
+        page.resize(600, 700);
+        QTRY_COMPARE(split->orientation(), Qt::Vertical);
+        QVERIFY(split->sizes().at(0) > split->sizes().at(1));
     }
 
     void taskTableHasARowPerTaskAndEveryOutcome() {

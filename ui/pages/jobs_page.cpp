@@ -12,10 +12,12 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace poolscope {
 
@@ -77,6 +79,33 @@ JobsPage::JobsPage(QWidget* parent)
     table_->verticalHeader()->setVisible(false);
     table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 6);
     table_->horizontalHeader()->setStretchLastSection(true);
+    // Each column as wide as its heading or a typical value needs, not Qt's 100 px for all, so
+    // that outcome and latency are in view in a laptop's dock without scrolling.
+    const QFontMetrics metrics = table_->fontMetrics();
+    const auto typical = [](int column) -> QString {
+        switch (column) {
+        case JobTableModel::Id:
+        case JobTableModel::Pid:
+            return QStringLiteral("4,194,304");
+        case JobTableModel::Payload:
+            return QStringLiteral("65,536 bytes");
+        case JobTableModel::Slot:
+            return QStringLiteral("88");
+        case JobTableModel::OutcomeColumn:
+            return QStringLiteral("soft-time-limit");
+        case JobTableModel::QueueWait:
+        case JobTableModel::RunTime:
+        case JobTableModel::Latency:
+            return QStringLiteral("999.99 ms");
+        default:
+            return QStringLiteral("sleep=1000");
+        }
+    };
+    for (int column = 0; column < JobTableModel::Error; ++column) {
+        const QString heading = model_->headerData(column, Qt::Horizontal).toString();
+        table_->setColumnWidth(column, std::max(metrics.horizontalAdvance(heading) + 28,
+                                                metrics.horizontalAdvance(typical(column)) + 14));
+    }
     table_->setWordWrap(false);
 
     detail_ = new QPlainTextEdit;
@@ -84,16 +113,17 @@ JobsPage::JobsPage(QWidget* parent)
     detail_->setReadOnly(true);
     detail_->setPlaceholderText(tr("Select a job to see every step of its life."));
 
-    auto* split = new QSplitter(Qt::Vertical);
-    split->addWidget(table_);
-    split->addWidget(detail_);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 1);
+    split_ = new QSplitter(Qt::Vertical);
+    split_->setObjectName(QStringLiteral("jobsSplit"));
+    split_->addWidget(table_);
+    split_->addWidget(detail_);
+    split_->setStretchFactor(0, 3);
+    split_->setStretchFactor(1, 1);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(filters);
-    layout->addWidget(split, 1);
+    layout->addWidget(split_, 1);
 
     connect(search_, &QLineEdit::textChanged, filter_, &JobFilterModel::setSearch);
     connect(task_, &QLineEdit::textChanged, filter_, &JobFilterModel::setTask);
@@ -156,6 +186,19 @@ void JobsPage::clearTimeRange() {
 
 QString JobsPage::detailText() const {
     return detail_->toPlainText();
+}
+
+void JobsPage::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    // Beside the table when the page is more than twice as wide as it is high; the sizes are
+    // set only when the orientation changes, so a splitter the user dragged stays where it is.
+    const Qt::Orientation wanted = width() > 2 * height() ? Qt::Horizontal : Qt::Vertical;
+    if (split_->orientation() == wanted)
+        return;
+    split_->setOrientation(wanted);
+    const int length = wanted == Qt::Horizontal ? width() : height();
+    split_->setSizes(wanted == Qt::Horizontal ? QList<int>{length * 13 / 20, length * 7 / 20}
+                                              : QList<int>{length * 3 / 4, length / 4});
 }
 
 void JobsPage::showDetail(const QModelIndex& proxy_index) {

@@ -11,6 +11,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QTableView;
 
 namespace poolscope {
@@ -21,7 +22,8 @@ class JobTableModel;
 // The recent jobs: a searchable, sortable, filterable table (JobTableModel through
 // JobFilterModel) and a detail panel with every timestamp of the selected job, as wall-clock
 // time, and its full error. The timeline, the process table and the event log drive it through
-// showJob() and setTimeRange().
+// showJob() and setTimeRange(). In a wide, short dock (a laptop's lower dock) the detail sits
+// beside the table, so that the table keeps the page's height; in a tall one, under it.
 class JobsPage final : public QWidget {
     Q_OBJECT
 public:
@@ -43,6 +45,9 @@ public Q_SLOTS:
                       std::chrono::steady_clock::time_point end);
     void clearTimeRange();
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void showDetail(const QModelIndex& proxy_index);
     void clearFilters();
@@ -57,6 +62,7 @@ private:
     QPushButton* clear_range_;
     QTableView* table_;
     QPlainTextEdit* detail_;
+    QSplitter* split_;
     poolcore::JobId shown_ = 0;
 };
 

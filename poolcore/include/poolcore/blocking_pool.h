@@ -85,6 +85,8 @@ public:
     std::vector<std::pair<int, std::uint64_t>> write_stats() const;
     /// As Pool::take_job_records(), on the caller's thread: it never waits for the pool's.
     std::uint64_t take_job_records(std::vector<JobRecord>& out);
+    /// The options the pool was built with.
+    const PoolOptions& options() const { return options_; }
 
     /// Reports everything the pool does to `observer`, on the pool's thread; it must outlive
     /// the pool or be removed first.

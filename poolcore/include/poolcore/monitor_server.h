@@ -62,6 +62,9 @@ std::string default_monitor_socket_path(const std::string& name = {});
 /// buffer, a slow one gets the latest snapshot only (coalesced) and is then dropped with a
 /// logged reason. A viewer's death or garbage drops that viewer alone. The server never listens
 /// on a network; a peer of another uid is refused and logged.
+///
+/// The job records it sends are the pool's own (take_job_records), taken while a viewer is
+/// attached: an embedder that takes them as well gets only those the server has not.
 class MonitorServer {
 public:
     /// Serves `pool` on the loop the pool is registered with (it must be, and this must be

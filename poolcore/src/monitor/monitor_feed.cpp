@@ -3,8 +3,10 @@
 
 namespace poolcore {
 
-MonitorFeed::MonitorFeed(std::size_t event_capacity, std::size_t record_capacity)
-    : event_capacity_(event_capacity), record_capacity_(record_capacity) {}
+MonitorFeed::MonitorFeed(bool build_records, std::size_t event_capacity,
+                         std::size_t record_capacity)
+    : builds_records_(build_records), event_capacity_(event_capacity),
+      record_capacity_(record_capacity) {}
 
 void MonitorFeed::set_active(bool active) {
     std::lock_guard lock(mutex_);
@@ -71,7 +73,7 @@ void MonitorFeed::on_message(Severity severity, const std::string& text) {
 }
 
 void MonitorFeed::on_job_accepted(JobId id, pid_t) {
-    if (!active_.load(std::memory_order_relaxed))
+    if (!builds_records_ || !active_.load(std::memory_order_relaxed))
         return;
     std::lock_guard lock(mutex_);
     if (active_.load() && accepted_at_.size() < record_capacity_)
@@ -79,10 +81,10 @@ void MonitorFeed::on_job_accepted(JobId id, pid_t) {
 }
 
 void MonitorFeed::on_job_finished(const JobResult& result) {
-    if (!active_.load(std::memory_order_relaxed))
+    if (!builds_records_ || !active_.load(std::memory_order_relaxed))
         return;
-    // What the observer knows of a job; the pool's own ring (issue 12) adds the task, the slot
-    // and the write time.
+    // What the observer knows of a job; the pool's own ring has the task, the slot and the write
+    // time too, and is what the hub takes where the pool keeps one.
     JobRecord record;
     record.id = result.id;
     record.pid = result.pid;

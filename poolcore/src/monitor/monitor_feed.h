@@ -14,22 +14,16 @@
 
 namespace poolcore {
 
-// Where the finished jobs' records a monitor sends come from. Today MonitorFeed builds them from
-// the observer calls; once the pool keeps its own ring (Pool::take_job_records), a source that
-// drains it takes this one's place and the hub does not change.
-class JobRecordSource {
+// The pool's observer for a monitor: it records events, and job records where the pool keeps
+// none of its own (PoolOptions::job_record_capacity 0), under a lock (a BlockingPool calls it on
+// its own thread, the hub drains it on another) into bounded queues, and only while someone
+// watches, so an embedder nobody attaches to pays one atomic load a call.
+class MonitorFeed final : public PoolObserver {
 public:
-    virtual ~JobRecordSource() = default;
-    // The records collected since the last call, oldest first; `dropped` grows by those lost.
-    virtual std::vector<JobRecord> take_job_records(std::uint64_t& dropped) = 0;
-};
-
-// The pool's observer for a monitor: it records events and job records under a lock (a
-// BlockingPool calls it on its own thread, the hub drains it on another) into bounded queues,
-// and only while someone watches, so an embedder nobody attaches to pays one atomic load a call.
-class MonitorFeed final : public PoolObserver, public JobRecordSource {
-public:
-    explicit MonitorFeed(std::size_t event_capacity = 10000, std::size_t record_capacity = 100000);
+    // `build_records`: whether to build job records from the observer calls (what it can: no task,
+    // slot or write time), for a pool without a ring of its own.
+    explicit MonitorFeed(bool build_records = true, std::size_t event_capacity = 10000,
+                         std::size_t record_capacity = 100000);
 
     // Start or stop collecting; stopping forgets what was collected.
     void set_active(bool active);
@@ -44,11 +38,12 @@ public:
 
     // The events since the last call; `dropped` grows by those lost to a full queue.
     std::vector<MonitorEvent> take_events(std::uint64_t& dropped);
-    std::vector<JobRecord> take_job_records(std::uint64_t& dropped) override;
+    std::vector<JobRecord> take_job_records(std::uint64_t& dropped);
 
 private:
     void push(MonitorEvent event);
 
+    const bool builds_records_;
     const std::size_t event_capacity_;
     const std::size_t record_capacity_;
     std::atomic<bool> active_{false};

@@ -161,8 +161,15 @@ void MonitorServer::Hub::accept_all() {
         const int raw_fd = viewer->fd.get();
         Viewer& v = *viewer;
         viewers_.emplace(id, std::move(viewer));
-        if (viewers_.size() == 1)
+        if (viewers_.size() == 1) {
             feed_.set_active(true);
+            // What ended while nobody watched is not sent: the feed collects only while
+            // someone watches, and the pool's ring is the same from now on.
+            if (pool_.keeps_job_records()) {
+                std::vector<JobRecord> unwatched;
+                pool_.take_job_records(unwatched);
+            }
+        }
         loop_.add_reader(raw_fd, [this, id] { read_from(id); });
         {
             std::lock_guard lock(counters_mutex_);
@@ -415,7 +422,11 @@ void MonitorServer::Hub::tick() {
         frames.push_back(std::move(frame));
         events_dropped_ = 0;
     }
-    const auto records = feed_.take_job_records(records_dropped_);
+    std::vector<JobRecord> records;
+    if (pool_.keeps_job_records())
+        records_dropped_ += pool_.take_job_records(records);
+    else
+        records = feed_.take_job_records(records_dropped_);
     if (!records.empty() || records_dropped_ > 0) {
         std::string frame;
         append_monitor_frame(

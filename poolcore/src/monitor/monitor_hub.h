@@ -25,6 +25,11 @@ public:
     // "event-loop" or "thread-driven".
     virtual const char* kind() const = 0;
     virtual void sample(StatsSnapshot& stats, Info& info) = 0;
+    // Whether the pool keeps its own ring of job records (PoolOptions::job_record_capacity): then
+    // take_job_records drains it, with the task, slot and write time the observer never hears.
+    virtual bool keeps_job_records() const = 0;
+    // Appends the records that ended since the last take; returns how many were lost untaken.
+    virtual std::uint64_t take_job_records(std::vector<JobRecord>& out) = 0;
     // Carries out `verb` with the request's arguments and calls `done` with the reply's fields
     // ("ok", "error", ...) on the hub's thread, now or later. Never throws.
     virtual void control(const std::string& verb, const nlohmann::json& request,

@@ -244,6 +244,13 @@ void from_json(const json& j, WorkerStats& w) {
     j.at("writes").get_to(w.writes);
     j.at("rss_kib").get_to(w.rss_kib);
     j.at("last_exit").get_to(w.last_exit);
+    // Added in poolcore 0.2 without a version change (a server before them leaves the defaults:
+    // no CPU figure, no uptime).
+    w.uptime_seconds = j.value("uptime_seconds", 0.0);
+    w.cpu_seconds = j.value("cpu_seconds", -1.0);
+    w.cpu_percent = j.value("cpu_percent", -1.0);
+    w.generation = j.value("generation", std::uint64_t{0});
+    w.slot_replacements = j.value("slot_replacements", std::uint64_t{0});
 }
 
 void from_json(const json& j, StatsSnapshot& s) {

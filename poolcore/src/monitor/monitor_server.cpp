@@ -91,6 +91,10 @@ public:
         stats = pool_.stats();
         info = pool_.info();
     }
+    bool keeps_job_records() const override { return pool_.options().job_record_capacity > 0; }
+    std::uint64_t take_job_records(std::vector<JobRecord>& out) override {
+        return pool_.take_job_records(out);
+    }
     void control(const std::string& verb, const json& request,
                  std::function<void(json)> done) override {
         json fields;
@@ -125,6 +129,10 @@ public:
     void sample(StatsSnapshot& stats, Info& info) override {
         stats = pool_.stats();
         info = pool_.info();
+    }
+    bool keeps_job_records() const override { return pool_.options().job_record_capacity > 0; }
+    std::uint64_t take_job_records(std::vector<JobRecord>& out) override {
+        return pool_.take_job_records(out);
     }
     void control(const std::string& verb, const json& request,
                  std::function<void(json)> done) override {
@@ -183,7 +191,8 @@ namespace {
 
 class EventLoopRunner final : public MonitorServer::Runner {
 public:
-    EventLoopRunner(Pool& pool, MonitorOptions options) : pool_(pool), adapter_(pool) {
+    EventLoopRunner(Pool& pool, MonitorOptions options)
+        : pool_(pool), feed_(!pool.options().job_record_capacity), adapter_(pool) {
         if (!pool.event_loop())
             throw PoolError("register the pool with an event loop before serving it to monitors");
         hub_ = std::make_unique<MonitorServer::Hub>(*pool.event_loop(), adapter_, feed_,
@@ -205,7 +214,8 @@ private:
 
 class ThreadRunner final : public MonitorServer::Runner {
 public:
-    ThreadRunner(BlockingPool& pool, MonitorOptions options) : pool_(pool), adapter_(pool) {
+    ThreadRunner(BlockingPool& pool, MonitorOptions options)
+        : pool_(pool), feed_(!pool.options().job_record_capacity), adapter_(pool) {
         // Built before its thread exists, so nothing touches the loop concurrently yet.
         hub_ = std::make_unique<MonitorServer::Hub>(loop_, adapter_, feed_, std::move(options));
         pool_.add_observer(&feed_);
