@@ -6,6 +6,7 @@
 //   example_monitored_service [--socket PATH] [--jobs N | --forever] [--rate JOBS_PER_S]
 //                             [--work-ms MS] [--processes N] [--threads] [--read-only]
 //                             [--viewer-buffer-kib KIB] [--stall-ms MS] [--wait-for-viewer]
+//                             [--no-job-records]
 //
 // It prints "monitor at PATH" once viewers may attach, and at the end (N jobs done, or SIGINT /
 // SIGTERM) stops its pool gracefully and prints "N of N jobs succeeded, 0 lost" and the
@@ -63,6 +64,7 @@ struct Settings {
     std::size_t viewer_buffer_kib = 0;
     long stall_ms = 0;
     bool wait_for_viewer = false;
+    bool job_records = true; // the pool's own ring, which the monitor sends
 };
 
 bool parse(int argc, char** argv, Settings& s) {
@@ -97,6 +99,8 @@ bool parse(int argc, char** argv, Settings& s) {
             s.stall_ms = std::atol(value());
         else if (arg == "--wait-for-viewer")
             s.wait_for_viewer = true;
+        else if (arg == "--no-job-records")
+            s.job_records = false;
         else {
             std::fprintf(stderr, "unknown option %s\n", arg.c_str());
             return false;
@@ -198,6 +202,8 @@ int main(int argc, char** argv) {
     poolcore::PoolOptions options;
     options.processes = s.processes;
     options.threads = s.threads; // BlockingPool: its workers come from a forkserver
+    if (!s.job_records)
+        options.job_record_capacity = 0; // the monitor then builds records from what it hears
     Tally tally;
     try {
         if (s.threads) {

@@ -231,10 +231,25 @@ class TestAttach : public QObject {
 private Q_SLOTS:
     void initTestCase() { QVERIFY(dir_.isValid()); }
 
+    void a_viewer_sees_every_job_snapshots_and_events_data() {
+        QTest::addColumn<bool>("threads");
+        QTest::addColumn<bool>("ring");
+        QTest::newRow("Pool") << false << true;
+        QTest::newRow("BlockingPool") << true << true;
+        QTest::newRow("Pool without a job ring") << false << false;
+    }
     void a_viewer_sees_every_job_snapshots_and_events() {
+        QFETCH(bool, threads);
+        QFETCH(bool, ring);
         Service service;
-        QVERIFY(service.start({"--socket", socket("every"), "--jobs", "300", "--rate", "600",
-                               "--wait-for-viewer", "--work-ms", "1"}));
+        const QString name = QStringLiteral("every-%1-%2").arg(int(threads)).arg(int(ring));
+        QStringList args{"--socket", socket(qPrintable(name)), "--jobs",    "300", "--rate",
+                         "600",      "--wait-for-viewer",      "--work-ms", "1"};
+        if (threads)
+            args << "--threads";
+        if (!ring)
+            args << "--no-job-records";
+        QVERIFY(service.start(args));
         // The directory is the user's alone, the socket 0600.
         struct stat st {};
         QCOMPARE(::stat((dir_.path() + "/run").toLocal8Bit().constData(), &st), 0);
@@ -247,7 +262,7 @@ private Q_SLOTS:
         QVERIFY(viewer.wait([&] { return viewer.up; }));
         QCOMPARE(viewer.hello.version, poolcore::kMonitorProtocolVersion);
         QVERIFY(!viewer.hello.read_only);
-        QCOMPARE(viewer.hello.pool_kind, std::string("event-loop"));
+        QCOMPARE(viewer.hello.pool_kind, std::string(threads ? "thread-driven" : "event-loop"));
         QCOMPARE(qint64(viewer.hello.pid), service.process->processId());
         viewer.wait([&] { return viewer.records.size() >= 300; });
         QVERIFY2(viewer.records.size() >= 300,
@@ -262,13 +277,20 @@ private Q_SLOTS:
             QCOMPARE(r.outcome, poolcore::Outcome::Success);
             QVERIFY(r.pid > 0);
             QVERIFY(r.finished >= r.submitted);
-            // The pool's own record, as a local viewer gets it: the task, its slot and every
-            // step, which the timeline's lanes and bars are drawn from.
-            QCOMPARE(r.task, std::string("digest"));
-            QCOMPARE(r.argument, std::string("1"));
-            QVERIFY2(r.slot == 0 || r.slot == 1, std::to_string(r.slot).c_str());
-            QVERIFY(r.written != never && r.written >= r.submitted);
-            QVERIFY(r.accepted >= r.written && r.finished >= r.accepted);
+            if (ring) {
+                // The pool's own record, as a local viewer gets it: the task, its slot and
+                // every step, which the timeline's lanes and bars are drawn from.
+                QCOMPARE(r.task, std::string("digest"));
+                QCOMPARE(r.argument, std::string("1"));
+                QVERIFY2(r.slot == 0 || r.slot == 1, std::to_string(r.slot).c_str());
+                QVERIFY(r.written != never && r.written >= r.submitted);
+                QVERIFY(r.accepted >= r.written && r.finished >= r.accepted);
+            } else {
+                // Without a ring, what the observer hears: no task, slot or write time.
+                QVERIFY(r.task.empty());
+                QCOMPARE(r.slot, -1);
+                QVERIFY(r.written == never);
+            }
         }
         // Each worker's CPU time and uptime came with the snapshots.
         QVERIFY(viewer.longest_uptime > 0);
