@@ -67,6 +67,14 @@ struct Settings {
     bool job_records = true; // the pool's own ring, which the monitor sends
 };
 
+constexpr const char* kUsage =
+    "usage: example_monitored_service [--socket PATH] [--jobs N | --forever]\n"
+    "           [--rate JOBS_PER_S] [--work-ms MS] [--processes N] [--threads] [--read-only]\n"
+    "           [--viewer-buffer-kib KIB] [--stall-ms MS] [--wait-for-viewer]\n"
+    "           [--no-job-records]\n"
+    "Serves its pool on a monitor socket (default $XDG_RUNTIME_DIR/poolscope/pool-PID.sock)\n"
+    "for `poolscope --attach PATH`.\n";
+
 bool parse(int argc, char** argv, Settings& s) {
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -77,7 +85,10 @@ bool parse(int argc, char** argv, Settings& s) {
             }
             return argv[++i];
         };
-        if (arg == "--socket")
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        } else if (arg == "--socket")
             s.socket = value();
         else if (arg == "--jobs")
             s.jobs = std::atoll(value());
@@ -102,7 +113,7 @@ bool parse(int argc, char** argv, Settings& s) {
         else if (arg == "--no-job-records")
             s.job_records = false;
         else {
-            std::fprintf(stderr, "unknown option %s\n", arg.c_str());
+            std::fprintf(stderr, "unknown option %s\n%s", arg.c_str(), kUsage);
             return false;
         }
     }
