@@ -474,6 +474,84 @@ private Q_SLOTS:
                  service.out.c_str());
     }
 
+    // The viewer's side of bad input: a pool that sends a snapshot without the worker fields
+    // added in 0.2 (an older server) is read with their defaults; one whose field has the wrong
+    // type is refused with a reason, and nothing of it reaches the window.
+    void a_garbled_snapshot_from_the_pool_is_refused_and_an_older_one_read() {
+        QDir().mkpath(dir_.path() + QStringLiteral("/run"));
+        const std::string path = socket("fake-server").toStdString();
+        const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(listener >= 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+        QCOMPARE(::bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+        QCOMPARE(::listen(listener, 4), 0);
+
+        poolcore::PollLoop loop;
+        Viewer viewer(loop, path);
+        viewer.wait([] { return false; }, 1s); // it connects into the backlog
+        const int fd = ::accept(listener, nullptr, nullptr);
+        QVERIFY(fd >= 0);
+        poolcore::StatsSnapshot stats;
+        stats.state = poolcore::PoolState::Run;
+        poolcore::WorkerStats worker;
+        worker.slot = 0;
+        worker.pid = 4711;
+        worker.rss_kib = 2048;
+        worker.uptime_seconds = 12;
+        worker.cpu_seconds = 0.5;
+        stats.workers = {worker};
+        json older = stats;
+        for (const char* key :
+             {"uptime_seconds", "cpu_seconds", "cpu_percent", "generation", "slot_replacements"})
+            older["workers"][0].erase(key);
+        json garbled = stats;
+        garbled["workers"][0]["uptime_seconds"] = "soon";
+        const json info = {{"max-concurrency", 1},
+                           {"processes", {4711}},
+                           {"max-tasks-per-child", "N/A"},
+                           {"put-guarded-by-semaphore", false},
+                           {"timeouts", {0, 0}},
+                           {"writes",
+                            {{"total", 0},
+                             {"avg", "0.00"},
+                             {"all", ""},
+                             {"raw", ""},
+                             {"strategy", "fair"},
+                             {"inqueues", {{"total", 1}, {"active", 0}}}}}};
+        std::string frames;
+        poolcore::append_monitor_frame(
+            frames, {{"type", "hello"},
+                     {"protocol", poolcore::kMonitorProtocolName},
+                     {"version", poolcore::kMonitorProtocolVersion},
+                     {"capabilities", {"stats"}},
+                     {"read_only", true},
+                     {"verbs", json::array()},
+                     {"pool", {{"kind", "event-loop"}, {"pid", ::getpid()}, {"program", "fake"}}},
+                     {"snapshot_interval_ms", 100}});
+        poolcore::append_monitor_frame(frames,
+                                       {{"type", "snapshot"}, {"stats", older}, {"info", info}});
+        QVERIFY(send_all(fd, frames));
+        QVERIFY(viewer.wait([&] { return viewer.snapshots == 1; }, 10s));
+        QCOMPARE(viewer.last.workers.size(), std::size_t(1));
+        QCOMPARE(viewer.last.workers[0].rss_kib, std::uint64_t(2048));
+        QCOMPARE(viewer.last.workers[0].uptime_seconds, 0.0);
+        QCOMPARE(viewer.last.workers[0].cpu_seconds, -1.0); // "not known", not 0 s of CPU
+
+        frames.clear();
+        poolcore::append_monitor_frame(frames,
+                                       {{"type", "snapshot"}, {"stats", garbled}, {"info", info}});
+        QVERIFY(send_all(fd, frames));
+        QVERIFY(viewer.wait([&] { return !viewer.disconnects.empty(); }, 10s));
+        QVERIFY2(viewer.disconnects.front().find("cannot read") != std::string::npos,
+                 viewer.disconnects.front().c_str());
+        QCOMPARE(viewer.snapshots, 1);
+        ::close(fd);
+        ::close(listener);
+        ::unlink(path.c_str());
+    }
+
     void a_dying_viewer_changes_nothing() {
         Service service;
         QVERIFY(service.start(
